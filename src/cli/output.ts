@@ -1,0 +1,77 @@
+/**
+ * Buffered text output for commands: lines are collected and written in large
+ * blocks, and a closed pipe (`kvmreq events … | head`) ends output quietly.
+ *
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/** Where a command writes its text. */
+export interface TextSink {
+  /** Appends `text` (include the newline yourself). */
+  write(text: string): Promise<void>;
+  /** Writes out everything buffered. */
+  flush(): Promise<void>;
+  /** True once the reader went away (broken pipe); further writes are dropped. */
+  readonly closed: boolean;
+}
+
+/** A writer that accepts `Uint8Array` chunks, such as `Deno.stdout` or an open file. */
+export interface ByteWriter {
+  write(p: Uint8Array): Promise<number>;
+}
+
+/** Buffers text for `writer`, flushing every `blockChars` characters. */
+export function bufferedSink(writer: ByteWriter, blockChars = 1 << 16): TextSink {
+  let parts: string[] = [];
+  let size = 0;
+  let closed = false;
+  async function writeAll(data: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < data.length) off += await writer.write(data.subarray(off));
+  }
+  async function flush(): Promise<void> {
+    if (parts.length === 0 || closed) return;
+    const text = parts.join("");
+    parts = [];
+    size = 0;
+    try {
+      await writeAll(encoder.encode(text));
+    } catch (err) {
+      if (err instanceof Deno.errors.BrokenPipe) closed = true;
+      else throw err;
+    }
+  }
+  return {
+    get closed() {
+      return closed;
+    },
+    async write(text: string) {
+      if (closed) return;
+      parts.push(text);
+      size += text.length;
+      if (size >= blockChars) await flush();
+    },
+    flush,
+  };
+}
+
+/** A sink that keeps everything in memory (tests, and commands that post-process). */
+export function memorySink(): TextSink & { text(): string } {
+  const parts: string[] = [];
+  return {
+    closed: false,
+    write(text: string) {
+      parts.push(text);
+      return Promise.resolve();
+    },
+    flush: () => Promise.resolve(),
+    text: () => parts.join(""),
+  };
+}
+
+/** Standard output as a {@link TextSink}. */
+export function stdoutSink(): TextSink {
+  return bufferedSink(Deno.stdout);
+}
