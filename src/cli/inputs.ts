@@ -29,7 +29,9 @@ export async function expandInputs(paths: readonly string[]): Promise<string[]> 
     }
     const names: string[] = [];
     for await (const entry of Deno.readDir(p)) {
-      if (entry.isFile && !entry.name.startsWith(".") && !entry.name.endsWith(".md")) names.push(entry.name);
+      if (entry.isFile && !entry.name.startsWith(".") && !entry.name.endsWith(".md")) {
+        names.push(entry.name);
+      }
     }
     names.sort();
     if (names.length === 0) throw new InputError(p, 0, "directory holds no trace files");

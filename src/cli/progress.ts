@@ -16,7 +16,11 @@ export interface Progress {
 const NO_PROGRESS: Progress = { update() {}, done() {} };
 
 /** A progress line for `name` of `total` bytes (0 when unknown), or a no-op when stderr is not a TTY. */
-export function startProgress(name: string, total: number, enabled = Deno.stderr.isTerminal()): Progress {
+export function startProgress(
+  name: string,
+  total: number,
+  enabled = Deno.stderr.isTerminal(),
+): Progress {
   if (!enabled) return NO_PROGRESS;
   const start = performance.now();
   let last = 0;
@@ -30,7 +34,9 @@ export function startProgress(name: string, total: number, enabled = Deno.stderr
       const mb = bytes / 1e6;
       const rate = mb / ((now - start) / 1000);
       const pct = total > 0 ? ` ${(100 * bytes / total).toFixed(1)}%` : "";
-      Deno.stderr.writeSync(enc.encode(`\r\x1b[K${name}:${pct} ${mb.toFixed(1)} MB, ${rate.toFixed(0)} MB/s`));
+      Deno.stderr.writeSync(
+        enc.encode(`\r\x1b[K${name}:${pct} ${mb.toFixed(1)} MB, ${rate.toFixed(0)} MB/s`),
+      );
       shown = true;
     },
     done() {

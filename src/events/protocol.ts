@@ -41,7 +41,13 @@ export interface RequestRef {
 
 /** A decoded protocol event. */
 export type ProtocolEvent =
-  | { readonly kind: "make_request"; readonly vm: string; readonly vcpu: number; readonly request: RequestRef; readonly site: string | undefined }
+  | {
+    readonly kind: "make_request";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly request: RequestRef;
+    readonly site: string | undefined;
+  }
   | {
     readonly kind: "kick";
     readonly vm: string;
@@ -51,10 +57,32 @@ export type ProtocolEvent =
     readonly cpu: number | undefined;
     readonly site: string | undefined;
   }
-  | { readonly kind: "mode"; readonly vm: string; readonly vcpu: number; readonly old: Mode; readonly new: Mode }
-  | { readonly kind: "request_pending"; readonly vm: string; readonly vcpu: number; readonly pending: bigint }
-  | { readonly kind: "check_request"; readonly vm: string; readonly vcpu: number; readonly request: RequestRef; readonly result: boolean }
-  | { readonly kind: "clear_request"; readonly vm: string; readonly vcpu: number; readonly request: RequestRef }
+  | {
+    readonly kind: "mode";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly old: Mode;
+    readonly new: Mode;
+  }
+  | {
+    readonly kind: "request_pending";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly pending: bigint;
+  }
+  | {
+    readonly kind: "check_request";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly request: RequestRef;
+    readonly result: boolean;
+  }
+  | {
+    readonly kind: "clear_request";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly request: RequestRef;
+  }
   | {
     readonly kind: "all_cpus_request";
     readonly vm: string;
@@ -62,14 +90,33 @@ export type ProtocolEvent =
     readonly mask: bigint | undefined;
     readonly phase: "begin" | "end";
   }
-  | { readonly kind: "ipi_ack"; readonly vm: string; readonly vcpu: number; readonly cpu: number | undefined }
+  | {
+    readonly kind: "ipi_ack";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly cpu: number | undefined;
+  }
   | { readonly kind: "block"; readonly vm: string; readonly vcpu: number }
-  | { readonly kind: "unblock"; readonly vm: string; readonly vcpu: number; readonly woken: boolean | undefined }
-  | { readonly kind: "posted_interrupt"; readonly vm: string; readonly vcpu: number; readonly vector: number | undefined; readonly on: boolean | undefined }
+  | {
+    readonly kind: "unblock";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly woken: boolean | undefined;
+  }
+  | {
+    readonly kind: "posted_interrupt";
+    readonly vm: string;
+    readonly vcpu: number;
+    readonly vector: number | undefined;
+    readonly on: boolean | undefined;
+  }
   | { readonly kind: "sync_pir"; readonly vm: string; readonly vcpu: number };
 
 /** The result of decoding: a value, or the reason it could not be decoded. */
-export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type Decoded<T> = { readonly ok: true; readonly value: T } | {
+  readonly ok: false;
+  readonly error: string;
+};
 
 /** Names of the protocol events, each with the kind it decodes to. */
 export const PROTOCOL_EVENT_NAMES = [
@@ -107,7 +154,9 @@ function need(f: Map<string, string>, key: string): string {
 
 function needInt(f: Map<string, string>, key: string): number {
   const v = parseInteger(need(f, key));
-  if (v === undefined || v < 0) throw new FieldError(`\`${key}=${f.get(key)}\` is not a non-negative integer`);
+  if (v === undefined || v < 0) {
+    throw new FieldError(`\`${key}=${f.get(key)}\` is not a non-negative integer`);
+  }
   return v;
 }
 
@@ -136,7 +185,9 @@ export function parseMode(text: string | undefined): Mode | undefined {
 
 function needMode(f: Map<string, string>, key: string): Mode {
   const m = parseMode(need(f, key));
-  if (m === undefined) throw new FieldError(`\`${key}=${f.get(key)}\` is not a vCPU mode (${MODES.join(", ")})`);
+  if (m === undefined) {
+    throw new FieldError(`\`${key}=${f.get(key)}\` is not a vCPU mode (${MODES.join(", ")})`);
+  }
   return m;
 }
 
@@ -148,7 +199,13 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
   const vm = f.get("vm") ?? "0";
   switch (name) {
     case "kvm_make_request":
-      return { kind: "make_request", vm, vcpu: needInt(f, "vcpu"), request: request(f), site: f.get("site") };
+      return {
+        kind: "make_request",
+        vm,
+        vcpu: needInt(f, "vcpu"),
+        request: request(f),
+        site: f.get("site"),
+      };
     case "kvm_vcpu_kick": {
       const action = need(f, "action");
       if (!(KICK_ACTIONS as readonly string[]).includes(action)) {
@@ -165,10 +222,18 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
       };
     }
     case "kvm_vcpu_mode":
-      return { kind: "mode", vm, vcpu: needInt(f, "vcpu"), old: needMode(f, "old"), new: needMode(f, "new") };
+      return {
+        kind: "mode",
+        vm,
+        vcpu: needInt(f, "vcpu"),
+        old: needMode(f, "old"),
+        new: needMode(f, "new"),
+      };
     case "kvm_request_pending": {
       const pending = parseBigInteger(need(f, "pending"));
-      if (pending === undefined) throw new FieldError(`\`pending=${f.get("pending")}\` is not a number`);
+      if (pending === undefined) {
+        throw new FieldError(`\`pending=${f.get("pending")}\` is not a number`);
+      }
       return { kind: "request_pending", vm, vcpu: needInt(f, "vcpu"), pending };
     }
     case "kvm_check_request": {
@@ -180,10 +245,14 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
       return { kind: "clear_request", vm, vcpu: needInt(f, "vcpu"), request: request(f) };
     case "kvm_make_all_cpus_request": {
       const phase = need(f, "phase");
-      if (phase !== "begin" && phase !== "end") throw new FieldError(`\`phase=${phase}\` is not begin or end`);
+      if (phase !== "begin" && phase !== "end") {
+        throw new FieldError(`\`phase=${phase}\` is not begin or end`);
+      }
       const maskText = f.get("mask");
       const mask = maskText === undefined ? undefined : parseBigInteger(maskText);
-      if (maskText !== undefined && mask === undefined) throw new FieldError(`\`mask=${maskText}\` is not a number`);
+      if (maskText !== undefined && mask === undefined) {
+        throw new FieldError(`\`mask=${maskText}\` is not a number`);
+      }
       return { kind: "all_cpus_request", vm, request: request(f), mask, phase };
     }
     case "kvm_vcpu_ipi_ack":
@@ -193,7 +262,13 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
     case "kvm_vcpu_unblock":
       return { kind: "unblock", vm, vcpu: needInt(f, "vcpu"), woken: optBool(f, "woken") };
     case "kvm_posted_interrupt":
-      return { kind: "posted_interrupt", vm, vcpu: needInt(f, "vcpu"), vector: optInt(f, "vector"), on: optBool(f, "on") };
+      return {
+        kind: "posted_interrupt",
+        vm,
+        vcpu: needInt(f, "vcpu"),
+        vector: optInt(f, "vector"),
+        on: optBool(f, "on"),
+      };
     case "kvm_sync_pir":
       return { kind: "sync_pir", vm, vcpu: needInt(f, "vcpu") };
   }
@@ -209,7 +284,10 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
  * if (!d.ok || d.value.kind !== "mode" || d.value.new !== "IN_GUEST_MODE") throw new Error();
  * ```
  */
-export function decodeProtocolEvent(name: ProtocolEventName, fields: string): Decoded<ProtocolEvent> {
+export function decodeProtocolEvent(
+  name: ProtocolEventName,
+  fields: string,
+): Decoded<ProtocolEvent> {
   try {
     return { ok: true, value: decodeFields(name, parseKeyValues(fields)) };
   } catch (err) {

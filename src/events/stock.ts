@@ -13,12 +13,40 @@ import { parseBigInteger, parseInteger, parseKeyValues, valueBefore } from "./fi
 
 /** A decoded stock event. */
 export type StockEvent =
-  | { readonly kind: "kvm_entry"; readonly vcpu: number | undefined; readonly rip: string | undefined }
-  | { readonly kind: "kvm_exit"; readonly vcpu: number | undefined; readonly reason: string | undefined; readonly rip: string | undefined }
-  | { readonly kind: "kvm_vcpu_wakeup"; readonly how: string; readonly waitNs: number | undefined; readonly valid: boolean | undefined }
-  | { readonly kind: "kvm_userspace_exit"; readonly reason: string | undefined; readonly code: number | undefined }
-  | { readonly kind: "kvm_apic_ipi"; readonly dst: number | undefined; readonly vector: number | undefined; readonly detail: string }
-  | { readonly kind: "kvm_apic_accept_irq"; readonly apicid: number | undefined; readonly vector: number | undefined; readonly detail: string }
+  | {
+    readonly kind: "kvm_entry";
+    readonly vcpu: number | undefined;
+    readonly rip: string | undefined;
+  }
+  | {
+    readonly kind: "kvm_exit";
+    readonly vcpu: number | undefined;
+    readonly reason: string | undefined;
+    readonly rip: string | undefined;
+  }
+  | {
+    readonly kind: "kvm_vcpu_wakeup";
+    readonly how: string;
+    readonly waitNs: number | undefined;
+    readonly valid: boolean | undefined;
+  }
+  | {
+    readonly kind: "kvm_userspace_exit";
+    readonly reason: string | undefined;
+    readonly code: number | undefined;
+  }
+  | {
+    readonly kind: "kvm_apic_ipi";
+    readonly dst: number | undefined;
+    readonly vector: number | undefined;
+    readonly detail: string;
+  }
+  | {
+    readonly kind: "kvm_apic_accept_irq";
+    readonly apicid: number | undefined;
+    readonly vector: number | undefined;
+    readonly detail: string;
+  }
   | {
     readonly kind: "kvm_halt_poll_ns";
     readonly vcpu: number | undefined;
@@ -26,8 +54,18 @@ export type StockEvent =
     readonly grow: boolean | undefined;
     readonly oldNs: number | undefined;
   }
-  | { readonly kind: "ipi_send_cpu"; readonly cpu: number | undefined; readonly callsite: string | undefined; readonly callback: string | undefined }
-  | { readonly kind: "ipi_send_cpumask"; readonly cpus: number[]; readonly callsite: string | undefined; readonly callback: string | undefined }
+  | {
+    readonly kind: "ipi_send_cpu";
+    readonly cpu: number | undefined;
+    readonly callsite: string | undefined;
+    readonly callback: string | undefined;
+  }
+  | {
+    readonly kind: "ipi_send_cpumask";
+    readonly cpus: number[];
+    readonly callsite: string | undefined;
+    readonly callback: string | undefined;
+  }
   | {
     readonly kind: "csd_queue_cpu";
     readonly cpu: number | undefined;
@@ -35,7 +73,11 @@ export type StockEvent =
     readonly func: string | undefined;
     readonly csd: string | undefined;
   }
-  | { readonly kind: "csd_function_entry" | "csd_function_exit"; readonly func: string | undefined; readonly csd: string | undefined }
+  | {
+    readonly kind: "csd_function_entry" | "csd_function_exit";
+    readonly func: string | undefined;
+    readonly csd: string | undefined;
+  }
   | {
     readonly kind: "sched_waking" | "sched_wakeup";
     readonly comm: string | undefined;
@@ -102,9 +144,13 @@ export function wordAfter(text: string, word: string): string | undefined {
 /** Expands a cpumask as ftrace prints it (`0-3,5`, or a hex mask `0000000f`) into CPU numbers. */
 export function parseCpuList(text: string): number[] {
   const out: number[] = [];
-  if (/^(0x)?[0-9a-f]+$/i.test(text) && !text.includes(",") && !text.includes("-") && text.length >= 8) {
+  if (
+    /^(0x)?[0-9a-f]+$/i.test(text) && !text.includes(",") && !text.includes("-") && text.length >= 8
+  ) {
     const mask = parseBigInteger(text.startsWith("0x") ? text : "0x" + text) ?? 0n;
-    for (let cpu = 0; mask >> BigInt(cpu) !== 0n; cpu++) if ((mask >> BigInt(cpu)) & 1n) out.push(cpu);
+    for (let cpu = 0; mask >> BigInt(cpu) !== 0n; cpu++) {
+      if ((mask >> BigInt(cpu)) & 1n) out.push(cpu);
+    }
     return out;
   }
   for (const part of text.split(",")) {
@@ -136,7 +182,11 @@ function parenthesized(text: string): string {
 export function decodeStockEvent(name: StockEventName, text: string): StockEvent {
   switch (name) {
     case "kvm_entry":
-      return { kind: name, vcpu: parseInteger(wordAfter(text, "vcpu")), rip: wordAfter(text, "rip") };
+      return {
+        kind: name,
+        vcpu: parseInteger(wordAfter(text, "vcpu")),
+        rip: wordAfter(text, "rip"),
+      };
     case "kvm_exit":
       return {
         kind: name,
@@ -156,7 +206,11 @@ export function decodeStockEvent(name: StockEventName, text: string): StockEvent
       };
     }
     case "kvm_userspace_exit":
-      return { kind: name, reason: wordAfter(text, "reason"), code: parseInteger(parenthesized(text)) };
+      return {
+        kind: name,
+        reason: wordAfter(text, "reason"),
+        code: parseInteger(parenthesized(text)),
+      };
     case "kvm_apic_ipi":
       return {
         kind: name,
@@ -184,15 +238,31 @@ export function decodeStockEvent(name: StockEventName, text: string): StockEvent
     }
     case "ipi_send_cpu": {
       const f = parseKeyValues(text);
-      return { kind: name, cpu: parseInteger(f.get("cpu")), callsite: f.get("callsite"), callback: f.get("callback") };
+      return {
+        kind: name,
+        cpu: parseInteger(f.get("cpu")),
+        callsite: f.get("callsite"),
+        callback: f.get("callback"),
+      };
     }
     case "ipi_send_cpumask": {
       const f = parseKeyValues(text);
-      return { kind: name, cpus: parseCpuList(f.get("cpumask") ?? ""), callsite: f.get("callsite"), callback: f.get("callback") };
+      return {
+        kind: name,
+        cpus: parseCpuList(f.get("cpumask") ?? ""),
+        callsite: f.get("callsite"),
+        callback: f.get("callback"),
+      };
     }
     case "csd_queue_cpu": {
       const f = parseKeyValues(text);
-      return { kind: name, cpu: parseInteger(f.get("cpu")), callsite: f.get("callsite"), func: f.get("func"), csd: f.get("csd") };
+      return {
+        kind: name,
+        cpu: parseInteger(f.get("cpu")),
+        callsite: f.get("callsite"),
+        func: f.get("func"),
+        csd: f.get("csd"),
+      };
     }
     case "csd_function_entry":
     case "csd_function_exit": {

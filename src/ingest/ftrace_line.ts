@@ -151,7 +151,12 @@ function hasControlBytes(buf: Uint8Array, start: number, end: number): boolean {
  * if (kind !== LineKind.Event || scan.pid !== 6459 || scan.cpu !== 0) throw new Error();
  * ```
  */
-export function scanFtraceLine(buf: Uint8Array, start: number, end: number, out: LineScan): LineKind {
+export function scanFtraceLine(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  out: LineScan,
+): LineKind {
   // Trailing blanks and a CR (files that went through Windows) carry nothing.
   while (end > start && (isBlank(buf[end - 1]) || buf[end - 1] === CH.CR)) end--;
   let p = start;
@@ -341,7 +346,9 @@ function scanEventLine(buf: Uint8Array, p: number, end: number, out: LineScan): 
 /** `<stack trace>`, `<user stack trace>`, `kernel_stack`, `user_stack`. */
 function isStackName(buf: Uint8Array, start: number, end: number): boolean {
   const len = end - start;
-  if (buf[start] === CH.LT) return buf[end - 1] === CH.GT && startsWith(buf, end - 6, end, "trace>");
+  if (buf[start] === CH.LT) {
+    return buf[end - 1] === CH.GT && startsWith(buf, end - 6, end, "trace>");
+  }
   return (len === 12 && startsWith(buf, start, end, "kernel_stack")) ||
     (len === 10 && startsWith(buf, start, end, "user_stack"));
 }

@@ -37,7 +37,11 @@ export class JsonlRecordBuilder {
   /** Counts a skipped line (or throws under `--strict`). */
   skipLine(reason: SkipReason, line: number, detail?: string): void {
     if (this.#strict) {
-      throw new InputError(this.#stats.file, line, detail ? `${SKIP_REASONS[reason]}: ${detail}` : SKIP_REASONS[reason]);
+      throw new InputError(
+        this.#stats.file,
+        line,
+        detail ? `${SKIP_REASONS[reason]}: ${detail}` : SKIP_REASONS[reason],
+      );
     }
     countSkip(this.#stats, reason, line);
   }
@@ -61,7 +65,11 @@ export class JsonlRecordBuilder {
     const parsed = jsonlRecordSchema.safeParse(value);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      this.skipLine("invalid-record", line, issue ? `${issue.path.join(".") || "record"}: ${issue.message}` : undefined);
+      this.skipLine(
+        "invalid-record",
+        line,
+        issue ? `${issue.path.join(".") || "record"}: ${issue.message}` : undefined,
+      );
       return;
     }
     const r = parsed.data;

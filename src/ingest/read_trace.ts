@@ -74,7 +74,9 @@ export function readTraceFrom(source: ByteSource, options: ReadOptions = {}): Tr
     timeSpan: () => ({ first: sink?.firstTs, last: sink?.lastTs }),
     batches: () =>
       readBatches(source, stats, options, (format) => {
-        sink = format === "jsonl" ? new JsonlRecordBuilder(stats, options) : new RecordBuilder(stats, options);
+        sink = format === "jsonl"
+          ? new JsonlRecordBuilder(stats, options)
+          : new RecordBuilder(stats, options);
         return sink;
       }),
   };
@@ -105,7 +107,9 @@ async function* readBatches(
     let format = options.format;
     if (format === undefined) {
       const sniff = sniffInput(buf.subarray(0, filled));
-      if (sniff.kind === "binary") throw new BinaryInputError(source.name, sniff.looksLike, sniff.hint);
+      if (sniff.kind === "binary") {
+        throw new BinaryInputError(source.name, sniff.looksLike, sniff.hint);
+      }
       format = sniff.format;
     } else {
       stats.formatForced = true;

@@ -89,7 +89,9 @@ export class RecordBuilder {
         return;
       }
       stats.stackLines++;
-      if (this.#frames !== null) this.#frames.push(decodeBytes(buf, scan.fieldsStart, scan.fieldsEnd));
+      if (this.#frames !== null) {
+        this.#frames.push(decodeBytes(buf, scan.fieldsStart, scan.fieldsEnd));
+      }
       return;
     }
     this.#frames = undefined;
@@ -108,7 +110,12 @@ export class RecordBuilder {
         stats.markerLines++;
         if (scan.lostCount >= 0) addCount(stats.lostByCpu, scan.cpu, scan.lostCount);
         else addCount(stats.lostMarkersWithoutCount, scan.cpu);
-        this.#hold({ type: "lost", line, cpu: scan.cpu, count: scan.lostCount >= 0 ? scan.lostCount : null }, out);
+        this.#hold({
+          type: "lost",
+          line,
+          cpu: scan.cpu,
+          count: scan.lostCount >= 0 ? scan.lostCount : null,
+        }, out);
         return;
       case LineKind.BufferStarted:
         stats.markerLines++;

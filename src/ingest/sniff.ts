@@ -34,7 +34,11 @@ const MAGICS: readonly Magic[] = [
   { bytes: [0x1f, 0x8b], looksLike: "gzip-compressed data", hint: DECOMPRESS_HINT },
   { bytes: [0x28, 0xb5, 0x2f, 0xfd], looksLike: "zstd-compressed data", hint: DECOMPRESS_HINT },
   { bytes: [0x42, 0x5a, 0x68], looksLike: "bzip2-compressed data", hint: DECOMPRESS_HINT },
-  { bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], looksLike: "xz-compressed data", hint: DECOMPRESS_HINT },
+  {
+    bytes: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00],
+    looksLike: "xz-compressed data",
+    hint: DECOMPRESS_HINT,
+  },
   {
     bytes: [...new TextEncoder().encode("PERFILE2")],
     looksLike: "a perf.data file",
@@ -65,7 +69,9 @@ export function sniffInput(head: Uint8Array): SniffResult {
     };
   }
   for (const m of MAGICS) {
-    if (startsWithBytes(head, m.bytes)) return { kind: "binary", looksLike: m.looksLike, hint: m.hint };
+    if (startsWithBytes(head, m.bytes)) {
+      return { kind: "binary", looksLike: m.looksLike, hint: m.hint };
+    }
   }
   const probe = head.subarray(0, Math.min(head.length, 4096));
   let control = 0;
@@ -77,7 +83,8 @@ export function sniffInput(head: Uint8Array): SniffResult {
   if (nul > 0 || control > probe.length / 20) {
     return {
       kind: "binary",
-      looksLike: `unrecognized binary data: ${nul} NUL and ${control} other control bytes in the first ${probe.length}`,
+      looksLike:
+        `unrecognized binary data: ${nul} NUL and ${control} other control bytes in the first ${probe.length}`,
       hint: "pass ftrace text, `trace-cmd report` text or kvmreq JSON Lines",
     };
   }

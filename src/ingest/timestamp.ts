@@ -30,7 +30,9 @@ export function parseTimestamp(buf: Uint8Array, start: number, end: number): big
   if (intEnd - start > 15) {
     // More digits than a double holds exactly: let BigInt read them.
     const whole = BigInt(decodeBytes(buf, start, intEnd));
-    return intEnd === end ? whole : whole * 1_000_000_000n + BigInt(fractionNs(buf, intEnd + 1, end));
+    return intEnd === end
+      ? whole
+      : whole * 1_000_000_000n + BigInt(fractionNs(buf, intEnd + 1, end));
   }
   for (let j = start; j < intEnd; j++) sec = sec * 10 + (buf[j] - CH.ZERO);
   if (intEnd === end) return BigInt(sec);

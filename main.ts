@@ -1,0 +1,76 @@
+/**
+ * `kvmreq`: checks the KVM vCPU-request protocol in kernel traces.
+ *
+ * This file only parses the command line and hands over to a command in
+ * `src/cli/`; errors at the input edge become one `kvmreq: file:line: reason`
+ * line on stderr and exit code 2.
+ *
+ * @module
+ */
+
+import { or } from "@optique/core";
+import { message } from "@optique/core/message";
+import { run } from "@optique/run";
+import { eventsCommand, runEvents } from "./src/cli/events_command.ts";
+import { EXIT } from "./src/cli/exit_codes.ts";
+import { exampleLines } from "./src/cli/help_text.ts";
+import { stdoutSink } from "./src/cli/output.ts";
+import { runStats, statsCommand } from "./src/cli/stats_command.ts";
+import { InputError } from "./src/ingest/errors.ts";
+import denoJson from "./deno.json" with { type: "json" };
+
+/** The whole command line: one subcommand per job. */
+const cli = or(eventsCommand, statsCommand);
+
+/** Runs the command `args` selects and returns its exit code. */
+async function main(args: readonly string[]): Promise<number> {
+  const opts = run(cli, {
+    programName: "kvmreq",
+    args,
+    help: "both",
+    version: { value: denoJson.version, option: true },
+    completion: "both",
+    errorExitCode: EXIT.error,
+    brief:
+      message`kvmreq checks the KVM vCPU-request protocol (requests, kicks, IPIs, vcpu->mode) in kernel traces.`,
+    description:
+      message`It reads ftrace text, trace_pipe captures, trace-cmd report text and its own JSON Lines, \
+replays the events through a reference model of Documentation/virt/kvm/vcpu-requests.rst, and reports \
+violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each command.`,
+    examples: exampleLines([
+      ["kvmreq lint traces/", "check the bundled sample traces"],
+      ["kvmreq events --event kvm_vcpu_kick boot.trace", "the kicks of a trace"],
+      ["kvmreq stats /sys/kernel/tracing/trace", "what a live trace buffer holds"],
+    ]),
+    footer:
+      message`Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.`,
+  });
+  const out = stdoutSink();
+  try {
+    switch (opts.command) {
+      case "events":
+        return await runEvents(opts, out);
+      case "stats":
+        return await runStats(opts, out);
+    }
+  } finally {
+    await out.flush();
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (err) {
+    if (err instanceof InputError) {
+      console.error(`kvmreq: ${err.message}`);
+      code = EXIT.error;
+    } else {
+      console.error("kvmreq: internal error (please report it with the input that caused it):");
+      console.error(err);
+      code = EXIT.error;
+    }
+  }
+  Deno.exit(code);
+}

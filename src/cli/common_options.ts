@@ -1,0 +1,29 @@
+/**
+ * Option parsers shared by the commands that read traces.
+ *
+ * @module
+ */
+
+import { argument, flag, multiple, object, option, optional } from "@optique/core";
+import { message } from "@optique/core/message";
+import { choice, string } from "@optique/core/valueparser";
+import { INPUT_FORMATS } from "../events/types.ts";
+
+/** The `FILE...` argument: trace files, directories, or `-` for stdin. */
+export const traceFiles = multiple(
+  argument(string({ metavar: "FILE" }), {
+    description: message`Trace files (ftrace text, trace_pipe capture, trace-cmd report text, \
+kvmreq JSON Lines), directories of them, or ${"-"} for standard input.`,
+  }),
+  { min: 1 },
+);
+
+/** `--input-format` and `--strict`, accepted by every command that reads traces. */
+export const readOptions = object({
+  inputFormat: optional(option("--input-format", choice(INPUT_FORMATS), {
+    description: message`Read every input as this format instead of detecting it.`,
+  })),
+  strict: optional(flag("--strict", {
+    description: message`Stop at the first line that cannot be read, naming file, line and reason.`,
+  })),
+});
