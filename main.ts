@@ -15,12 +15,13 @@ import { eventsCommand, runEvents } from "./src/cli/events_command.ts";
 import { EXIT } from "./src/cli/exit_codes.ts";
 import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
+import { lintCommand, runLint } from "./src/cli/lint_command.ts";
 import { runStats, statsCommand } from "./src/cli/stats_command.ts";
 import { InputError } from "./src/ingest/errors.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 /** The whole command line: one subcommand per job. */
-const cli = or(eventsCommand, statsCommand);
+const cli = or(lintCommand, eventsCommand, statsCommand);
 
 /** Runs the command `args` selects and returns its exit code. */
 async function main(args: readonly string[]): Promise<number> {
@@ -52,6 +53,8 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
         return await runEvents(opts, out);
       case "stats":
         return await runStats(opts, out);
+      case "lint":
+        return await runLint(opts, out, denoJson.version);
     }
   } finally {
     await out.flush();

@@ -1,0 +1,157 @@
+/**
+ * `kvmreq lint FILE...`: replays traces through the reference model and
+ * reports rule violations, as text, JSON or SARIF, with CI exit codes.
+ *
+ * @module
+ */
+
+import {
+  command,
+  constant,
+  flag,
+  merge,
+  multiple,
+  object,
+  option,
+  optional,
+  withDefault,
+} from "@optique/core";
+import { message } from "@optique/core/message";
+import type { InferValue } from "@optique/core/parser";
+import { choice, float, string } from "@optique/core/valueparser";
+import { InputError } from "../ingest/errors.ts";
+import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
+import { buildLintReport } from "../report/lint_json.ts";
+import { countBySeverity, formatLintText } from "../report/lint_text.ts";
+import { buildSarif } from "../report/sarif.ts";
+import { RULES } from "../rules/index.ts";
+import { lintInput, type LintResult } from "../rules/lint_input.ts";
+import { type Rule, type RuleOptions, SEVERITIES, type Severity } from "../rules/rule.ts";
+import { readOptions, traceFiles } from "./common_options.ts";
+import { type KvmreqConfig, loadConfig } from "./config.ts";
+import { EXIT } from "./exit_codes.ts";
+import { examples } from "./help_text.ts";
+import type { TextSink } from "./output.ts";
+import { openInputs } from "./trace_input.ts";
+
+const ruleIds = RULES.map((r) => r.meta.id);
+
+/** The parsed options of `kvmreq lint`. */
+export const lintCommand = command(
+  "lint",
+  merge(
+    object({
+      command: constant("lint"),
+      format: withDefault(
+        option("-f", "--format", choice(["text", "json", "sarif"]), {
+          description:
+            message`Report format: text for people, json for scripts, sarif for code scanning.`,
+        }),
+        "text" as const,
+      ),
+      rule: multiple(option("-r", "--rule", choice(ruleIds, { metavar: "RULE" }), {
+        description: message`Run only this rule (repeatable).`,
+      })),
+      disable: multiple(option("-d", "--disable", choice(ruleIds, { metavar: "RULE" }), {
+        description: message`Do not run this rule (repeatable).`,
+      })),
+      failOn: withDefault(
+        option("--fail-on", choice(["error", "warning", "info", "never"]), {
+          description: message`Exit 1 when a finding of this severity or worse is reported.`,
+        }),
+        "error" as const,
+      ),
+      config: optional(option("--config", string({ metavar: "FILE" }), {
+        description:
+          message`Configuration file (default: ${"kvmreq.json"} in the current directory, if present).`,
+      })),
+      latencyThresholdMs: optional(option("--latency-threshold", float({ min: 0, metavar: "MS" }), {
+        description:
+          message`Milliseconds a request may stay pending before request-latency reports it (default 10).`,
+      })),
+      verbose: optional(flag("-v", "--verbose", {
+        description: message`Say what every unchecked rule needs.`,
+      })),
+    }),
+    readOptions,
+    object({ files: traceFiles }),
+  ),
+  {
+    brief: message`Check traces against the vCPU-request protocol and report violations.`,
+    description: message`Replays each trace through kvmreq's reference model of \
+Documentation/virt/kvm/vcpu-requests.rst and runs the rule catalog on it. Each finding names its rule, \
+the vCPU, the events that prove it (file, line, text) and the seed section it breaks. Rules the trace \
+cannot support (missing events, no flag column) are listed as not checked, never as passed. \
+Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.`,
+    footer: examples(
+      ["kvmreq lint traces/", "the bundled real traces"],
+      ["kvmreq lint --format sarif -o /dev/null boot.trace > kvmreq.sarif", "for code scanning"],
+      [
+        "kvmreq lint --rule request-less-kick --fail-on warning /sys/kernel/tracing/trace",
+        "one rule, in CI",
+      ],
+      ["kvmreq lint --format json boot.trace | jq '.files[].findings[].ruleId'", "script it"],
+    ),
+  },
+);
+
+/** Options of {@link runLint}. */
+export type LintOptions = InferValue<typeof lintCommand>;
+
+const RANK: Record<Severity | "never", number> = { error: 0, warning: 1, info: 2, never: -1 };
+
+/** Chooses the rules and severities from options and configuration. */
+export function selectRules(
+  opts: Pick<LintOptions, "rule" | "disable">,
+  config: KvmreqConfig | undefined,
+): { rules: Rule[]; severities: Map<string, Severity> } {
+  const severities = new Map<string, Severity>();
+  const off = new Set<string>(opts.disable);
+  for (const [id, level] of Object.entries(config?.rules ?? {})) {
+    if (level === "off") off.add(id);
+    else severities.set(id, level);
+  }
+  const only = new Set<string>(opts.rule);
+  const rules = RULES.filter((r) => (only.size === 0 ? !off.has(r.meta.id) : only.has(r.meta.id)));
+  return { rules, severities };
+}
+
+/** The rule options from configuration and the command line. */
+export function ruleOptionsFrom(
+  opts: Pick<LintOptions, "latencyThresholdMs">,
+  config: KvmreqConfig | undefined,
+): RuleOptions {
+  const ms = opts.latencyThresholdMs ?? config?.latencyThresholdMs ?? 10;
+  return {
+    latencyThresholdNs: BigInt(Math.round(ms * 1e6)),
+    allowedKickSites: config?.allowedKickSites ?? [],
+  };
+}
+
+/** Runs `kvmreq lint`; returns the exit code. */
+export async function runLint(opts: LintOptions, out: TextSink, version: string): Promise<number> {
+  const config = await loadConfig(opts.config);
+  const { rules, severities } = selectRules(opts, config);
+  if (rules.length === 0) {
+    throw new InputError("kvmreq lint", 0, "every rule is disabled; nothing to check");
+  }
+  const checkerOptions = { rules, severities, ruleOptions: ruleOptionsFrom(opts, config) };
+  const results: LintResult[] = [];
+  for await (
+    const input of openInputs(opts.files, {
+      ...opts,
+      keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
+    })
+  ) {
+    results.push(await lintInput(input, checkerOptions));
+  }
+  if (opts.format === "json") {
+    await out.write(JSON.stringify(buildLintReport(results, version), null, 2) + "\n");
+  } else if (opts.format === "sarif") {
+    await out.write(JSON.stringify(buildSarif(results, version), null, 2) + "\n");
+  } else await out.write(formatLintText(results, opts.verbose === true));
+  const n = countBySeverity(results);
+  const limit = RANK[opts.failOn];
+  const failing = SEVERITIES.some((s) => RANK[s] <= limit && n[s] > 0);
+  return failing ? EXIT.findings : EXIT.ok;
+}

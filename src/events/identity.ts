@@ -1,0 +1,63 @@
+/**
+ * Which thread is which vCPU, and which vCPU runs on which physical CPU, as
+ * far as the trace says — never guessed. Learned from `kvm_entry: vcpu N`
+ * (the thread entering is vCPU N), QEMU's `CPU N/KVM` thread names
+ * (`-name guest,debug-threads=on`), and the vCPU thread's own protocol
+ * events; CPU occupancy from every event's CPU column and `sched_switch`.
+ *
+ * @module
+ */
+
+/** What is known of one thread. */
+export interface ThreadIdentity {
+  /** vCPU id. */
+  readonly vcpu: number;
+  /** How it was learned. */
+  readonly source: "kvm_entry" | "comm" | "protocol";
+}
+
+const COMM_VCPU = /^CPU (\d+)\/KVM$/;
+
+/** Tracks thread → vCPU and CPU → running thread over a trace. */
+export class VcpuIdentity {
+  readonly #threads = new Map<number, ThreadIdentity>();
+  readonly #running = new Map<number, number>();
+
+  /** Records that `pid` is vCPU `vcpu`, learned from `source` (entry ids win over names). */
+  learn(pid: number, vcpu: number, source: ThreadIdentity["source"]): void {
+    const known = this.#threads.get(pid);
+    if (known === undefined || (source === "kvm_entry" && known.source !== "kvm_entry")) {
+      this.#threads.set(pid, { vcpu, source });
+    }
+  }
+
+  /** Notes an event by `pid` named `comm` on `cpu`: it runs there now, and its name may say which vCPU it is. */
+  observe(pid: number, comm: string, cpu: number): void {
+    this.#running.set(cpu, pid);
+    if (!this.#threads.has(pid) && comm.charCodeAt(0) === 67 /* C */) {
+      const m = COMM_VCPU.exec(comm);
+      if (m !== null) this.learn(pid, Number(m[1]), "comm");
+    }
+  }
+
+  /** Notes a context switch to `pid` on `cpu`. */
+  switchedTo(cpu: number, pid: number): void {
+    this.#running.set(cpu, pid);
+  }
+
+  /** The vCPU thread `pid` is, when known. */
+  vcpuOfThread(pid: number): ThreadIdentity | undefined {
+    return this.#threads.get(pid);
+  }
+
+  /** The vCPU whose thread last ran on `cpu`, when that thread's identity is known. */
+  vcpuOnCpu(cpu: number): ThreadIdentity | undefined {
+    const pid = this.#running.get(cpu);
+    return pid === undefined ? undefined : this.#threads.get(pid);
+  }
+
+  /** Number of threads identified. */
+  get size(): number {
+    return this.#threads.size;
+  }
+}

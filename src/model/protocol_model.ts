@@ -1,0 +1,312 @@
+/**
+ * The reference model of the vCPU-request protocol: it replays normalized
+ * events and keeps, per VM and vCPU, the state the seed document reasons
+ * about (see {@link VcpuState}). Pure and deterministic: no I/O, no clock,
+ * no globals; the same events give the same state.
+ *
+ * The model never judges: it records what happened. Rules (src/rules/) read
+ * the state *before* each event is applied and decide what is a violation.
+ *
+ * @module
+ */
+
+import type { ModelEvent } from "./model_event.ts";
+import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./request_ref.ts";
+import {
+  type AllCpusCall,
+  createVcpuState,
+  type PendingRequest,
+  type VcpuState,
+} from "./vcpu_state.ts";
+
+/** What one thread did to one vCPU since its last kick of it. */
+export interface KickerState {
+  /** The last request the thread made of the vCPU since its last kick. */
+  requestSince: ModelEvent | undefined;
+  /** The request it made, resolved. */
+  requestMade: ResolvedRequest | undefined;
+  /** A posted interrupt it delivered to the vCPU since its last kick. */
+  postedSince: ModelEvent | undefined;
+  /** Its last kick of the vCPU. */
+  lastKick: ModelEvent | undefined;
+}
+
+/** The request context a kick was made in. */
+export interface KickContext {
+  /** The kvm_make_all_cpus_request() the kick belongs to. */
+  readonly call: AllCpusCall | undefined;
+  /** The request that goes with the kick: the call's, or the kicker's last one of the vCPU. */
+  readonly request: ResolvedRequest | undefined;
+}
+
+function vcpuKey(vm: string, vcpu: number): string {
+  return `${vm}\u0000${vcpu}`;
+}
+
+/** The reference model. Feed it events in trace order with {@link ProtocolModel.apply}. */
+export class ProtocolModel {
+  readonly #vcpus = new Map<string, VcpuState>();
+  readonly #calls = new Map<string, AllCpusCall>();
+  readonly #kickers = new Map<string, KickerState>();
+  readonly #threads = new Map<number, VcpuState>();
+  /** Resolves request references (memoized per model). */
+  readonly resolve = createRequestResolver();
+  /** The last lost-events marker, on any CPU. */
+  lastLost: ModelEvent | undefined;
+  /** The last event applied. */
+  lastEvent: ModelEvent | undefined;
+
+  /** The state of vCPU `vcpu` of `vm`, created on first mention. */
+  vcpu(vm: string, vcpu: number): VcpuState {
+    const key = vcpuKey(vm, vcpu);
+    let v = this.#vcpus.get(key);
+    if (v === undefined) {
+      v = createVcpuState(vm, vcpu);
+      this.#vcpus.set(key, v);
+    }
+    return v;
+  }
+
+  /** Every vCPU seen, ordered by VM then id. */
+  allVcpus(): VcpuState[] {
+    return [...this.#vcpus.values()].sort((a, b) => a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu);
+  }
+
+  /** The vCPU whose thread is `pid`, when known. */
+  vcpuOfThread(pid: number): VcpuState | undefined {
+    return this.#threads.get(pid);
+  }
+
+  /** The kvm_make_all_cpus_request() thread `pid` is inside, if any. */
+  callOf(vm: string, pid: number): AllCpusCall | undefined {
+    return this.#calls.get(`${vm}\u0000${pid}`);
+  }
+
+  /** What thread `pid` did to a vCPU since its last kick of it. */
+  kicker(pid: number, vm: string, vcpu: number): KickerState {
+    const key = `${pid}\u0000${vm}\u0000${vcpu}`;
+    let k = this.#kickers.get(key);
+    if (k === undefined) {
+      k = {
+        requestSince: undefined,
+        requestMade: undefined,
+        postedSince: undefined,
+        lastKick: undefined,
+      };
+      this.#kickers.set(key, k);
+    }
+    return k;
+  }
+
+  /** The request context of a kick by `pid` of a vCPU. */
+  kickContext(vm: string, pid: number, vcpu: number): KickContext {
+    const call = this.callOf(vm, pid);
+    if (call !== undefined && call.targets.includes(vcpu)) return { call, request: call.request };
+    return { call: undefined, request: this.kicker(pid, vm, vcpu).requestMade };
+  }
+
+  #own(v: VcpuState, ev: ModelEvent): void {
+    if (v.thread === undefined) {
+      v.thread = ev.origin.pid;
+      this.#threads.set(ev.origin.pid, v);
+    }
+    v.cpu = ev.origin.cpu;
+  }
+
+  #setPending(v: VcpuState, request: ResolvedRequest, ev: ModelEvent, allCpus: boolean): void {
+    if (request.nr === undefined) return;
+    if (request.name === KVM_REQ_VM_DEAD) v.deadSince ??= ev;
+    if (request.noAction || v.pending.has(request.nr)) return;
+    const p: PendingRequest = {
+      request,
+      made: ev,
+      maker: ev.origin.pid,
+      allCpus,
+      reported: new Set(),
+    };
+    v.pending.set(request.nr, p);
+  }
+
+  /** Applies one event to the state. */
+  apply(ev: ModelEvent): void {
+    this.lastEvent = ev;
+    const b = ev.body;
+    switch (b.kind) {
+      case "make_request": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        const request = this.resolve(b.request);
+        this.#setPending(v, request, ev, false);
+        const k = this.kicker(ev.origin.pid, b.vm, b.vcpu);
+        k.requestSince = ev;
+        k.requestMade = request;
+        v.lastSeen = ev;
+        return;
+      }
+      case "kick":
+        return this.#applyKick(ev, b.vm, b.vcpu, b.action, b.mode);
+      case "stock_kick":
+        if (b.vcpu !== undefined) this.#applyKick(ev, b.vm, b.vcpu, b.action, undefined);
+        return;
+      case "mode": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        v.mode = b.new;
+        v.modeSetBy = ev;
+        v.irqsOffAtLastWrite = ev.irqsOff;
+        if (b.new === "IN_GUEST_MODE") v.lastInGuestWrite = ev;
+        if (b.new === "OUTSIDE_GUEST_MODE") {
+          v.inGuest = false;
+          v.ipiInFlight = undefined;
+        }
+        v.lastSeen = ev;
+        return;
+      }
+      case "request_pending": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        v.lastPendingCheck = ev;
+        if (b.pending === 0n) v.historyKnown = true;
+        v.lastSeen = ev;
+        return;
+      }
+      case "check_request":
+      case "clear_request": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        const r = this.resolve(b.request);
+        if (r.nr !== undefined && (b.kind === "clear_request" || b.result)) v.pending.delete(r.nr);
+        v.lastSeen = ev;
+        return;
+      }
+      case "all_cpus_request":
+        return this.#applyAllCpus(ev, b.vm, b.phase, this.resolve(b.request), b.mask);
+      case "ipi_ack":
+        return this.#applyAck(ev, b.vm, b.vcpu);
+      case "stock_ack":
+        if (b.vcpu !== undefined) this.#applyAck(ev, b.vm, b.vcpu);
+        return;
+      case "block": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        v.blockedSince = ev;
+        v.wokenBy = undefined;
+        v.lastSeen = ev;
+        return;
+      }
+      case "unblock":
+      case "stock_wakeup": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        v.blockedSince = undefined;
+        v.lastSeen = ev;
+        return;
+      }
+      case "posted_interrupt":
+        this.kicker(ev.origin.pid, b.vm, b.vcpu).postedSince = ev;
+        this.vcpu(b.vm, b.vcpu).lastSeen = ev;
+        return;
+      case "sync_pir": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        v.lastSeen = ev;
+        return;
+      }
+      case "entry": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        v.inGuest = true;
+        v.lastEntry = ev;
+        v.lastSeen = ev;
+        return;
+      }
+      case "exit": {
+        const v = this.vcpu(b.vm, b.vcpu);
+        this.#own(v, ev);
+        v.inGuest = false;
+        v.ipiInFlight = undefined;
+        v.lastSeen = ev;
+        return;
+      }
+      case "lost":
+        this.lastLost = ev;
+        return;
+    }
+  }
+
+  #applyKick(
+    ev: ModelEvent,
+    vm: string,
+    vcpu: number,
+    action: string,
+    observed: string | undefined,
+  ): void {
+    const v = this.vcpu(vm, vcpu);
+    if (action === "ipi") {
+      v.ipiInFlight = ev;
+      v.lastIpiSeq = ev.seq;
+      if (observed === "IN_GUEST_MODE" && (v.mode === "IN_GUEST_MODE" || v.mode === undefined)) {
+        v.mode = "EXITING_GUEST_MODE";
+        v.modeSetBy = ev;
+      }
+    } else if (action === "self" && v.mode === "IN_GUEST_MODE") {
+      v.mode = "EXITING_GUEST_MODE";
+      v.modeSetBy = ev;
+    } else if (action === "wake") {
+      v.wokenBy = ev;
+    }
+    const call = this.callOf(vm, ev.origin.pid);
+    if (call !== undefined && call.targets.includes(vcpu)) {
+      call.kicks.set(vcpu, ev);
+      if (action === "ipi") call.ipis.set(vcpu, ev);
+    }
+    const k = this.kicker(ev.origin.pid, vm, vcpu);
+    k.lastKick = ev;
+    k.requestSince = undefined;
+    k.requestMade = undefined;
+    k.postedSince = undefined;
+    v.lastSeen = ev;
+  }
+
+  #applyAllCpus(
+    ev: ModelEvent,
+    vm: string,
+    phase: "begin" | "end",
+    request: ResolvedRequest,
+    mask: bigint | undefined,
+  ): void {
+    const key = `${vm}\u0000${ev.origin.pid}`;
+    if (phase === "end") {
+      this.#calls.delete(key);
+      return;
+    }
+    const targets: number[] = [];
+    if (mask === undefined) {
+      for (const v of this.allVcpus()) if (v.vm === vm) targets.push(v.vcpu);
+    } else {
+      for (let i = 0; i < 64; i++) if ((mask >> BigInt(i)) & 1n) targets.push(i);
+    }
+    this.#calls.set(key, {
+      begin: ev,
+      request,
+      targets,
+      ipis: new Map(),
+      acks: new Map(),
+      kicks: new Map(),
+    });
+    for (const id of targets) this.#setPending(this.vcpu(vm, id), request, ev, true);
+  }
+
+  #applyAck(ev: ModelEvent, vm: string, vcpu: number): void {
+    const v = this.vcpu(vm, vcpu);
+    v.lastSeen = ev;
+    for (const call of this.#calls.values()) {
+      if (
+        call.begin.body.kind === "all_cpus_request" && call.begin.body.vm === vm &&
+        call.ipis.has(vcpu) && !call.acks.has(vcpu)
+      ) {
+        call.acks.set(vcpu, ev);
+        return;
+      }
+    }
+  }
+}

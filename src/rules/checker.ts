@@ -1,0 +1,133 @@
+/**
+ * Runs the reference model and the enabled rules over a stream of model
+ * events: each event goes to the rules' handlers (which see the state before
+ * it), then to the model. Pure apart from the `onFinding` callback.
+ *
+ * @module
+ */
+
+import type { TimeUnit } from "../events/types.ts";
+import type { ModelEvent, ModelKind } from "../model/model_event.ts";
+import { ProtocolModel } from "../model/protocol_model.ts";
+import type { Finding } from "./finding.ts";
+import type {
+  FindingInput,
+  Rule,
+  RuleContext,
+  RuleHandlers,
+  RuleOptions,
+  Severity,
+} from "./rule.ts";
+
+/** How far before a finding's first evidence a lost-events marker still lowers confidence (1 s). */
+export const LOST_EVENTS_WINDOW_NS = 1_000_000_000n;
+
+/** Settings of a {@link Checker}. */
+export interface CheckerOptions {
+  /** The rules to run. */
+  readonly rules: readonly Rule[];
+  /** Severity overrides by rule id. */
+  readonly severities?: ReadonlyMap<string, Severity>;
+  /** Rule options. */
+  readonly ruleOptions: RuleOptions;
+  /** Called for each finding as soon as it is reported (live output). */
+  readonly onFinding?: (f: Finding) => void;
+}
+
+type Handler = (ev: ModelEvent) => void;
+
+/** The model plus the rules, for one input. */
+export class Checker {
+  /** The model (read it for replay and analysis). */
+  readonly model = new ProtocolModel();
+  /** Findings so far, in report order (sort with `compareFindings` for output). */
+  readonly findings: Finding[] = [];
+  /** Event kinds seen. */
+  readonly kindsSeen = new Set<ModelKind>();
+  /** Whether any `kvm_vcpu_mode` event carried a flag column. */
+  sawIrqFlags = false;
+  #timeUnit: TimeUnit = "ns";
+  readonly #handlers = new Map<string, Handler[]>();
+  readonly #finishers: (() => void)[] = [];
+  readonly #lost: ModelEvent[] = [];
+
+  /** Creates the rules' handlers. */
+  constructor(readonly options: CheckerOptions) {
+    for (const rule of options.rules) {
+      const severity = options.severities?.get(rule.meta.id) ?? rule.meta.severity;
+      const unit = () => this.#timeUnit;
+      const ctx: RuleContext = {
+        model: this.model,
+        options: options.ruleOptions,
+        get timeUnit() {
+          return unit();
+        },
+        report: (f) => this.#report(rule, severity, f),
+      };
+      const handlers = rule.create(ctx) as RuleHandlers & Record<string, Handler | undefined>;
+      for (const [kind, fn] of Object.entries(handlers)) {
+        if (fn === undefined) continue;
+        if (kind === "finish") this.#finishers.push(fn as () => void);
+        else {
+          let list = this.#handlers.get(kind);
+          if (list === undefined) this.#handlers.set(kind, list = []);
+          list.push(fn as Handler);
+        }
+      }
+    }
+  }
+
+  /** Sets the unit of timestamps (known once the reader has seen the first event). */
+  setTimeUnit(unit: TimeUnit): void {
+    this.#timeUnit = unit;
+  }
+
+  /** The unit of timestamps. */
+  get timeUnit(): TimeUnit {
+    return this.#timeUnit;
+  }
+
+  /** Feeds one event. */
+  push(ev: ModelEvent): void {
+    const kind = ev.body.kind;
+    this.kindsSeen.add(kind);
+    if (kind === "mode" && ev.irqsOff !== undefined) this.sawIrqFlags = true;
+    if (kind === "lost") this.#lost.push(ev);
+    const list = this.#handlers.get(kind);
+    if (list !== undefined) { for (const fn of list) fn(ev); }
+    this.model.apply(ev);
+  }
+
+  /** Ends the input: rules report what only the end can decide. */
+  finish(): void {
+    for (const fn of this.#finishers) fn();
+  }
+
+  #report(rule: Rule, severity: Severity, f: FindingInput): void {
+    const evidence = f.evidence.includes(f.at) ? [...f.evidence] : [...f.evidence, f.at];
+    evidence.sort((a, b) => a.seq - b.seq);
+    const first = evidence[0];
+    const lost = this.#lost.find((l) =>
+      l.seq <= f.at.seq && l.origin.ts + LOST_EVENTS_WINDOW_NS >= first.origin.ts
+    );
+    const finding: Finding = {
+      ruleId: rule.meta.id,
+      severity: f.severity ?? severity,
+      seedSection: rule.meta.seedSection,
+      vm: f.vm,
+      vcpu: f.vcpu,
+      at: f.at.origin,
+      seq: f.at.seq,
+      message: f.message,
+      evidence: evidence.map((e) => e.origin),
+      confidence: lost === undefined ? "normal" : "lowered",
+      confidenceNote: lost === undefined
+        ? undefined
+        : `CPU ${
+          lost.body.kind === "lost" ? lost.body.cpu : "?"
+        } lost events at line ${lost.origin.line}, near this finding's evidence`,
+    };
+    this.findings.push(finding);
+    this.options.onFinding?.(finding);
+  }
+}

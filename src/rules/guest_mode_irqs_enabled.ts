@@ -1,0 +1,49 @@
+/**
+ * `guest-mode-irqs-enabled` — IN_GUEST_MODE written with interrupts on.
+ *
+ * Seed, "Ensuring Requests Are Seen": a kick's IPI only forces an exit from a
+ * vCPU that is in guest mode or has already disabled interrupts to prepare
+ * for entry. The vCPU must disable interrupts *before* writing IN_GUEST_MODE
+ * and enable them atomically with guest entry; with interrupts on, an IPI can
+ * land in the host between the final check and entry and be lost.
+ *
+ * Decided from the irqs-off character (`d`) of the ftrace flag column of the
+ * `kvm_vcpu_mode ... new=IN_GUEST_MODE` line; not checked without the column
+ * (`options/irq-info` off, or trace-cmd report without `-l`).
+ *
+ * @module
+ */
+
+import { vcpuLabel } from "./describe.ts";
+import type { Rule } from "./rule.ts";
+
+/** The rule. */
+export const guestModeIrqsEnabled: Rule = {
+  meta: {
+    id: "guest-mode-irqs-enabled",
+    severity: "error",
+    seedSection: "Ensuring Requests Are Seen",
+    description: "IN_GUEST_MODE written with interrupts enabled",
+    help:
+      "Disable interrupts (local_irq_disable) before writing IN_GUEST_MODE: the kick IPI is only " +
+      "guaranteed to force an exit once interrupts are off, since entry re-enables them atomically.",
+    needs: [["kvm_vcpu_mode", "irq-flags"]],
+  },
+  create(ctx) {
+    return {
+      mode(ev) {
+        const b = ev.body;
+        if (b.new !== "IN_GUEST_MODE" || ev.irqsOff !== false) return;
+        ctx.report({
+          vm: b.vm,
+          vcpu: b.vcpu,
+          at: ev,
+          message:
+            `${vcpuLabel(b.vm, b.vcpu)} wrote IN_GUEST_MODE with interrupts enabled (flag column ` +
+            `\`${ev.origin.flags}\` has no irqs-off \`d\`)`,
+          evidence: [ev],
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,79 @@
+/**
+ * `invalid-mode-transition` — a write of `vcpu->mode` the protocol does not
+ * allow, or by a thread that may not make it.
+ *
+ * Seed, "VCPU Mode": the vCPU thread moves itself between OUTSIDE_GUEST_MODE,
+ * IN_GUEST_MODE and READING_SHADOW_PAGE_TABLES and back; the only change made
+ * by other threads is a kick's IN_GUEST_MODE -> EXITING_GUEST_MODE cmpxchg
+ * (carried by `kvm_vcpu_kick`, not by `kvm_vcpu_mode`). The legal writes are
+ * the table in src/model/mode_automaton.ts (`kvmreq model` prints it).
+ *
+ * Fires on a `kvm_vcpu_mode` write not in the table, on one whose `old=`
+ * disagrees with the mode the model holds, and on one made by a thread other
+ * than the vCPU's own.
+ *
+ * @module
+ */
+
+import { findTransition } from "../model/mode_automaton.ts";
+import { at, vcpuLabel, who } from "./describe.ts";
+import type { Rule } from "./rule.ts";
+
+/** The rule. */
+export const invalidModeTransition: Rule = {
+  meta: {
+    id: "invalid-mode-transition",
+    severity: "error",
+    seedSection: "VCPU Mode",
+    description: "a mode write the protocol does not allow, or by a thread that may not make it",
+    help:
+      "Only the vCPU thread writes vcpu->mode, along the automaton `kvmreq model` prints; other " +
+      "threads only cmpxchg IN_GUEST_MODE to EXITING_GUEST_MODE in a kick. Any other write breaks the " +
+      "assumptions kicks make when they decide whether to send an IPI.",
+    needs: [["kvm_vcpu_mode"]],
+  },
+  create(ctx) {
+    return {
+      mode(ev) {
+        const b = ev.body;
+        const v = ctx.model.vcpu(b.vm, b.vcpu);
+        const label = vcpuLabel(b.vm, b.vcpu);
+        if (v.thread !== undefined && v.thread !== ev.origin.pid) {
+          const owner = ctx.model.vcpuOfThread(ev.origin.pid);
+          ctx.report({
+            vm: b.vm,
+            vcpu: b.vcpu,
+            at: ev,
+            message:
+              `${who(ev)} wrote ${label}'s mode (${b.old} -> ${b.new}), but ${label}'s thread is ` +
+              `pid ${v.thread}${
+                owner ? ` and ${who(ev)} is ${vcpuLabel(owner.vm, owner.vcpu)}'s` : ""
+              }`,
+            evidence: v.lastSeen !== undefined ? [v.lastSeen, ev] : [ev],
+          });
+          return;
+        }
+        if (v.mode !== undefined && v.mode !== b.old) {
+          ctx.report({
+            vm: b.vm,
+            vcpu: b.vcpu,
+            at: ev,
+            message: `${label} wrote ${b.old} -> ${b.new}, but its mode was ${v.mode}` +
+              (v.modeSetBy ? ` (set at ${at(v.modeSetBy)})` : ""),
+            evidence: v.modeSetBy !== undefined ? [v.modeSetBy, ev] : [ev],
+          });
+          return;
+        }
+        if (findTransition(b.old, b.new, "vcpu") === undefined) {
+          ctx.report({
+            vm: b.vm,
+            vcpu: b.vcpu,
+            at: ev,
+            message: `${label} wrote ${b.old} -> ${b.new}, which the protocol does not allow`,
+            evidence: v.modeSetBy !== undefined ? [v.modeSetBy, ev] : [ev],
+          });
+        }
+      },
+    };
+  },
+};

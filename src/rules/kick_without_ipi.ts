@@ -1,0 +1,55 @@
+/**
+ * `kick-without-ipi` — a kick that had to send an IPI and did not.
+ *
+ * Seed, "VCPU Kicks" and "Waiting for Acknowledgements": a vCPU in guest
+ * mode only leaves it on an IPI. A kick that observed IN_GUEST_MODE must send
+ * one; for a KVM_REQUEST_WAIT request the condition is "not
+ * OUTSIDE_GUEST_MODE". (A WAIT kick that skipped a vCPU in
+ * READING_SHADOW_PAGE_TABLES is the more specific `wait-missed-reader`.)
+ *
+ * @module
+ */
+
+import { requestLabel, vcpuLabel, who } from "./describe.ts";
+import type { Rule } from "./rule.ts";
+
+/** The rule. */
+export const kickWithoutIpi: Rule = {
+  meta: {
+    id: "kick-without-ipi",
+    severity: "error",
+    seedSection: "VCPU Kicks",
+    description: "a kick observed IN_GUEST_MODE (or, for WAIT, not OUTSIDE) and sent no IPI",
+    help:
+      "A vCPU running the guest only notices a request when an IPI forces an exit. A kick that " +
+      "reads IN_GUEST_MODE must send the IPI (kvm_vcpu_exiting_guest_mode() then smp_send_reschedule " +
+      "or smp_call_function); with KVM_REQUEST_WAIT any mode but OUTSIDE_GUEST_MODE needs it.",
+    needs: [["kvm_vcpu_kick"]],
+  },
+  create(ctx) {
+    return {
+      kick(ev) {
+        const b = ev.body;
+        if (b.action === "ipi" || b.action === "self") return;
+        const { request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
+        const wait = request?.wait === true;
+        if (b.mode === "READING_SHADOW_PAGE_TABLES" && wait) return;
+        const needsIpi = wait ? b.mode !== "OUTSIDE_GUEST_MODE" : b.mode === "IN_GUEST_MODE";
+        if (!needsIpi) return;
+        const v = ctx.model.vcpu(b.vm, b.vcpu);
+        const req = request === undefined
+          ? ""
+          : ` for ${requestLabel(request)}${wait ? " (WAIT)" : ""}`;
+        ctx.report({
+          vm: b.vm,
+          vcpu: b.vcpu,
+          at: ev,
+          message:
+            `${who(ev)} kicked ${vcpuLabel(b.vm, b.vcpu)}${req}, observed ${b.mode}, and sent no ` +
+            `IPI (action=${b.action})`,
+          evidence: v.modeSetBy !== undefined ? [v.modeSetBy, ev] : [ev],
+        });
+      },
+    };
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * Lints one opened input: reads it, normalizes its records into model
+ * events, runs the checker, and gathers what the report needs.
+ *
+ * @module
+ */
+
+import type { TimeUnit } from "../events/types.ts";
+import type { ReadStats } from "../ingest/read_stats.ts";
+import type { TraceRecord } from "../events/types.ts";
+import { type DecodeProblem, EventNormalizer } from "../model/normalize.ts";
+import { Checker, type CheckerOptions } from "./checker.ts";
+import { computeCoverage, type Coverage } from "./coverage.ts";
+import { compareFindings, type Finding } from "./finding.ts";
+
+/** An input being read: its name, counters, and records. */
+export interface LintSource {
+  /** Input name. */
+  readonly path: string;
+  /** The reader's counters (final once `batches` ends). */
+  readonly reader: { readonly stats: ReadStats };
+  /** The records, in batches. */
+  batches(): AsyncIterable<TraceRecord[]>;
+}
+
+/** Everything lint learned about one input. */
+export interface LintResult {
+  /** Input path. */
+  readonly file: string;
+  /** Reader counters. */
+  readonly stats: ReadStats;
+  /** Timestamp unit. */
+  readonly timeUnit: TimeUnit;
+  /** Findings, ordered. */
+  readonly findings: readonly Finding[];
+  /** Which rules could be checked. */
+  readonly coverage: Coverage;
+  /** Protocol events that could not be decoded. */
+  readonly decodeProblems: readonly DecodeProblem[];
+  /** Their count. */
+  readonly decodeProblemCount: number;
+  /** Stock kicks whose target vCPU could not be identified. */
+  readonly unidentifiedKicks: number;
+  /** vCPUs seen. */
+  readonly vcpus: number;
+  /** The checker, for callers that want the final model state. */
+  readonly checker: Checker;
+}
+
+/** Capabilities a trace offers beyond its event names. */
+function capabilities(stats: ReadStats, checker: Checker): Set<string> {
+  const has = new Set<string>(stats.eventsByName.keys());
+  if (checker.kindsSeen.has("stock_kick")) has.add("stock-kick");
+  if (checker.kindsSeen.has("stock_ack")) has.add("stock-ack");
+  if (checker.sawIrqFlags) has.add("irq-flags");
+  if (checker.timeUnit === "ns") has.add("ns-clock");
+  return has;
+}
+
+/** Lints `input` with `options`. */
+export async function lintInput(input: LintSource, options: CheckerOptions): Promise<LintResult> {
+  const checker = new Checker(options);
+  const normalizer = new EventNormalizer(input.path);
+  let unitSet = false;
+  for await (const batch of input.batches()) {
+    if (!unitSet && input.reader.stats.timeUnit !== undefined) {
+      checker.setTimeUnit(input.reader.stats.timeUnit);
+      unitSet = true;
+    }
+    for (const r of batch) {
+      const ev = normalizer.toModel(r);
+      if (ev !== undefined) checker.push(ev);
+    }
+  }
+  checker.finish();
+  return {
+    file: input.path,
+    stats: input.reader.stats,
+    timeUnit: checker.timeUnit,
+    findings: [...checker.findings].sort(compareFindings),
+    coverage: computeCoverage(options.rules, capabilities(input.reader.stats, checker)),
+    decodeProblems: normalizer.problems,
+    decodeProblemCount: normalizer.problemCount,
+    unidentifiedKicks: normalizer.unidentifiedKicks,
+    vcpus: checker.model.allVcpus().length,
+    checker,
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * `lost-wakeup` — a sleeping vCPU that a kick or request had to wake stayed
+ * asleep.
+ *
+ * Seed, "VCPU Kicks" (action 2) and "Sleeping VCPUs": a kick of a vCPU
+ * sleeping in kvm_vcpu_block() must wake it (unless the request carries
+ * KVM_REQUEST_NO_WAKEUP and comes from kvm_make_all_cpus_request()).
+ *
+ * A kick of a blocked V that did not wake it (`action=none`/`ipi`) is a
+ * suspect. It is a lost wakeup when V's eventual `kvm_vcpu_unblock` says it
+ * was woken by something else (`woken=1`), or V is still blocked when the
+ * trace ends; `woken=0` (halt-polling saw the request) clears it. Also, at the
+ * end of the trace, a vCPU still blocked with a pending request without
+ * NO_WAKEUP made longer than the latency threshold ago.
+ *
+ * @module
+ */
+
+import type { ModelEvent } from "../model/model_event.ts";
+import { requestLabel, vcpuLabel, who } from "./describe.ts";
+import type { Rule } from "./rule.ts";
+
+/** The rule. */
+export const lostWakeup: Rule = {
+  meta: {
+    id: "lost-wakeup",
+    severity: "error",
+    seedSection: "VCPU Kicks",
+    description: "a sleeping vCPU not woken by a kick or request that must wake it",
+    help:
+      "A kick of a vCPU sleeping in kvm_vcpu_block() must wake it (kvm_vcpu_wake_up); otherwise " +
+      "the request waits until some unrelated event wakes the vCPU. Only NO_WAKEUP requests sent " +
+      "with kvm_make_all_cpus_request() may leave a sleeping vCPU asleep.",
+    needs: [["kvm_vcpu_kick", "kvm_vcpu_block"]],
+  },
+  create(ctx) {
+    const suspects = new Map<string, { kick: ModelEvent; block: ModelEvent }>();
+    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
+    const reportSuspect = (
+      s: { kick: ModelEvent; block: ModelEvent },
+      end: ModelEvent | undefined,
+    ) => {
+      const b = s.kick.body;
+      if (b.kind !== "kick") return;
+      ctx.report({
+        vm: b.vm,
+        vcpu: b.vcpu,
+        at: s.kick,
+        message:
+          `${who(s.kick)} kicked ${vcpuLabel(b.vm, b.vcpu)} while it slept in kvm_vcpu_block() ` +
+          `and did not wake it (action=${b.action}); ` +
+          (end === undefined
+            ? "it was still asleep when the trace ended"
+            : "something else woke it later"),
+        evidence: end === undefined ? [s.block, s.kick] : [s.block, s.kick, end],
+      });
+    };
+    const woke = (vm: string, vcpu: number, ev: ModelEvent, byPolling: boolean) => {
+      const s = suspects.get(key(vm, vcpu));
+      if (s === undefined) return;
+      suspects.delete(key(vm, vcpu));
+      if (!byPolling) reportSuspect(s, ev);
+    };
+    return {
+      kick(ev) {
+        const b = ev.body;
+        const v = ctx.model.vcpu(b.vm, b.vcpu);
+        if (v.blockedSince === undefined || b.action === "wake" || b.action === "self") return;
+        const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
+        if (call !== undefined && request?.noWakeup) return;
+        if (!suspects.has(key(b.vm, b.vcpu))) {
+          suspects.set(key(b.vm, b.vcpu), { kick: ev, block: v.blockedSince });
+        }
+      },
+      unblock(ev) {
+        woke(ev.body.vm, ev.body.vcpu, ev, ev.body.woken === false);
+      },
+      stock_wakeup(ev) {
+        woke(ev.body.vm, ev.body.vcpu, ev, false);
+      },
+      finish() {
+        for (const s of suspects.values()) reportSuspect(s, undefined);
+        const last = ctx.model.lastEvent;
+        if (last === undefined || ctx.timeUnit !== "ns") return;
+        for (const v of ctx.model.allVcpus()) {
+          if (v.blockedSince === undefined || suspects.has(key(v.vm, v.vcpu))) continue;
+          for (const p of v.pending.values()) {
+            if (p.request.noWakeup || p.made.seq < v.blockedSince.seq) continue;
+            if (last.origin.ts - p.made.origin.ts <= ctx.options.latencyThresholdNs) continue;
+            ctx.report({
+              vm: v.vm,
+              vcpu: v.vcpu,
+              at: p.made,
+              message:
+                `${who(p.made)} made ${requestLabel(p.request)} of ${
+                  vcpuLabel(v.vm, v.vcpu)
+                } while it ` +
+                `slept, and it was still asleep when the trace ended`,
+              evidence: [v.blockedSince, p.made],
+            });
+            break;
+          }
+        }
+      },
+    };
+  },
+};
