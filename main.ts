@@ -11,17 +11,27 @@
 import { or } from "@optique/core";
 import { message } from "@optique/core/message";
 import { run } from "@optique/run";
+import { analyzeCommand, runAnalyze } from "./src/cli/analyze_command.ts";
 import { eventsCommand, runEvents } from "./src/cli/events_command.ts";
 import { EXIT } from "./src/cli/exit_codes.ts";
 import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
+import { exploreCommand, runExplore } from "./src/cli/explore_command.ts";
 import { lintCommand, runLint } from "./src/cli/lint_command.ts";
+import { modelCommand, runModel } from "./src/cli/model_command.ts";
 import { runStats, statsCommand } from "./src/cli/stats_command.ts";
 import { InputError } from "./src/ingest/errors.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 /** The whole command line: one subcommand per job. */
-const cli = or(lintCommand, eventsCommand, statsCommand);
+const cli = or(
+  lintCommand,
+  analyzeCommand,
+  eventsCommand,
+  statsCommand,
+  modelCommand,
+  exploreCommand,
+);
 
 /** Runs the command `args` selects and returns its exit code. */
 async function main(args: readonly string[]): Promise<number> {
@@ -53,6 +63,12 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
         return await runEvents(opts, out);
       case "stats":
         return await runStats(opts, out);
+      case "analyze":
+        return await runAnalyze(opts, out);
+      case "explore":
+        return await runExplore(opts, out);
+      case "model":
+        return await runModel(opts, out);
       case "lint":
         return await runLint(opts, out, denoJson.version);
     }

@@ -100,7 +100,6 @@ export class RecordBuilder {
         this.#addEvent(buf, line, out);
         return;
       case LineKind.StackHeader:
-        stats.stackLines++;
         this.#startStack(buf, line, out);
         return;
       case LineKind.Header:
@@ -197,18 +196,25 @@ export class RecordBuilder {
     const scan = this.#scan;
     const target = this.#openByCpu.get(scan.cpu);
     if (target !== undefined && target.pid === scan.pid && target.stack === undefined) {
+      this.#stats.stackLines++;
       target.stack = [];
       this.#frames = target.stack;
       return;
     }
     if (target === undefined && this.#filteredCpu.has(scan.cpu)) {
+      this.#stats.stackLines++;
       this.#frames = null;
       return;
     }
     // No event to join: keep the stack as an event of its own.
     const name = this.#names.intern(buf, scan.nameStart, scan.nameEnd);
     const event = this.#buildEvent(buf, line, name);
-    if (event === undefined) return;
+    if (event === undefined) {
+      // Skipped (counted by #buildEvent); its frames become orphans.
+      this.#frames = undefined;
+      return;
+    }
+    this.#stats.stackLines++;
     this.#stats.unattachedStacks++;
     event.stack = [];
     this.#frames = event.stack;

@@ -8,6 +8,7 @@
 import type { TimeUnit } from "../events/types.ts";
 import type { ReadStats } from "../ingest/read_stats.ts";
 import type { TraceRecord } from "../events/types.ts";
+import type { ModelEvent } from "../model/model_event.ts";
 import { type DecodeProblem, EventNormalizer } from "../model/normalize.ts";
 import { Checker, type CheckerOptions } from "./checker.ts";
 import { computeCoverage, type Coverage } from "./coverage.ts";
@@ -57,8 +58,15 @@ function capabilities(stats: ReadStats, checker: Checker): Set<string> {
   return has;
 }
 
-/** Lints `input` with `options`. */
-export async function lintInput(input: LintSource, options: CheckerOptions): Promise<LintResult> {
+/**
+ * Lints `input` with `options`. `observe`, when given, sees every model event
+ * before the model applies it (statistics, replay).
+ */
+export async function lintInput(
+  input: LintSource,
+  options: CheckerOptions,
+  observe?: (ev: ModelEvent, checker: Checker) => void,
+): Promise<LintResult> {
   const checker = new Checker(options);
   const normalizer = new EventNormalizer(input.path);
   let unitSet = false;
@@ -69,7 +77,9 @@ export async function lintInput(input: LintSource, options: CheckerOptions): Pro
     }
     for (const r of batch) {
       const ev = normalizer.toModel(r);
-      if (ev !== undefined) checker.push(ev);
+      if (ev === undefined) continue;
+      observe?.(ev, checker);
+      checker.push(ev);
     }
   }
   checker.finish();

@@ -1,0 +1,176 @@
+/**
+ * Per-vCPU statistics for `kvmreq analyze`: requests made and served by
+ * name, kicks by action, IPIs sent and coalesced, time in each mode, request
+ * service latency and kick-to-exit latency. Fed the same model events as the
+ * checker, with the model state before each event; pure.
+ *
+ * @module
+ */
+
+import type { Mode } from "../events/protocol.ts";
+import type { ModelEvent } from "../model/model_event.ts";
+import type { ProtocolModel } from "../model/protocol_model.ts";
+
+/** Statistics of one vCPU. */
+export interface VcpuStats {
+  readonly vm: string;
+  readonly vcpu: number;
+  readonly requestsMade: Map<string, number>;
+  readonly requestsServed: Map<string, number>;
+  readonly kicksByAction: Map<string, number>;
+  ipisSent: number;
+  /** Kicks that found the vCPU already EXITING_GUEST_MODE and so needed no IPI. */
+  ipisCoalesced: number;
+  readonly timeInMode: Map<Mode | "blocked", bigint>;
+  /** Service latencies (made → consumed), ns. */
+  readonly serviceLatencies: bigint[];
+  /** Kick with IPI → next guest exit, ns. */
+  readonly kickToExit: bigint[];
+  entries: number;
+  exits: number;
+}
+
+function inc<K>(m: Map<K, number>, k: K): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+/** Collects {@link VcpuStats} for every vCPU. */
+export class VcpuStatsCollector {
+  readonly #stats = new Map<string, VcpuStats>();
+  readonly #modeSince = new Map<string, { mode: Mode; ts: bigint }>();
+  readonly #blockedSince = new Map<string, bigint>();
+  readonly #pendingKick = new Map<string, bigint>();
+  #lastTs: bigint | undefined;
+
+  /** @param model the checker's model, read before each event is applied */
+  constructor(readonly model: ProtocolModel) {}
+
+  #of(vm: string, vcpu: number): VcpuStats {
+    const key = `${vm}\u0000${vcpu}`;
+    let s = this.#stats.get(key);
+    if (s === undefined) {
+      s = {
+        vm,
+        vcpu,
+        requestsMade: new Map(),
+        requestsServed: new Map(),
+        kicksByAction: new Map(),
+        ipisSent: 0,
+        ipisCoalesced: 0,
+        timeInMode: new Map(),
+        serviceLatencies: [],
+        kickToExit: [],
+        entries: 0,
+        exits: 0,
+      };
+      this.#stats.set(key, s);
+    }
+    return s;
+  }
+
+  #modeChange(vm: string, vcpu: number, mode: Mode, ts: bigint): void {
+    const key = `${vm}\u0000${vcpu}`;
+    const prev = this.#modeSince.get(key);
+    if (prev !== undefined && ts >= prev.ts) {
+      const s = this.#of(vm, vcpu);
+      s.timeInMode.set(prev.mode, (s.timeInMode.get(prev.mode) ?? 0n) + ts - prev.ts);
+    }
+    this.#modeSince.set(key, { mode, ts });
+  }
+
+  /** Observes one event (call before the model applies it). */
+  observe(ev: ModelEvent): void {
+    const b = ev.body;
+    const ts = ev.origin.ts;
+    if (b.kind !== "lost") this.#lastTs = ts;
+    switch (b.kind) {
+      case "make_request": {
+        const r = this.model.resolve(b.request);
+        inc(this.#of(b.vm, b.vcpu).requestsMade, r.name ?? r.text);
+        return;
+      }
+      case "all_cpus_request": {
+        if (b.phase !== "begin") return;
+        const r = this.model.resolve(b.request);
+        const targets = b.mask === undefined
+          ? this.model.allVcpus().filter((v) => v.vm === b.vm).map((v) => v.vcpu)
+          : [...Array(64).keys()].filter((i) => (b.mask! >> BigInt(i)) & 1n);
+        for (const id of targets) inc(this.#of(b.vm, id).requestsMade, r.name ?? r.text);
+        return;
+      }
+      case "check_request":
+      case "clear_request": {
+        if (b.kind === "check_request" && !b.result) return;
+        const r = this.model.resolve(b.request);
+        const v = this.model.vcpu(b.vm, b.vcpu);
+        const p = r.nr === undefined ? undefined : v.pending.get(r.nr);
+        if (p === undefined) return;
+        const s = this.#of(b.vm, b.vcpu);
+        inc(s.requestsServed, r.name ?? r.text);
+        s.serviceLatencies.push(ts - p.made.origin.ts);
+        return;
+      }
+      case "kick":
+      case "stock_kick": {
+        if (b.vcpu === undefined) return;
+        const s = this.#of(b.vm, b.vcpu);
+        inc(s.kicksByAction, b.action);
+        if (b.action === "ipi") {
+          s.ipisSent++;
+          const key = `${b.vm}\u0000${b.vcpu}`;
+          if (!this.#pendingKick.has(key)) this.#pendingKick.set(key, ts);
+        } else if (b.kind === "kick" && b.mode === "EXITING_GUEST_MODE") s.ipisCoalesced++;
+        return;
+      }
+      case "mode":
+        this.#modeChange(b.vm, b.vcpu, b.new, ts);
+        return;
+      case "entry":
+        this.#of(b.vm, b.vcpu).entries++;
+        return;
+      case "exit": {
+        const s = this.#of(b.vm, b.vcpu);
+        s.exits++;
+        const key = `${b.vm}\u0000${b.vcpu}`;
+        const k = this.#pendingKick.get(key);
+        if (k !== undefined) {
+          s.kickToExit.push(ts - k);
+          this.#pendingKick.delete(key);
+        }
+        return;
+      }
+      case "block":
+        this.#blockedSince.set(`${b.vm}\u0000${b.vcpu}`, ts);
+        return;
+      case "unblock":
+      case "stock_wakeup": {
+        const key = `${b.vm}\u0000${b.vcpu}`;
+        const since = this.#blockedSince.get(key);
+        if (since === undefined) return;
+        this.#blockedSince.delete(key);
+        const s = this.#of(b.vm, b.vcpu);
+        s.timeInMode.set("blocked", (s.timeInMode.get("blocked") ?? 0n) + ts - since);
+        return;
+      }
+    }
+  }
+
+  /** Closes open intervals at the last timestamp and returns the statistics, ordered by VM and vCPU. */
+  finish(): VcpuStats[] {
+    if (this.#lastTs !== undefined) {
+      for (const [key, m] of this.#modeSince) {
+        const [vm, vcpu] = key.split("\u0000");
+        this.#modeChange(vm, Number(vcpu), m.mode, this.#lastTs);
+      }
+    }
+    return [...this.#stats.values()].sort((a, b) => a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu);
+  }
+}
+
+/** The `q` quantile (0..1) of `values` (nearest rank), `undefined` when empty. */
+export function quantile(values: readonly bigint[], q: number): bigint | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
