@@ -18,6 +18,7 @@ import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
 import { exploreCommand, runExplore } from "./src/cli/explore_command.ts";
 import { lintCommand, runLint } from "./src/cli/lint_command.ts";
+import { replayCommand, runReplay } from "./src/cli/replay_command.ts";
 import { modelCommand, runModel } from "./src/cli/model_command.ts";
 import { runStats, statsCommand } from "./src/cli/stats_command.ts";
 import { InputError } from "./src/ingest/errors.ts";
@@ -26,6 +27,7 @@ import denoJson from "./deno.json" with { type: "json" };
 /** The whole command line: one subcommand per job. */
 const cli = or(
   lintCommand,
+  replayCommand,
   analyzeCommand,
   eventsCommand,
   statsCommand,
@@ -65,6 +67,8 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
         return await runStats(opts, out);
       case "analyze":
         return await runAnalyze(opts, out);
+      case "replay":
+        return await runReplay(opts, out);
       case "explore":
         return await runExplore(opts, out);
       case "model":

@@ -66,6 +66,7 @@ export async function lintInput(
   input: LintSource,
   options: CheckerOptions,
   observe?: (ev: ModelEvent, checker: Checker) => void,
+  afterBatch?: () => Promise<void>,
 ): Promise<LintResult> {
   const checker = new Checker(options);
   const normalizer = new EventNormalizer(input.path);
@@ -81,6 +82,7 @@ export async function lintInput(
       observe?.(ev, checker);
       checker.push(ev);
     }
+    await afterBatch?.();
   }
   checker.finish();
   return {
