@@ -55,7 +55,7 @@ export function formatLintFileText(r: LintResult, verbose: boolean): string {
   }
   const c = r.coverage;
   text += `  checked ${c.checked.length} of ${c.checked.length + c.notChecked.length} rules` +
-    ` (${r.stats.events} events, ${r.vcpus} vCPUs)\n`;
+    ` (${r.stats.events} events, ${r.vcpus} vCPU${r.vcpus === 1 ? "" : "s"})\n`;
   if (verbose) {
     for (const n of c.notChecked) {
       text += `    not checked: ${n.id} (needs ${describeNeeds(n.needs)})\n`;

@@ -40,6 +40,8 @@ function report(
   if (v.lastPendingCheck !== undefined && v.lastPendingCheck.seq > p.made.seq) {
     evidence.push(v.lastPendingCheck);
   }
+  const kick = ctx.model.kicker(p.maker, v.vm, v.vcpu).lastKick;
+  if (kick !== undefined && kick.seq > p.made.seq) evidence.push(kick);
   ctx.report({
     vm: v.vm,
     vcpu: v.vcpu,
