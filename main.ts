@@ -18,6 +18,7 @@ import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
 import { exploreCommand, runExplore } from "./src/cli/explore_command.ts";
 import { lintCommand, runLint } from "./src/cli/lint_command.ts";
+import { recordCommand, runRecord } from "./src/cli/record_command.ts";
 import { replayCommand, runReplay } from "./src/cli/replay_command.ts";
 import { modelCommand, runModel } from "./src/cli/model_command.ts";
 import { runStats, statsCommand } from "./src/cli/stats_command.ts";
@@ -33,6 +34,7 @@ const cli = or(
   statsCommand,
   modelCommand,
   exploreCommand,
+  recordCommand,
 );
 
 /** Runs the command `args` selects and returns its exit code. */
@@ -69,6 +71,8 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
         return await runAnalyze(opts, out);
       case "replay":
         return await runReplay(opts, out);
+      case "record":
+        return await runRecord(opts, out);
       case "explore":
         return await runExplore(opts, out);
       case "model":
