@@ -7,7 +7,7 @@
  */
 
 import type { RecordPlan } from "./preset.ts";
-import { Tracefs } from "./tracefs.ts";
+import type { Tracefs } from "./tracefs.ts";
 import { readTriggers, restoreTracefs, snapshotTracefs } from "./tracefs_state.ts";
 
 /** Settings of {@link recordTrace}. */
