@@ -28,6 +28,7 @@ import { RULES } from "../rules/index.ts";
 import { lintInput, type LintResult } from "../rules/lint_input.ts";
 import { type Rule, type RuleOptions, SEVERITIES, type Severity } from "../rules/rule.ts";
 import { readOptions, traceFiles } from "./common_options.ts";
+import { followLint } from "./lint_follow.ts";
 import { type KvmreqConfig, loadConfig } from "./config.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
@@ -68,6 +69,11 @@ export const lintCommand = command(
       latencyThresholdMs: optional(option("--latency-threshold", float({ min: 0, metavar: "MS" }), {
         description:
           message`Milliseconds a request may stay pending before request-latency reports it (default 10).`,
+      })),
+      follow: optional(flag("--follow", {
+        description:
+          message`Read one live input (a FIFO such as trace_pipe, or a growing file) and print each \
+finding as soon as it is proven; summary on EOF or Ctrl-C.`,
       })),
       verbose: optional(flag("-v", "--verbose", {
         description: message`Say what every unchecked rule needs.`,
@@ -136,6 +142,7 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
     throw new InputError("kvmreq lint", 0, "every rule is disabled; nothing to check");
   }
   const checkerOptions = { rules, severities, ruleOptions: ruleOptionsFrom(opts, config) };
+  if (opts.follow) return await runFollow(opts, checkerOptions, out);
   const results: LintResult[] = [];
   for await (
     const input of openInputs(opts.files, {
@@ -150,8 +157,34 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
   } else if (opts.format === "sarif") {
     await out.write(JSON.stringify(buildSarif(results, version), null, 2) + "\n");
   } else await out.write(formatLintText(results, opts.verbose === true));
+  return exitCodeFor(results, opts.failOn);
+}
+
+function exitCodeFor(results: readonly LintResult[], failOn: LintOptions["failOn"]): number {
   const n = countBySeverity(results);
-  const limit = RANK[opts.failOn];
+  const limit = RANK[failOn];
   const failing = SEVERITIES.some((s) => RANK[s] <= limit && n[s] > 0);
   return failing ? EXIT.findings : EXIT.ok;
+}
+
+async function runFollow(
+  opts: LintOptions,
+  checkerOptions: Parameters<typeof followLint>[2],
+  out: TextSink,
+): Promise<number> {
+  if (opts.files.length !== 1) {
+    throw new InputError("kvmreq lint", 0, "--follow reads exactly one input");
+  }
+  if (opts.format !== "text") throw new InputError("kvmreq lint", 0, "--follow prints text only");
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  try {
+    const result = await followLint(opts.files[0], opts, checkerOptions, out, abort.signal);
+    return exitCodeFor([result], opts.failOn);
+  } finally {
+    Deno.removeSignalListener("SIGINT", stop);
+    Deno.removeSignalListener("SIGTERM", stop);
+  }
 }

@@ -182,7 +182,10 @@ async function* readBatches(
       }
       const n = await source.read(buf.subarray(filled, filled + chunk));
       if (n === null) eof = true;
-      else {
+      else if (n === 0) {
+        // A live source went quiet: release the records held for stack attachment.
+        sink.flush(out);
+      } else {
         filled += n;
         stats.bytes += n;
       }

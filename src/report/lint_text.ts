@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { TimeUnit } from "../events/types.ts";
 import type { LintResult } from "../rules/lint_input.ts";
 import { describeNeeds } from "../rules/coverage.ts";
 import type { Finding } from "../rules/finding.ts";
@@ -20,12 +21,13 @@ export function countBySeverity(results: readonly LintResult[]): Record<Severity
   return n;
 }
 
-function findingText(f: Finding, r: LintResult): string {
+/** One finding with its evidence and seed section, as the text report prints it. */
+export function findingText(f: Finding, unit: TimeUnit): string {
   let text = `  ${String(f.at.line).padStart(7)}  ${
     f.severity.padEnd(7)
   }  ${f.ruleId}  ${f.message}\n`;
   for (const e of f.evidence) {
-    text += `           ${String(e.line).padStart(7)} | ${evidenceText(e, r.timeUnit)}\n`;
+    text += `           ${String(e.line).padStart(7)} | ${evidenceText(e, unit)}\n`;
   }
   if (f.confidence === "lowered") text += `           confidence lowered: ${f.confidenceNote}\n`;
   text += `           seed: "${f.seedSection}"\n`;
@@ -35,7 +37,13 @@ function findingText(f: Finding, r: LintResult): string {
 /** The report for one input. */
 export function formatLintFileText(r: LintResult, verbose: boolean): string {
   let text = `${r.file}\n`;
-  for (const f of r.findings) text += findingText(f, r);
+  for (const f of r.findings) text += findingText(f, r.timeUnit);
+  return text + formatLintFileFooter(r, verbose);
+}
+
+/** What follows one input's findings: undecodable events, skipped lines, losses, coverage. */
+export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
+  let text = "";
   if (r.decodeProblemCount > 0) {
     text +=
       `  ${r.decodeProblemCount} protocol event(s) could not be decoded and were not checked:\n`;
@@ -70,7 +78,12 @@ export function formatLintFileText(r: LintResult, verbose: boolean): string {
 
 /** The whole text report. */
 export function formatLintText(results: readonly LintResult[], verbose: boolean): string {
-  let text = results.map((r) => formatLintFileText(r, verbose)).join("\n");
+  return results.map((r) => formatLintFileText(r, verbose)).join("\n") + formatLintTotals(results);
+}
+
+/** The closing summary line and the ids of the rules that fired. */
+export function formatLintTotals(results: readonly LintResult[]): string {
+  let text = "";
   const n = countBySeverity(results);
   const total = n.error + n.warning + n.info;
   text += `\n${total === 0 ? "✔" : "✖"} ${total} finding${total === 1 ? "" : "s"} ` +

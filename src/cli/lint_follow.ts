@@ -1,0 +1,86 @@
+/**
+ * `kvmreq lint --follow`: lints a live input (a FIFO such as trace_pipe, or
+ * a file still being written), printing each finding as soon as the events
+ * that prove it have arrived, and a summary with what is still open on EOF
+ * or SIGINT.
+ *
+ * @module
+ */
+
+import type { TimeUnit } from "../events/types.ts";
+import { openFollowSource } from "../ingest/follow_source.ts";
+import { readTraceFrom } from "../ingest/read_trace.ts";
+import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
+import { findingText, formatLintFileFooter, formatLintTotals } from "../report/lint_text.ts";
+import type { CheckerOptions } from "../rules/checker.ts";
+import type { Finding } from "../rules/finding.ts";
+import { lintInput, type LintResult } from "../rules/lint_input.ts";
+import type { TextSink } from "./output.ts";
+
+/** Reading options of a followed input. */
+export interface FollowReadOptions {
+  readonly inputFormat?: import("../events/types.ts").InputFormat;
+  readonly strict?: boolean;
+}
+
+/** What is still undecided when a followed input ends. */
+export function openItems(result: LintResult, unit: TimeUnit): string[] {
+  const lines: string[] = [];
+  const last = result.checker.model.lastEvent?.origin.ts;
+  for (const v of result.checker.model.allVcpus()) {
+    const label = v.vm === "0" ? `vCPU ${v.vcpu}` : `VM ${v.vm} vCPU ${v.vcpu}`;
+    for (const p of v.pending.values()) {
+      const age = last === undefined || unit !== "ns"
+        ? ""
+        : ` for ${(Number(last - p.made.origin.ts) / 1e6).toFixed(3)} ms`;
+      lines.push(
+        `${label}: ${
+          p.request.name ?? p.request.text
+        } pending${age} (made at line ${p.made.origin.line})`,
+      );
+    }
+    if (v.blockedSince !== undefined) {
+      lines.push(`${label}: blocked since line ${v.blockedSince.origin.line}`);
+    }
+  }
+  return lines;
+}
+
+/** Follows `path` until EOF or `signal`; returns the result. */
+export async function followLint(
+  path: string,
+  read: FollowReadOptions,
+  checker: Omit<CheckerOptions, "onFinding">,
+  out: TextSink,
+  signal: AbortSignal,
+): Promise<LintResult> {
+  const source = await openFollowSource(path, { signal });
+  const reader = readTraceFrom(source, {
+    format: read.inputFormat,
+    strict: read.strict,
+    keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
+  });
+  const queue: Finding[] = [];
+  const flush = async () => {
+    const unit = reader.stats.timeUnit ?? "ns";
+    for (const f of queue.splice(0)) await out.write(findingText(f, unit));
+    await out.flush();
+  };
+  await out.write(`following ${path} (Ctrl-C to stop)\n`);
+  await out.flush();
+  const result = await lintInput(
+    { path, reader, batches: () => reader.batches() },
+    { ...checker, onFinding: (f) => queue.push(f) },
+    undefined,
+    flush,
+  );
+  await flush();
+  await out.write(
+    `\n${path}: end of input\n${formatLintFileFooter(result, false)}${formatLintTotals([result])}`,
+  );
+  const open = openItems(result, result.timeUnit);
+  if (open.length > 0) {
+    await out.write(`still open at the end:\n${open.map((l) => `  ${l}\n`).join("")}`);
+  }
+  return result;
+}
