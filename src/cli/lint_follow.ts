@@ -53,8 +53,9 @@ export async function followLint(
   checker: Omit<CheckerOptions, "onFinding">,
   out: TextSink,
   signal: AbortSignal,
+  writerDone?: AbortSignal,
 ): Promise<LintResult> {
-  const source = await openFollowSource(path, { signal });
+  const source = await openFollowSource(path, { signal, writerDone });
   const reader = readTraceFrom(source, {
     format: read.inputFormat,
     strict: read.strict,

@@ -26,6 +26,9 @@ import { eventsPlan, kvmPreset } from "../record/preset.ts";
 import { recordTrace } from "../record/recorder.ts";
 import { formatWrite, Tracefs, TRACEFS_ROOT } from "../record/tracefs.ts";
 import { EXIT } from "./exit_codes.ts";
+import { ruleOptionsFrom, selectRules } from "./lint_command.ts";
+import { followLint } from "./lint_follow.ts";
+import type { LintResult } from "../rules/lint_input.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
 
@@ -65,6 +68,10 @@ traced threads with a stack trace on each wakeup; kvm-all: the same with every k
       }),
       TRACEFS_ROOT,
     ),
+    lint: optional(flag("--lint", {
+      description:
+        message`Lint the recording as it is made: findings as soon as proven, summary at the end.`,
+    })),
     dryRun: optional(flag("-n", "--dry-run", {
       description: message`Print every tracefs write instead of making it (needs no root).`,
     })),
@@ -123,6 +130,15 @@ async function ensureTracefs(root: string, log: (m: string) => void): Promise<bo
   return true;
 }
 
+function defaultCheckerOptions() {
+  const { rules, severities } = selectRules({ rule: [], disable: [] }, undefined);
+  return {
+    rules,
+    severities,
+    ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined),
+  };
+}
+
 /** Runs `kvmreq record`. */
 export async function runRecord(opts: RecordOptions, out: TextSink): Promise<number> {
   const log = (m: string) => console.error(`kvmreq record: ${m}`);
@@ -154,6 +170,8 @@ export async function runRecord(opts: RecordOptions, out: TextSink): Promise<num
   const onSignal = () => abort.abort();
   Deno.addSignalListener("SIGINT", onSignal);
   Deno.addSignalListener("SIGTERM", onSignal);
+  const writerDone = new AbortController();
+  let live: Promise<LintResult> | undefined;
   try {
     const r = await recordTrace({
       tracefs,
@@ -163,7 +181,21 @@ export async function runRecord(opts: RecordOptions, out: TextSink): Promise<num
       durationMs: opts.duration === undefined ? undefined : opts.duration * 1000,
       log,
       signal: abort.signal,
+      onStarted: opts.lint && !dryRun
+        ? () => {
+          live = followLint(
+            opts.output,
+            {},
+            defaultCheckerOptions(),
+            out,
+            new AbortController().signal,
+            writerDone.signal,
+          );
+        }
+        : undefined,
     });
+    writerDone.abort();
+    const linted = await live;
     if (!dryRun) {
       log(
         `${r.bytes} bytes written to ${opts.output}; tracefs restored${
@@ -172,8 +204,13 @@ export async function runRecord(opts: RecordOptions, out: TextSink): Promise<num
       );
     }
     if (r.interrupted) return 130;
+    if (linted !== undefined && linted.findings.some((f) => f.severity === "error")) {
+      return EXIT.findings;
+    }
     return r.commandCode !== undefined && r.commandCode !== 0 ? EXIT.findings : EXIT.ok;
   } finally {
+    writerDone.abort();
+    await live?.catch(() => {});
     Deno.removeSignalListener("SIGINT", onSignal);
     Deno.removeSignalListener("SIGTERM", onSignal);
     if (mounted) await new Deno.Command("umount", { args: [opts.tracefs] }).output();

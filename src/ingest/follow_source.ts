@@ -16,6 +16,8 @@ import { InputError } from "./errors.ts";
 export interface FollowOptions {
   /** Ends the input (SIGINT). */
   readonly signal: AbortSignal;
+  /** For a regular file: once aborted, the writer is done and the next end of file ends the input. */
+  readonly writerDone?: AbortSignal;
   /**
    * Quiet time after which a read returns 0 bytes.
    * @default 200
@@ -65,6 +67,7 @@ export async function openFollowSource(path: string, options: FollowOptions): Pr
         pending = undefined;
         if (r === null) {
           if (!regular) return null; // FIFO or stdin: the writer closed it.
+          if (options.writerDone?.aborted) return null;
           const wait = await Promise.race([
             new Promise<"idle">((res) => setTimeout(() => res("idle"), idleMs)),
             aborted,

@@ -142,3 +142,49 @@ Deno.test("trigger removal commands", () => {
     "!enable_event:sched:sched_switch",
   );
 });
+
+Deno.test("record --lint: the recording is linted as it is made", async () => {
+  const root = await fakeTracefs();
+  const { counterexampleTrace, exploreProtocol } = await import("../../src/explore/explore.ts");
+  const { followLint } = await import("../../src/cli/lint_follow.ts");
+  const { selectRules, ruleOptionsFrom } = await import("../../src/cli/lint_command.ts");
+  const { memorySink } = await import("../../src/cli/output.ts");
+  const trace = counterexampleTrace(
+    exploreProtocol({ vcpus: 1, requesters: 2, memoryModel: "tso", variant: "no-barrier" }),
+  );
+  await Deno.writeTextFile(join(root, "trace_pipe"), trace);
+  const out = `${root}.trace`;
+  const sink = memorySink();
+  const writerDone = new AbortController();
+  const { rules, severities } = selectRules({ rule: [], disable: [] }, undefined);
+  let live: Promise<unknown> | undefined;
+  await recordTrace({
+    tracefs: new Tracefs(root, false),
+    plan: kvmPreset(["qemu*"], [], false),
+    output: out,
+    command: [],
+    durationMs: 300,
+    log: () => {},
+    signal: new AbortController().signal,
+    onStarted: () => {
+      live = followLint(
+        out,
+        {},
+        {
+          rules,
+          severities,
+          ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined),
+        },
+        sink,
+        new AbortController().signal,
+        writerDone.signal,
+      );
+    },
+  });
+  writerDone.abort();
+  await live;
+  assert.match(sink.text(), /request-unseen-at-entry/);
+  assert.match(sink.text(), /end of input/);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(out);
+});
