@@ -31,8 +31,10 @@ export const kickWithoutIpi: Rule = {
       kick(ev) {
         const b = ev.body;
         if (b.action === "ipi" || b.action === "self") return;
-        const { request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
-        const wait = request?.wait === true;
+        const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
+        // KVM_REQUEST_WAIT only changes the IPI condition inside kvm_make_all_cpus_request();
+        // a plain kvm_vcpu_kick() never waits.
+        const wait = call !== undefined && request?.wait === true;
         if (b.mode === "READING_SHADOW_PAGE_TABLES" && wait) return;
         const needsIpi = wait ? b.mode !== "OUTSIDE_GUEST_MODE" : b.mode === "IN_GUEST_MODE";
         if (!needsIpi) return;

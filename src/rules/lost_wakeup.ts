@@ -66,6 +66,8 @@ export const lostWakeup: Rule = {
         const b = ev.body;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         if (v.blockedSince === undefined || b.action === "wake" || b.action === "self") return;
+        // An earlier kick already woke it; it just has not left kvm_vcpu_block() yet.
+        if (v.wokenBy !== undefined && v.wokenBy.seq > v.blockedSince.seq) return;
         const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
         if (call !== undefined && request?.noWakeup) return;
         if (!suspects.has(key(b.vm, b.vcpu))) {

@@ -43,8 +43,13 @@ export const outsideGuestModeNotReached: Rule = {
         for (const id of call.targets) {
           if (call.ipis.has(id)) continue;
           const v = ctx.model.vcpu(ev.body.vm, id);
-          const inMode = v.mode === "IN_GUEST_MODE" || v.mode === "EXITING_GUEST_MODE";
-          if (!inMode && !v.inGuest) continue;
+          // Only a guest run that began before the request must have ended; a vCPU whose kick read
+          // OUTSIDE_GUEST_MODE may enter the guest again while the sender waits for others.
+          const begin = call.begin.seq;
+          const inMode = (v.mode === "IN_GUEST_MODE" || v.mode === "EXITING_GUEST_MODE") &&
+            v.lastInGuestWrite !== undefined && v.lastInGuestWrite.seq < begin;
+          const running = v.inGuest && v.lastEntry !== undefined && v.lastEntry.seq < begin;
+          if (!inMode && !running) continue;
           const where = v.inGuest ? "still in the guest" : `still ${v.mode}`;
           const evidence = [call.begin];
           const kick = call.kicks.get(id);

@@ -36,8 +36,10 @@ export const redundantIpi: Rule = {
       kick(ev) {
         const b = ev.body;
         if (b.action !== "ipi") return;
-        const { request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
-        const wait = request?.wait === true;
+        const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
+        // KVM_REQUEST_WAIT only changes the IPI condition inside kvm_make_all_cpus_request();
+        // a plain kvm_vcpu_kick() never waits.
+        const wait = call !== undefined && request?.wait === true;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         const req = request === undefined
           ? ""

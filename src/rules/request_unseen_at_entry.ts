@@ -90,7 +90,8 @@ export const requestUnseenAtEntry: Rule = {
         if (v.lastInGuestWrite === undefined) return;
         for (const p of v.pending.values()) {
           if (madeBeforeInWrite(v, p)) report(ctx, v, p, ev, "entered the guest");
-          else if (v.lastIpiSeq < p.made.seq) {
+          // IPI Reduction: one IPI sent since the IN_GUEST_MODE write serves every later request.
+          else if (v.ipiInFlight === undefined || v.ipiInFlight.seq < v.lastInGuestWrite.seq) {
             report(ctx, v, p, ev, "entered the guest with no IPI coming");
           }
         }

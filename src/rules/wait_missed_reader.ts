@@ -34,8 +34,8 @@ export const waitMissedReader: Rule = {
       kick(ev) {
         const b = ev.body;
         if (b.action === "ipi" || b.action === "self") return;
-        const { request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
-        if (request === undefined || !request.wait) return;
+        const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
+        if (call === undefined || request === undefined || !request.wait) return;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         if (b.mode !== "READING_SHADOW_PAGE_TABLES" && v.mode !== "READING_SHADOW_PAGE_TABLES") {
           return;
