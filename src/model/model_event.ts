@@ -28,6 +28,8 @@ export interface EventOrigin {
   readonly name: string;
   /** Field text. */
   readonly fields: string;
+  /** Stack frames attached to the event (stacktrace trigger), innermost first. */
+  readonly stack?: readonly string[];
 }
 
 /** A kick recovered from stock events (a vCPU-thread wakeup with the kick on its stack, an IPI from the kick). */

@@ -26,6 +26,7 @@ export const STOCK_EVENTS_USED = [
   "kvm_entry",
   "kvm_exit",
   "kvm_vcpu_wakeup",
+  "kvm_halt_poll_ns",
   "sched_waking",
   "sched_switch",
   "ipi_send_cpu",
@@ -98,6 +99,7 @@ export class EventNormalizer {
       flags: r.flags,
       name: r.name,
       fields: r.fields,
+      stack: r.stack,
     };
     const irqsOff = r.flags === undefined ? undefined : r.flags.charCodeAt(0) === 100 /* d */;
     return this.#make(body, origin, irqsOff);
@@ -138,6 +140,14 @@ export class EventNormalizer {
         return d.kind === "kvm_entry"
           ? { kind: "entry", vm: "0", vcpu }
           : { kind: "exit", vm: "0", vcpu, reason: d.reason };
+      }
+      case "kvm_halt_poll_ns": {
+        // Emitted by the vCPU thread itself: `vcpu 1: halt_poll_ns 0 (shrink 10000)`.
+        const d = decodeStockEvent("kvm_halt_poll_ns", r.fields);
+        if (d.kind === "kvm_halt_poll_ns" && d.vcpu !== undefined) {
+          this.identity.learn(r.pid, d.vcpu, "protocol");
+        }
+        return undefined;
       }
       case "kvm_vcpu_wakeup": {
         const id = this.identity.vcpuOfThread(r.pid);

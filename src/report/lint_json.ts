@@ -16,6 +16,7 @@ const evidenceSchema = z.object({
   line: z.number().int(),
   timestamp: z.string(),
   text: z.string(),
+  stack: z.array(z.string()).optional(),
 });
 
 /** One finding in the JSON report. */
@@ -63,6 +64,7 @@ function evidence(o: EventOrigin, r: LintResult) {
     line: o.line,
     timestamp: formatTimestamp(o.ts, r.timeUnit),
     text: evidenceText(o, r.timeUnit),
+    ...(o.stack === undefined ? {} : { stack: [...o.stack] }),
   };
 }
 

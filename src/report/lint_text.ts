@@ -14,6 +14,9 @@ import { ruleById } from "../rules/index.ts";
 import type { Severity } from "../rules/rule.ts";
 import { evidenceText } from "./evidence.ts";
 
+/** Stack frames shown under an evidence line. */
+const STACK_FRAMES_SHOWN = 6;
+
 /** Findings per severity. */
 export function countBySeverity(results: readonly LintResult[]): Record<Severity, number> {
   const n: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
@@ -28,6 +31,16 @@ export function findingText(f: Finding, unit: TimeUnit): string {
   }  ${f.ruleId}  ${f.message}\n`;
   for (const e of f.evidence) {
     text += `           ${String(e.line).padStart(7)} | ${evidenceText(e, unit)}\n`;
+    if (e.stack !== undefined) {
+      // Skip the tracing machinery's own frames at the top.
+      const from = e.stack.findIndex((f) =>
+        !/^(trace_|__traceiter_|perf_trace_|event_triggers_)/.test(f)
+      );
+      const shown = e.stack.slice(Math.max(0, from), Math.max(0, from) + STACK_FRAMES_SHOWN);
+      text += `${" ".repeat(21)}stack: ${shown.join(" <- ")}${
+        e.stack.length > shown.length ? " <- …" : ""
+      }\n`;
+    }
   }
   if (f.confidence === "lowered") text += `           confidence lowered: ${f.confidenceNote}\n`;
   text += `           seed: "${f.seedSection}"\n`;

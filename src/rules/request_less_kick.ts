@@ -67,7 +67,11 @@ export const requestLessKick: Rule = {
           b.site !== undefined && ctx.options.allowedKickSites.some((s) => b.site!.startsWith(s))
         ) return;
         const row = b.site === undefined ? undefined : lookupKickSite(b.site);
-        const target = vcpuLabel(b.vm, b.vcpu);
+        const target = b.vcpu !== undefined
+          ? vcpuLabel(b.vm, b.vcpu)
+          : b.targetPid !== undefined
+          ? `thread ${b.targetPid} (not identified as a vCPU)`
+          : `the vCPU on CPU ${b.targetCpu ?? "?"} (not identified)`;
         const how = b.action === "wake" ? "woke" : "sent an IPI to";
         if (row === undefined) {
           ctx.report({

@@ -157,6 +157,18 @@ const X86: readonly KickSite[] = [
       "its gfn_to_hva cache against the memslots generation); request-less, seen on a 6.18 host",
   }),
   site({
+    fn: "kvmclock_update_fn",
+    file: "arch/x86/kvm/x86.c",
+    versions: V618,
+    requestFirst: "KVM_REQ_CLOCK_UPDATE",
+    kind: "request",
+    calls: [KICK],
+    note:
+      "the delayed work kvm_gen_kvmclock_update() schedules (KVMCLOCK_UPDATE_DELAY): for each " +
+      "vCPU, kvm_make_request(KVM_REQ_CLOCK_UPDATE) then kvm_vcpu_kick(); seen in real 6.18 traces " +
+      "as sched_waking from a kworker",
+  }),
+  site({
     fn: "kvm_gen_kvmclock_update",
     file: "arch/x86/kvm/x86.c",
     versions: V618,

@@ -1,0 +1,379 @@
+/**
+ * Collects what the report page shows about one input while it is linted:
+ * per-vCPU state changes, point events and requests in compact columns, then
+ * (once the input is read) applies the page budget and builds its
+ * {@link FileData} and findings.
+ *
+ * @module
+ */
+
+import type { VcpuStats } from "../../analysis/vcpu_stats.ts";
+import { formatTimestamp } from "../../ingest/timestamp.ts";
+import type { EventOrigin, ModelEvent } from "../../model/model_event.ts";
+import type { ResolvedRequest } from "../../model/request_ref.ts";
+import { describeNeeds } from "../../rules/coverage.ts";
+import type { LintResult } from "../../rules/lint_input.ts";
+import { evidenceText } from "../evidence.ts";
+import {
+  bucketCount,
+  chooseWindows,
+  encodeRow,
+  type Limits,
+  type SortedRow,
+  summarize,
+} from "./budget.ts";
+import type { FileData, FindingData, RowData } from "./report_model.ts";
+import { TimeSeries } from "./series.ts";
+import { NO_STATS, statsData } from "./stats_data.ts";
+import { type TimelineItem, TRACK_STATES } from "./timeline_scan.ts";
+
+/** Most distinct labels per input (later ones share a generic label). */
+export const MAX_LABELS = 20_000;
+
+/** Most evidence lines kept per finding. */
+export const MAX_EVIDENCE = 20;
+
+const KIND = {
+  ipi: 0,
+  wake: 1,
+  none: 2,
+  self: 3,
+  ack: 4,
+  posted: 5,
+  unfresh: 6,
+  unmade: 7,
+} as const;
+
+interface Row {
+  readonly vm: string;
+  readonly vcpu: number;
+  thread: string;
+  readonly states: TimeSeries;
+  readonly points: TimeSeries;
+  readonly requests: TimeSeries;
+  /** Request latencies, parallel to `requests` (−1: never served). */
+  readonly latencies: number[];
+}
+
+interface Pending {
+  readonly t: number;
+  readonly label: number;
+  readonly seq: number;
+}
+
+const OWN_EVENTS = new Set(["mode", "request_pending", "block", "entry", "sync_pir"]);
+
+function who(o: EventOrigin): string {
+  return `${o.comm}-${o.pid}`;
+}
+
+function requestName(r: ResolvedRequest): string {
+  return r.name ?? r.text;
+}
+
+function at(site: string | undefined): string {
+  return site === undefined ? "" : ` at ${site}`;
+}
+
+/** The page data of one input, gathered while it is read. */
+export class FileCollector {
+  readonly #rows = new Map<string, Row>();
+  readonly #labels = new Map<string, number>();
+  readonly #labelList: string[] = [];
+  readonly #pending = new Map<string, Pending>();
+  #origin: bigint | undefined;
+  #first: bigint | undefined;
+  #last: bigint | undefined;
+
+  /** @param path the input */
+  constructor(readonly path: string) {}
+
+  /** Sees every model event (before its items): times and vCPU thread names. */
+  advance(ev: ModelEvent): void {
+    const ts = ev.origin.ts;
+    if (ts >= 0n) {
+      this.#origin ??= ts;
+      if (this.#first === undefined || ts < this.#first) this.#first = ts;
+      if (this.#last === undefined || ts > this.#last) this.#last = ts;
+    }
+    const b = ev.body;
+    if (OWN_EVENTS.has(b.kind) && "vcpu" in b && b.vcpu !== undefined) {
+      const row = this.#row(b.vm, b.vcpu);
+      if (row.thread === "") row.thread = who(ev.origin);
+    }
+  }
+
+  /** Adds one timeline item. */
+  item(item: TimelineItem): void {
+    switch (item.kind) {
+      case "state":
+        this.#row(item.vm, item.vcpu).states.push(
+          this.#rel(item.ts),
+          TRACK_STATES.indexOf(item.state),
+        );
+        return;
+      case "made":
+        return this.#made(item.vm, item.ev, item.request, item.targets, item.allCpus, item.site);
+      case "served": {
+        const t = this.#rel(item.ev.origin.ts);
+        const row = this.#row(item.vm, item.vcpu);
+        if (item.made === undefined) {
+          const label = `${requestName(item.request)} consumed by ${
+            who(item.ev.origin)
+          } but never made`;
+          row.points.push(t, KIND.unmade, this.#label(label));
+          return;
+        }
+        const k = `${item.vm}\u0000${item.vcpu}\u0000${item.request.nr}`;
+        const p = this.#pending.get(k);
+        this.#pending.delete(k);
+        const madeT = p !== undefined && p.seq === item.made.made.seq
+          ? p.t
+          : this.#rel(item.made.made.origin.ts);
+        const label = p?.label ??
+          this.#label(`${requestName(item.request)} by ${who(item.made.made.origin)}`);
+        row.requests.push(madeT, label);
+        row.latencies.push(t - madeT);
+        return;
+      }
+      case "kick": {
+        if (item.vcpu === undefined) return;
+        const o = item.ev.origin;
+        const label = `kick ${item.action}${
+          item.observed === undefined ? "" : ` (saw ${item.observed})`
+        } by ${who(o)}${item.cpu === undefined ? "" : ` → CPU ${item.cpu}`}${at(item.site)}${
+          item.allCpus ? " [kvm_make_all_cpus_request]" : ""
+        }`;
+        this.#row(item.vm, item.vcpu).points.push(
+          this.#rel(o.ts),
+          KIND[item.action],
+          this.#label(label),
+        );
+        return;
+      }
+      case "ipi_ack":
+      case "posted": {
+        const o = item.ev.origin;
+        const label = item.kind === "ipi_ack"
+          ? `IPI ack by ${who(o)} on CPU ${o.cpu}`
+          : `posted interrupt by ${who(o)}: ${o.fields}`;
+        this.#row(item.vm, item.vcpu).points.push(
+          this.#rel(o.ts),
+          item.kind === "ipi_ack" ? KIND.ack : KIND.posted,
+          this.#label(label),
+        );
+        return;
+      }
+      case "lost":
+        return;
+    }
+  }
+
+  #made(
+    vm: string,
+    ev: ModelEvent,
+    request: ResolvedRequest,
+    targets: readonly { vcpu: number; fresh: boolean }[],
+    allCpus: boolean,
+    site: string | undefined,
+  ): void {
+    const t = this.#rel(ev.origin.ts);
+    const name = `${allCpus ? "kvm_make_all_cpus_request " : ""}${requestName(request)}`;
+    const label = this.#label(`${name} by ${who(ev.origin)}${at(site)}`);
+    for (const target of targets) {
+      const row = this.#row(vm, target.vcpu);
+      if (!target.fresh || request.nr === undefined) {
+        const why = request.noAction ? "NO_ACTION: no bit set" : "bit already pending";
+        row.points.push(t, KIND.unfresh, this.#label(`${name} by ${who(ev.origin)} (${why})`));
+        continue;
+      }
+      this.#pending.set(`${vm}\u0000${target.vcpu}\u0000${request.nr}`, {
+        t,
+        label,
+        seq: ev.seq,
+      });
+    }
+  }
+
+  #rel(ts: bigint): number {
+    if (ts < 0n) return 0;
+    this.#origin ??= ts;
+    return Number(ts - this.#origin);
+  }
+
+  #row(vm: string, vcpu: number): Row {
+    const k = `${vm}\u0000${vcpu}`;
+    let r = this.#rows.get(k);
+    if (r === undefined) {
+      r = {
+        vm,
+        vcpu,
+        thread: "",
+        states: new TimeSeries(),
+        points: new TimeSeries(),
+        requests: new TimeSeries(),
+        latencies: [],
+      };
+      this.#rows.set(k, r);
+    }
+    return r;
+  }
+
+  #label(text: string): number {
+    let i = this.#labels.get(text);
+    if (i !== undefined) return i;
+    if (this.#labelList.length >= MAX_LABELS) {
+      return this.#label("(more labels than the page keeps)");
+    }
+    i = this.#labelList.length;
+    this.#labelList.push(text);
+    this.#labels.set(text, i);
+    return i;
+  }
+
+  /**
+   * Builds the page data once the input is read: `result` is lint's, `stats`
+   * analyze's; `fileIndex` is this input's place in the report; `limits` its
+   * share of the budget.
+   */
+  finish(
+    result: LintResult,
+    stats: readonly VcpuStats[],
+    fileIndex: number,
+    limits: Limits,
+  ): { file: FileData; findings: FindingData[] } {
+    for (const v of result.checker.model.allVcpus()) this.#row(v.vm, v.vcpu);
+    const end = this.#last === undefined || this.#origin === undefined
+      ? 0
+      : Number(this.#last - this.#origin);
+    for (const [k, p] of this.#pending) {
+      const [vm, vcpu] = k.split("\u0000");
+      const row = this.#row(vm, Number(vcpu));
+      row.requests.push(p.t, p.label);
+      row.latencies.push(-1);
+    }
+    this.#pending.clear();
+    const rows = [...this.#rows.values()].sort((a, b) =>
+      a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu
+    );
+    const sorted = rows.map(sortRow);
+    const findings = this.#findings(result, rows, fileIndex);
+    const spans = findings.map((f) => {
+      const ts = f.evidence.map((e) => e.t).filter((t): t is number => t !== null);
+      return [Math.min(f.t, ...ts), Math.max(f.t, ...ts)] as const;
+    });
+    const start = Math.min(0, ...sorted.map((r) => (r.st.length > 0 ? r.st[0] : 0)));
+    const sel = chooseWindows(sorted, spans, start, end, limits);
+    const buckets = sel.exact ? 0 : bucketCount(rows.length);
+    const byVcpu = new Map(stats.map((s) => [`${s.vm}\u0000${s.vcpu}`, s]));
+    let kept = { intervals: 0, points: 0, requests: 0 };
+    const rowData: RowData[] = rows.map((row, i) => {
+      const enc = encodeRow(sorted[i], sel, end);
+      kept = {
+        intervals: kept.intervals + enc.iv.length / 3,
+        points: kept.points + enc.pt.length / 3,
+        requests: kept.requests + enc.rq.length / 3,
+      };
+      const summary = sel.exact
+        ? { sum: "", psum: [] }
+        : summarize(sorted[i], end, buckets, TRACK_STATES.length);
+      const s = byVcpu.get(`${row.vm}\u0000${row.vcpu}`);
+      return {
+        vm: row.vm,
+        vcpu: row.vcpu,
+        thread: row.thread,
+        ...enc,
+        ...summary,
+        stats: s === undefined ? NO_STATS : statsData(s),
+      };
+    });
+    const total = (pick: (r: SortedRow) => number) => sorted.reduce((n, r) => n + pick(r), 0);
+    const unit = result.timeUnit;
+    const file: FileData = {
+      path: this.path,
+      format: result.stats.format ?? null,
+      timeUnit: unit,
+      origin: (this.#origin ?? 0n).toString(),
+      firstTs: this.#first === undefined ? "-" : formatTimestamp(this.#first, unit),
+      lastTs: this.#last === undefined ? "-" : formatTimestamp(this.#last, unit),
+      span: end,
+      events: result.stats.events,
+      lines: result.stats.lines,
+      skippedLines: result.stats.skippedLines,
+      lostEvents: [...result.stats.lostByCpu.values()].reduce((a, b) => a + b, 0),
+      undecoded: result.decodeProblemCount,
+      unidentifiedKicks: result.unidentifiedKicks,
+      findings: result.findings.length,
+      coverage: {
+        checked: result.coverage.checked.map((c) => ({ id: c.id, using: c.using.join(" + ") })),
+        notChecked: result.coverage.notChecked.map((n) => ({
+          id: n.id,
+          needs: describeNeeds(n.needs),
+        })),
+      },
+      decimation: {
+        exact: sel.exact,
+        windows: sel.windows.flat(),
+        intervals: { total: total((r) => r.st.length), kept: kept.intervals },
+        points: { total: total((r) => r.pt.length), kept: kept.points },
+        requests: { total: total((r) => r.rq.length), kept: kept.requests },
+        buckets,
+        findingWindows: sel.findingWindows,
+      },
+      labels: this.#labelList,
+      rows: rowData,
+    };
+    return { file, findings };
+  }
+
+  #findings(result: LintResult, rows: readonly Row[], fileIndex: number): FindingData[] {
+    const index = new Map(rows.map((r, i) => [`${r.vm}\u0000${r.vcpu}`, i]));
+    return result.findings.map((f) => {
+      const evidence = f.evidence.slice(0, MAX_EVIDENCE).map((e) => ({
+        line: e.line,
+        text: evidenceText(e, result.timeUnit),
+        t: e.ts < 0n ? null : this.#rel(e.ts),
+      }));
+      return {
+        file: fileIndex,
+        rule: f.ruleId,
+        severity: f.severity,
+        seed: f.seedSection,
+        vm: f.vm,
+        vcpu: f.vcpu ?? null,
+        row: f.vcpu === undefined ? -1 : index.get(`${f.vm}\u0000${f.vcpu}`) ?? -1,
+        line: f.at.line,
+        t: f.at.ts < 0n ? (evidence.find((e) => e.t !== null)?.t ?? 0) : this.#rel(f.at.ts),
+        ts: f.at.ts < 0n ? "-" : formatTimestamp(f.at.ts, result.timeUnit),
+        message: f.message,
+        evidence,
+        moreEvidence: Math.max(0, f.evidence.length - MAX_EVIDENCE),
+        confidence: f.confidence,
+        note: f.confidenceNote ?? null,
+      };
+    });
+  }
+}
+
+function sortRow(r: Row): SortedRow {
+  const so = r.states.order();
+  const po = r.points.order();
+  const ro = r.requests.order();
+  const st = r.states.t.view();
+  const sa = r.states.a.view();
+  const pt = r.points.t.view();
+  const pa = r.points.a.view();
+  const pb = r.points.b.view();
+  const rt = r.requests.t.view();
+  const ra = r.requests.a.view();
+  return {
+    st: Float64Array.from(so, (i) => st[i]),
+    sc: Uint8Array.from(so, (i) => sa[i]),
+    pt: Float64Array.from(po, (i) => pt[i]),
+    pk: Uint8Array.from(po, (i) => pa[i]),
+    pl: Uint32Array.from(po, (i) => pb[i]),
+    rq: Float64Array.from(ro, (i) => rt[i]),
+    rl: Float64Array.from(ro, (i) => r.latencies[i]),
+    rb: Uint32Array.from(ro, (i) => ra[i]),
+  };
+}

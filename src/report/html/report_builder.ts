@@ -1,0 +1,117 @@
+/**
+ * Builds the report's data, one input at a time: lints it while collecting
+ * its timeline and `analyze` statistics, then keeps its share of the page
+ * budget (halving the series budget until the input's data fits its share of
+ * the size limit). Memory is released input by input.
+ *
+ * @module
+ */
+
+import { VcpuStatsCollector } from "../../analysis/vcpu_stats.ts";
+import type { ModelEvent } from "../../model/model_event.ts";
+import type { Checker, CheckerOptions } from "../../rules/checker.ts";
+import { ruleById } from "../../rules/index.ts";
+import { lintInput, type LintResult, type LintSource } from "../../rules/lint_input.ts";
+import type { Limits } from "./budget.ts";
+import { FileCollector } from "./file_collector.ts";
+import type { FileData, FindingData, ReportData } from "./report_model.ts";
+import { TimelineScanner, TRACK_STATES } from "./timeline_scan.ts";
+
+/** Sizes the page must respect. */
+export interface ReportLimits {
+  /**
+   * Mode intervals kept exactly over all inputs (kick/IPI events as many,
+   * requests half as many).
+   * @default 150_000
+   */
+  readonly maxIntervals: number;
+  /**
+   * Bytes of embedded data over all inputs (the page adds ~60 KB).
+   * @default 9_000_000
+   */
+  readonly maxBytes: number;
+  /**
+   * Findings listed with their evidence; the rest are counted by rule.
+   * @default 1000
+   */
+  readonly maxListedFindings: number;
+}
+
+/** The defaults of {@link ReportLimits}: a page under 10 MB for any input. */
+export const DEFAULT_REPORT_LIMITS: ReportLimits = {
+  maxIntervals: 150_000,
+  maxBytes: 9_000_000,
+  maxListedFindings: 1000,
+};
+
+/** Smallest interval budget the size loop goes down to. */
+const MIN_INTERVALS = 500;
+
+/** Collects {@link ReportData} over the inputs of one report. */
+export class ReportBuilder {
+  readonly #files: FileData[] = [];
+  readonly #findings: FindingData[] = [];
+  readonly #unlisted: Record<string, number> = {};
+
+  /**
+   * @param version kvmreq's version, shown in the page
+   * @param inputs how many inputs the report will hold (each gets an equal share of the limits)
+   * @param limits page limits
+   */
+  constructor(
+    readonly version: string,
+    readonly inputs: number,
+    readonly limits: ReportLimits = DEFAULT_REPORT_LIMITS,
+  ) {}
+
+  /** Lints `input` with `options` and adds it to the report; returns lint's result. */
+  async add(input: LintSource, options: CheckerOptions): Promise<LintResult> {
+    const collector = new FileCollector(input.path);
+    let scanner: TimelineScanner | undefined;
+    let stats: VcpuStatsCollector | undefined;
+    const observe = (ev: ModelEvent, checker: Checker) => {
+      scanner ??= new TimelineScanner(checker.model, (item) => collector.item(item));
+      stats ??= new VcpuStatsCollector(checker.model);
+      collector.advance(ev);
+      stats.observe(ev);
+      scanner.observe(ev);
+    };
+    const result = await lintInput(input, options, observe);
+    scanner?.finish();
+    const vcpuStats = stats?.finish() ?? [];
+    const share = Math.max(1, this.inputs);
+    let max = Math.max(MIN_INTERVALS, Math.floor(this.limits.maxIntervals / share));
+    const bytes = this.limits.maxBytes / share;
+    for (;;) {
+      const limits: Limits = { intervals: max, points: max, requests: Math.floor(max / 2) };
+      const built = collector.finish(result, vcpuStats, this.#files.length, limits);
+      const room = this.limits.maxListedFindings - this.#findings.length;
+      const listed = built.findings.slice(0, Math.max(0, room));
+      const size = JSON.stringify(built.file).length + JSON.stringify(listed).length;
+      if (size <= bytes || max <= MIN_INTERVALS) {
+        this.#files.push(built.file);
+        this.#findings.push(...listed);
+        for (const f of built.findings.slice(listed.length)) {
+          this.#unlisted[f.rule] = (this.#unlisted[f.rule] ?? 0) + 1;
+        }
+        return result;
+      }
+      max = Math.max(MIN_INTERVALS, Math.floor(max / 2));
+    }
+  }
+
+  /** The report's data. */
+  data(): ReportData {
+    const ids = new Set([...this.#findings.map((f) => f.rule), ...Object.keys(this.#unlisted)]);
+    return {
+      tool: { name: "kvmreq", version: this.version },
+      states: TRACK_STATES,
+      files: this.#files,
+      findings: this.#findings,
+      unlisted: this.#unlisted,
+      rules: Object.fromEntries(
+        [...ids].sort().map((id) => [id, ruleById(id)?.meta.description ?? ""]),
+      ),
+    };
+  }
+}
