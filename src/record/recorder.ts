@@ -90,27 +90,15 @@ export async function recordTrace(s: RecordSettings): Promise<RecordOutcome> {
     ? await snapshotTracefs(t, [...s.plan.options.keys()], eventDirs)
     : undefined;
   const added = new Map<string, string[]>();
-  let pipe: Deno.ChildProcess | undefined;
-  let copy: Promise<void> | undefined;
+  const stopPolling = new AbortController();
+  let poller: Promise<void> | undefined;
   let bytes = 0;
   let commandCode: number | undefined;
   try {
     await applyPlan(t, s.plan, added, s.log);
     if (!t.dryRun) {
       const out = await Deno.open(s.output, { write: true, create: true, truncate: true });
-      pipe = new Deno.Command("cat", {
-        args: [t.path("trace_pipe")],
-        stdout: "piped",
-        stderr: "null",
-      }).spawn();
-      copy = pipe.stdout.pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, ctl) {
-            bytes += chunk.length;
-            ctl.enqueue(chunk);
-          },
-        }),
-      ).pipeTo(out.writable);
+      poller = pollTracePipe(t.path("trace_pipe"), out, stopPolling.signal, (n) => (bytes += n));
     }
     await t.write("tracing_on", "1");
     s.onStarted?.();
@@ -123,23 +111,54 @@ export async function recordTrace(s: RecordSettings): Promise<RecordOutcome> {
       if (!t.dryRun) await sleep(ms, s.signal);
     }
     await t.write("tracing_on", "0");
-    if (pipe !== undefined) {
-      await sleep(300, new AbortController().signal); // let trace_pipe drain what is buffered
-    }
   } finally {
-    if (pipe !== undefined) {
-      try {
-        pipe.kill("SIGTERM");
-      } catch { /* already gone */ }
-      await pipe.status;
-      await copy?.catch(() => {});
-    }
+    stopPolling.abort();
+    await poller;
     if (snapshot !== undefined) await restoreTracefs(t, snapshot, added);
     else {s.log(
         `tracefs is not mounted at ${t.root}: the restore writes depend on its state and are not shown`,
       );}
   }
   return { bytes, commandCode, interrupted: s.signal.aborted };
+}
+
+/** How often trace_pipe is polled. */
+const POLL_MS = 50;
+
+/**
+ * Copies trace_pipe to `out` by polling it with non-blocking reads until
+ * `stop`, then drains it. A blocking reader would be woken (by irq_work and
+ * its IPIs) for every event, and those wakeups are themselves ipi/csd events:
+ * the reader would fill the buffer with its own traffic.
+ */
+async function pollTracePipe(
+  pipe: string,
+  out: Deno.FsFile,
+  stop: AbortSignal,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const drainOnce = async (): Promise<number> => {
+    const r = await new Deno.Command("dd", {
+      args: [`if=${pipe}`, "iflag=nonblock", "bs=1048576", "status=none"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    if (r.stdout.length > 0) {
+      await out.write(r.stdout);
+      onBytes(r.stdout.length);
+    }
+    return r.stdout.length;
+  };
+  try {
+    while (!stop.aborted) {
+      await drainOnce();
+      await sleep(POLL_MS, stop);
+    }
+    // Drain what is left (bounded: a regular file, as in tests, never reads empty).
+    for (let i = 0; i < 16 && (await drainOnce()) > 0; i++) { /* again */ }
+  } finally {
+    out.close();
+  }
 }
 
 async function runCommand(
