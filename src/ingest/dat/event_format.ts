@@ -52,6 +52,8 @@ export interface EventFormat {
   readonly fields: readonly FieldDef[];
   /** Text after `print fmt:`, or `undefined` when missing. */
   readonly printFmt: string | undefined;
+  /** The event's own fields by name (first of a name wins). */
+  readonly byName: ReadonlyMap<string, FieldDef>;
 }
 
 function typeSize(name: string): number {
@@ -202,7 +204,9 @@ export function parseEventFormat(
   }
   const at = text.indexOf("print fmt:");
   const printFmt = at < 0 ? undefined : text.slice(at + "print fmt:".length);
-  return { id, name, system, commonFields: groups[0], fields: groups[1], printFmt };
+  const byName = new Map<string, FieldDef>();
+  for (const f of groups[1]) if (!byName.has(f.name)) byName.set(f.name, f);
+  return { id, name, system, commonFields: groups[0], fields: groups[1], printFmt, byName };
 }
 
 /** Finds a field by name: common fields first, then the event's own. */
@@ -212,5 +216,5 @@ export function findAnyField(ev: EventFormat, name: string): FieldDef | undefine
 
 /** Finds one of the event's own (non-common) fields by name. */
 export function findField(ev: EventFormat, name: string): FieldDef | undefined {
-  return ev.fields.find((f) => f.name === name);
+  return ev.byName.get(name);
 }

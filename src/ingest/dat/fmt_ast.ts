@@ -34,6 +34,8 @@ export interface FlagSym {
   readonly value: string;
   /** The text printed for it. */
   readonly str: string;
+  /** The value as libtraceevent's `eval_flag` reads it (signed 64-bit). */
+  readonly num: bigint;
 }
 
 /** A node of an argument tree. Which members are set depends on `kind`. */
@@ -42,6 +44,8 @@ export interface PArg {
   kind: ArgKind;
   /** Atom text (number, identifier or string literal). */
   atom?: string;
+  /** The atom's numeric value, once evaluated (libtraceevent rewrites the atom the same way). */
+  num?: bigint;
   /** Field name (field, string, bitmask, cpumask), type (type), function (func). */
   name?: string;
   /** The field, when found in the event. */

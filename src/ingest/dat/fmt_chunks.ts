@@ -114,7 +114,9 @@ export function cutFormat(format: string, args: readonly PArg[]): Chunks {
     let done = false;
     for (; j < format.length && !done; j++) {
       const c = format[j];
-      if (c === "#" || c === "." || c === "-" || c === "+" || (c >= "0" && c <= "9")) continue;
+      // libtraceevent 1.7 (trace-cmd 3.1) knows no '+' or ' ' flag and no %c:
+      // they print as ">+<", "> <" and ">c<".
+      if (c === "#" || c === "." || c === "-" || (c >= "0" && c <= "9")) continue;
       if (c === "h") ls--;
       else if (c === "l") ls++;
       else if (c === "L") ls = 2;
@@ -126,7 +128,7 @@ export function cutFormat(format: string, args: readonly PArg[]): Chunks {
         } else lenArg = args[argi++];
       } else {
         done = true;
-        if ("pcdiuxXos".includes(c) && argi >= args.length) {
+        if ("pdiuxXos".includes(c) && argi >= args.length) {
           failed = true;
         } else if (c === "p") {
           const n = pointerSuffix(format, j + 1);
@@ -138,7 +140,7 @@ export function cutFormat(format: string, args: readonly PArg[]): Chunks {
             arg: args[argi++],
             lenArg,
           });
-        } else if ("cdiuxXo".includes(c)) {
+        } else if ("diuxXo".includes(c)) {
           if (ls < -2 || ls > 2 || j + 1 - start > 30) failed = true;
           chunks.push({
             kind: "digit",

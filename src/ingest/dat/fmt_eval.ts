@@ -25,15 +25,16 @@ export interface EvalEnv {
 }
 
 function atomValue(a: PArg, env: EvalEnv): bigint {
+  if (a.num !== undefined) return a.num;
   const text = a.atom ?? "";
-  const v = strtoull(text);
-  if (v !== 0n) return v;
+  let v = strtoull(text);
   const c = text.charCodeAt(0);
-  if (c >= 0x30 && c <= 0x39) return 0n;
-  // An identifier: libtraceevent tries it as a kernel symbol, once.
-  const addr = env.kallsyms.addressOf(text);
-  a.atom = addr.toString();
-  return addr;
+  if (v === 0n && !(c >= 0x30 && c <= 0x39)) {
+    // An identifier: libtraceevent looks it up as a kernel symbol, once.
+    v = env.kallsyms.addressOf(text);
+  }
+  a.num = v;
+  return v;
 }
 
 function indexValue(a: PArg, r: RecordView, env: EvalEnv): bigint {

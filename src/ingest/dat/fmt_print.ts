@@ -12,7 +12,6 @@ import { formatInt, formatPointer, formatString, hex, type Spec, spec } from "./
 import { FieldFlag } from "./event_format.ts";
 import type { PArg } from "./fmt_ast.ts";
 import { type EvalEnv, evalNum } from "./fmt_eval.ts";
-import { flagValue } from "./fmt_fold.ts";
 import { bitmaskText, cpumaskText, ipText, macText, uuidText } from "./fmt_special.ts";
 import { cString, dynamicSpan, readNumber, type RecordView } from "./record_view.ts";
 
@@ -56,23 +55,25 @@ function hexBytes(a: PArg, r: RecordView, env: EvalEnv, sep: string): string {
 }
 
 function intArray(a: PArg, r: RecordView, env: EvalEnv): string {
+  // libtraceevent 1.7 prints the elements with %u, space-separated, read in host (little-endian) order.
   const [field, count, elSize] = a.args ?? [];
   const off = field ? dataOf(field, r) : -1;
-  if (off < 0 || !count || !elSize) return "{}";
+  if (off < 0 || !count || !elSize) return "";
   const n = Number(evalNum(count, r, env) & 0xffffffffn);
   let size = Number(BigInt.asIntN(32, evalNum(elSize, r, env)));
+  const host = { ...r, bigEndian: false };
   const items: string[] = [];
   let at = off;
   for (let i = 0; i < n && at < r.size; i++) {
     if (size === 1 || size === 2 || size === 4 || size === 8) {
-      items.push("0x" + hex(readNumber(r, at, size)));
+      items.push(readNumber(host, at, size).toString());
     } else {
       items.push(`BAD SIZE:${size} 0x${byteAt(r, at).toString(16)}`);
       size = 1;
     }
     at += size;
   }
-  return `{${items.join(",")}}`;
+  return items.join(" ");
 }
 
 function flagsText(a: PArg, r: RecordView, env: EvalEnv, fmt: (s: string) => string): string {
@@ -80,7 +81,7 @@ function flagsText(a: PArg, r: RecordView, env: EvalEnv, fmt: (s: string) => str
   let out = "";
   let printed = false;
   for (const sym of a.syms ?? []) {
-    const f = flagValue(sym.value);
+    const f = sym.num;
     if (val === 0n && f < 0n) {
       out += fmt(sym.str);
       break;
@@ -101,7 +102,7 @@ function flagsText(a: PArg, r: RecordView, env: EvalEnv, fmt: (s: string) => str
 
 function symbolText(a: PArg, r: RecordView, env: EvalEnv, fmt: (s: string) => string): string {
   const val = BigInt.asIntN(64, evalNum(a.item as PArg, r, env));
-  for (const sym of a.syms ?? []) if (flagValue(sym.value) === val) return fmt(sym.str);
+  for (const sym of a.syms ?? []) if (sym.num === val) return fmt(sym.str);
   return "0x" + hex(BigInt.asUintN(64, val));
 }
 
@@ -121,7 +122,8 @@ export function printStr(
       const f = a.field;
       if (!f) return "";
       if (!(f.flags & FieldFlag.ARRAY) && f.size === env.longSize) {
-        const addr = readNumber(r, f.offset, env.longSize);
+        // libtraceevent reads this "pointer" in host (little-endian) order, unswapped.
+        const addr = readNumber({ ...r, bigEndian: false }, f.offset, env.longSize);
         return env.printk.get(addr) ?? hex(addr);
       }
       const len = f.size || r.size - f.offset;

@@ -7,20 +7,15 @@
  * @module
  */
 
-import { parseSpec, type Spec } from "./c_printf.ts";
+import { parseSpec } from "./c_printf.ts";
 import type { EventFormat } from "./event_format.ts";
 import type { PArg } from "./fmt_ast.ts";
-import { type Chunk, cutFormat } from "./fmt_chunks.ts";
-import { type EvalEnv, evalNum } from "./fmt_eval.ts";
+import { cutFormat } from "./fmt_chunks.ts";
+import { compileChunk, type Piece } from "./fmt_compile.ts";
+import type { EvalEnv } from "./fmt_eval.ts";
 import { FmtParseError, parsePrintFmt } from "./fmt_parser.ts";
-import { printNumber, printPointer, printStr } from "./fmt_print.ts";
 import { rawFieldsText } from "./raw_fields.ts";
 import type { RecordView } from "./record_view.ts";
-
-interface Step {
-  readonly chunk: Chunk;
-  readonly spec: Spec | undefined;
-}
 
 /** Why an event prints its raw fields instead of its format. */
 export type FallbackReason = "no-print-fmt" | "parse-error" | "arg-mismatch";
@@ -33,8 +28,7 @@ export class EventPrinter {
   readonly fallback: FallbackReason | undefined;
   /** The parse error text, for diagnostics. */
   readonly error: string | undefined;
-  readonly #steps: Step[] = [];
-  readonly #env: EvalEnv;
+  readonly #pieces: Piece[] = [];
 
   /**
    * @param event the event description
@@ -42,7 +36,6 @@ export class EventPrinter {
    */
   constructor(event: EventFormat, env: EvalEnv) {
     this.event = event;
-    this.#env = env;
     if (event.printFmt === undefined) {
       this.fallback = "no-print-fmt";
       return;
@@ -67,36 +60,16 @@ export class EventPrinter {
       return;
     }
     for (const chunk of chunks) {
-      this.#steps.push({
-        chunk,
-        spec: chunk.kind === "text" ? undefined : parseSpec(chunk.format),
-      });
+      const spec = chunk.kind === "text" ? undefined : parseSpec(chunk.format);
+      this.#pieces.push(compileChunk(chunk, spec, env));
     }
   }
 
   /** The text for record `r`. */
   render(r: RecordView): string {
     if (this.fallback !== undefined) return "[FAILED TO PARSE]" + rawFieldsText(r, this.event);
-    const env = this.#env;
     let out = "";
-    for (const { chunk, spec } of this.#steps) {
-      if (chunk.kind === "text") {
-        out += chunk.text;
-        continue;
-      }
-      const lenArg = chunk.lenArg
-        ? Number(BigInt.asIntN(32, evalNum(chunk.lenArg, r, env)))
-        : undefined;
-      if (chunk.kind === "pointer") {
-        out += printPointer(chunk.format, chunk.arg, r, env, lenArg ?? 1);
-      } else if (spec === undefined) {
-        continue;
-      } else if (chunk.kind === "digit") {
-        out += printNumber(spec, chunk.ls, chunk.arg, r, env, lenArg ?? -1);
-      } else {
-        out += printStr(spec, chunk.arg, r, env, lenArg ?? -1);
-      }
-    }
+    for (const piece of this.#pieces) out += piece(r);
     return out;
   }
 }

@@ -68,6 +68,17 @@ export function readSmall(r: RecordView, off: number, size: number): number {
   }
 }
 
+/** `%llx` of an unsigned number of `size` bytes at `off`, without `bigint` work. */
+export function hexAt(r: RecordView, off: number, size: number): string {
+  if (size !== 8) return readSmall(r, off, size).toString(16);
+  const at = r.base + off;
+  if (off < 0 || at + 8 > r.bytes.length) return "0";
+  const le = !r.bigEndian;
+  const hi = r.view.getUint32(le ? at + 4 : at, le);
+  const lo = r.view.getUint32(le ? at : at + 4, le);
+  return hi ? hi.toString(16) + lo.toString(16).padStart(8, "0") : lo.toString(16);
+}
+
 /** Offset and length of a dynamic field's data (libtraceevent's `dynamic_offset_field`). */
 export function dynamicSpan(r: RecordView, f: FieldDef): { offset: number; len: number } {
   if (f.offset + f.size > r.size) return { offset: 0, len: 0 };

@@ -42,6 +42,11 @@ export class SeqReader {
     this.#counter = counter;
   }
 
+  /** Input name for messages. */
+  get name(): string {
+    return this.#ra.name;
+  }
+
   /** Size of the underlying input. */
   get size(): number {
     return this.#ra.size;

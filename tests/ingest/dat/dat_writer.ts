@@ -97,7 +97,8 @@ export class Bytes {
 
   /** Appends raw bytes. */
   raw(b: Uint8Array): this {
-    this.#buf.set(b, this.#grow(b.length));
+    const at = this.#grow(b.length);
+    this.#buf.set(b, at);
     return this;
   }
   /** Appends text, optionally NUL-terminated. */
@@ -108,22 +109,26 @@ export class Bytes {
   }
   /** Appends a byte. */
   u8(v: number): this {
-    this.#buf[this.#grow(1)] = v;
+    const at = this.#grow(1);
+    this.#buf[at] = v;
     return this;
   }
   /** Appends a 16-bit number. */
   u16(v: number): this {
-    this.#view.setUint16(this.#grow(2), v, this.#le);
+    const at = this.#grow(2);
+    this.#view.setUint16(at, v, this.#le);
     return this;
   }
   /** Appends a 32-bit number. */
   u32(v: number): this {
-    this.#view.setUint32(this.#grow(4), v >>> 0, this.#le);
+    const at = this.#grow(4);
+    this.#view.setUint32(at, v >>> 0, this.#le);
     return this;
   }
   /** Appends a 64-bit number. */
   u64(v: bigint | number): this {
-    this.#view.setBigUint64(this.#grow(8), BigInt.asUintN(64, BigInt(v)), this.#le);
+    const at = this.#grow(8);
+    this.#view.setBigUint64(at, BigInt.asUintN(64, BigInt(v)), this.#le);
     return this;
   }
   /** Appends a `long` of `size` bytes. */

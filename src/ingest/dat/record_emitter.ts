@@ -1,0 +1,250 @@
+/**
+ * Turns decoded records into the normalized records, in merged order:
+ * events (with `line` = 1-based ordinal of the record in output order),
+ * lost-events markers before the first record after a drop, and
+ * `kernel_stack` frames attached to the event before them on the same CPU
+ * when it has the same pid — the way the text reader attaches
+ * `trace-cmd report`'s `<stack trace >` blocks.
+ *
+ * @module
+ */
+
+import type { TraceEvent, TraceRecord } from "../../events/types.ts";
+import type { BuilderOptions } from "../record_builder.ts";
+import { addCount, type ReadStats } from "../read_stats.ts";
+import type { CpuStream } from "./cpu_stream.ts";
+import { DatFormatError } from "./dat_error.ts";
+import type { DatStats } from "./dat_stats.ts";
+import { STACK_HEADER } from "./plugin_ftrace.ts";
+import type { EventEntry, RecordDecoder } from "./record_decoder.ts";
+import type { RecordView } from "./record_view.ts";
+
+const U64 = (1n << 64n) - 1n;
+const FILTERED = "filtered";
+
+/** Timestamp corrections applied to every record. */
+export interface TimeFix {
+  /** TSC → ns multiplier and shift, when recorded. */
+  readonly tsc?: { readonly mult: bigint; readonly shift: bigint };
+  /** Offset added (DATE / OFFSET options). */
+  readonly offset: bigint;
+}
+
+/** Applies {@link TimeFix} to a raw timestamp, as trace-cmd's `timestamp_calc`. */
+export function fixTime(ts: bigint, fix: TimeFix): bigint {
+  let t = ts;
+  if (fix.tsc) {
+    const lo = t & 0xffffffffn;
+    const hi = t >> 32n;
+    let r = (lo * fix.tsc.mult) >> fix.tsc.shift;
+    if (hi) r += (hi * fix.tsc.mult) << (32n - fix.tsc.shift);
+    t = r & U64;
+  }
+  return fix.offset ? (t + fix.offset) & U64 : t;
+}
+
+/** Options of the emitter. */
+export interface EmitOptions extends BuilderOptions {
+  /** Fill {@link TraceEvent.flags} with the latency column. */
+  readonly flags: boolean;
+}
+
+/** Builds output records from decoded ones; one instance per read. */
+export class RecordEmitter {
+  readonly #dec: RecordDecoder;
+  readonly #stats: ReadStats;
+  readonly #dat: DatStats;
+  readonly #opts: EmitOptions;
+  readonly #fix: TimeFix;
+  readonly #last: (TraceEvent | typeof FILTERED | undefined)[] = [];
+  readonly #r: RecordView;
+  #line = 0;
+  #lastTs = -1;
+
+  /**
+   * @param dec record decoder
+   * @param stats common counters
+   * @param dat trace.dat counters
+   * @param opts filter and flag options
+   * @param fix timestamp corrections
+   * @param bigEndian byte order of the file
+   */
+  constructor(
+    dec: RecordDecoder,
+    stats: ReadStats,
+    dat: DatStats,
+    opts: EmitOptions,
+    fix: TimeFix,
+    bigEndian: boolean,
+  ) {
+    this.#dec = dec;
+    this.#stats = stats;
+    this.#dat = dat;
+    this.#opts = opts;
+    this.#fix = fix;
+    this.#r = {
+      bytes: new Uint8Array(0),
+      view: new DataView(new ArrayBuffer(0)),
+      base: 0,
+      size: 0,
+      bigEndian,
+    };
+  }
+
+  #view(s: CpuStream): RecordView {
+    const r = this.#r;
+    r.bytes = s.bytes;
+    r.view = s.view;
+    r.base = s.dataAt;
+    r.size = s.dataLen;
+    return r;
+  }
+
+  #lost(s: CpuStream, out: TraceRecord[]): void {
+    if (s.lost === 0) return;
+    const stats = this.#stats;
+    stats.lines++;
+    stats.markerLines++;
+    if (s.lost > 0) addCount(stats.lostByCpu, s.cpu, s.lost);
+    else addCount(stats.lostMarkersWithoutCount, s.cpu);
+    out.push({ type: "lost", line: ++this.#line, cpu: s.cpu, count: s.lost > 0 ? s.lost : null });
+  }
+
+  /** Emits the current record of `s`; returns its entry when it was an event (kept or not). */
+  record(s: CpuStream, out: TraceRecord[]): EventEntry | undefined {
+    const r = this.#view(s);
+    this.#dat.records++;
+    this.#lost(s, out);
+    const id = this.#dec.eventId(r);
+    const e = this.#dec.entry(id);
+    if (e === undefined) {
+      if (this.#opts.strict) {
+        const at = s.fileOffset(s.dataAt);
+        throw new DatFormatError(
+          this.#stats.file,
+          "flyrecord page",
+          at,
+          `record of unknown event id ${id} in`,
+          s.cpu,
+        );
+      }
+      this.#dat.unknownEventRecords++;
+      addCount(this.#dat.unknownEventIds, id);
+      this.#last[s.order] = undefined;
+      return undefined;
+    }
+    if (e.kind === "kernel_stack") {
+      this.#stack(s, e, r, out);
+      return undefined;
+    }
+    const stats = this.#stats;
+    const name = e.format.name;
+    stats.lines++;
+    stats.events++;
+    addCount(stats.eventsByName, name);
+    addCount(stats.eventsByCpu, s.cpu);
+    if (s.tsNum < this.#lastTs) {
+      stats.outOfOrder++;
+      if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = this.#line + 1;
+    } else this.#lastTs = s.tsNum;
+    const line = ++this.#line;
+    const keep = this.#opts.keepEvent;
+    if (keep !== undefined && !keep(name)) {
+      this.#dec.learn(e, r, s.cpu);
+      this.#last[s.order] = FILTERED;
+      return e;
+    }
+    const ts = fixTime(s.time(), this.#fix);
+    const pid = this.#dec.pid(r);
+    const comm = this.#dec.comms.comm(pid); // before the text: plugins may learn this pid's name
+    const ev: TraceEvent = {
+      type: "event",
+      line,
+      comm,
+      pid,
+      tgid: undefined,
+      cpu: s.cpu,
+      flags: this.#opts.flags ? this.#dec.latency(r) : undefined,
+      ts,
+      name,
+      fields: this.#fields(this.#dec.info(e, r, s.cpu)),
+      stack: undefined,
+    };
+    const dat = this.#dat;
+    if (dat.firstTs === undefined || ts < dat.firstTs) dat.firstTs = ts;
+    if (dat.lastTs === undefined || ts > dat.lastTs) dat.lastTs = ts;
+    this.#last[s.order] = ev;
+    out.push(ev);
+    return e;
+  }
+
+  /** The text as the text reader keeps it: first line, blanks trimmed (trailing CRs too). */
+  #fields(info: string): string {
+    let end = info.indexOf("\n");
+    if (end >= 0) this.#dat.multiLineFields++;
+    else end = info.length;
+    let start = 0;
+    while (start < end && (info.charCodeAt(start) === 32 || info.charCodeAt(start) === 9)) start++;
+    while (end > start) {
+      const c = info.charCodeAt(end - 1);
+      if (c !== 32 && c !== 9 && c !== 13) break;
+      end--;
+    }
+    return start === 0 && end === info.length ? info : info.slice(start, end);
+  }
+
+  /**
+   * Attaches the current record of `s` when it is a kernel_stack that
+   * belongs to the event just emitted from `s`; returns whether it did.
+   */
+  attachNext(s: CpuStream, out: TraceRecord[]): boolean {
+    const r = this.#view(s);
+    const id = this.#dec.eventId(r);
+    if (id !== this.#dec.kernelStackId) return false;
+    const prev = this.#last[s.order];
+    if (
+      prev !== FILTERED &&
+      (prev === undefined || prev.stack !== undefined || prev.pid !== this.#dec.pid(r))
+    ) {
+      return false;
+    }
+    const e = this.#dec.entry(id) as EventEntry;
+    this.#dat.records++;
+    this.#lost(s, out);
+    this.#stack(s, e, r, out);
+    return true;
+  }
+
+  #stack(s: CpuStream, e: EventEntry, r: RecordView, out: TraceRecord[]): void {
+    const stats = this.#stats;
+    stats.lines++;
+    stats.stackLines++;
+    const prev = this.#last[s.order];
+    if (prev === FILTERED) {
+      this.#dat.droppedStacks++;
+      return;
+    }
+    const pid = this.#dec.pid(r);
+    const frames = this.#dec.frames(e, r, s.cpu);
+    if (prev !== undefined && prev.pid === pid && prev.stack === undefined) {
+      prev.stack = frames;
+      this.#dat.attachedStacks++;
+      return;
+    }
+    stats.unattachedStacks++;
+    this.#last[s.order] = undefined;
+    out.push({
+      type: "event",
+      line: ++this.#line,
+      comm: this.#dec.comms.comm(pid),
+      pid,
+      tgid: undefined,
+      cpu: s.cpu,
+      flags: this.#opts.flags ? this.#dec.latency(r) : undefined,
+      ts: fixTime(s.time(), this.#fix),
+      name: e.format.name,
+      fields: STACK_HEADER,
+      stack: frames,
+    });
+  }
+}
