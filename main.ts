@@ -17,9 +17,11 @@ import { EXIT } from "./src/cli/exit_codes.ts";
 import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
 import { exploreCommand, runExplore } from "./src/cli/explore_command.ts";
+import { exportCommand, runExport } from "./src/cli/export_command.ts";
 import { lintCommand, runLint } from "./src/cli/lint_command.ts";
 import { recordCommand, runRecord } from "./src/cli/record_command.ts";
 import { replayCommand, runReplay } from "./src/cli/replay_command.ts";
+import { reportCommand, runReport } from "./src/cli/report_command.ts";
 import { modelCommand, runModel } from "./src/cli/model_command.ts";
 import { runStats, statsCommand } from "./src/cli/stats_command.ts";
 import { InputError } from "./src/ingest/errors.ts";
@@ -35,6 +37,8 @@ const cli = or(
   modelCommand,
   exploreCommand,
   recordCommand,
+  exportCommand,
+  reportCommand,
 );
 
 /** Runs the command `args` selects and returns its exit code. */
@@ -71,6 +75,10 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
         return await runAnalyze(opts, out);
       case "replay":
         return await runReplay(opts, out);
+      case "export":
+        return await runExport(opts, out, denoJson.version);
+      case "report":
+        return await runReport(opts, out, denoJson.version);
       case "record":
         return await runRecord(opts, out);
       case "explore":

@@ -12,6 +12,7 @@ import { formatTimestamp } from "../../ingest/timestamp.ts";
 import type { EventOrigin, ModelEvent } from "../../model/model_event.ts";
 import type { ResolvedRequest } from "../../model/request_ref.ts";
 import { describeNeeds } from "../../rules/coverage.ts";
+import type { Finding } from "../../rules/finding.ts";
 import type { LintResult } from "../../rules/lint_input.ts";
 import { evidenceText } from "../evidence.ts";
 import {
@@ -19,6 +20,7 @@ import {
   chooseWindows,
   encodeRow,
   type Limits,
+  MAX_FINDING_WINDOWS,
   type SortedRow,
   summarize,
 } from "./budget.ts";
@@ -234,13 +236,14 @@ export class FileCollector {
   /**
    * Builds the page data once the input is read: `result` is lint's, `stats`
    * analyze's; `fileIndex` is this input's place in the report; `limits` its
-   * share of the budget.
+   * share of the budget; `listed` how many of its findings the page lists.
    */
   finish(
     result: LintResult,
     stats: readonly VcpuStats[],
     fileIndex: number,
     limits: Limits,
+    listed: number,
   ): { file: FileData; findings: FindingData[] } {
     for (const v of result.checker.model.allVcpus()) this.#row(v.vm, v.vcpu);
     const end = this.#last === undefined || this.#origin === undefined
@@ -257,11 +260,11 @@ export class FileCollector {
       a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu
     );
     const sorted = rows.map(sortRow);
-    const findings = this.#findings(result, rows, fileIndex);
-    const spans = findings.map((f) => {
-      const ts = f.evidence.map((e) => e.t).filter((t): t is number => t !== null);
-      return [Math.min(f.t, ...ts), Math.max(f.t, ...ts)] as const;
-    });
+    const findings = this.#findings(result.findings.slice(0, listed), result, rows, fileIndex);
+    const spans = result.findings.slice(0, MAX_FINDING_WINDOWS).map((f) => {
+      const ts = [f.at, ...f.evidence].filter((e) => e.ts >= 0n).map((e) => this.#rel(e.ts));
+      return [Math.min(...ts), Math.max(...ts)] as const;
+    }).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b));
     const start = Math.min(0, ...sorted.map((r) => (r.st.length > 0 ? r.st[0] : 0)));
     const sel = chooseWindows(sorted, spans, start, end, limits);
     const buckets = sel.exact ? 0 : bucketCount(rows.length);
@@ -304,6 +307,11 @@ export class FileCollector {
       undecoded: result.decodeProblemCount,
       unidentifiedKicks: result.unidentifiedKicks,
       findings: result.findings.length,
+      severities: {
+        error: result.findings.filter((f) => f.severity === "error").length,
+        warning: result.findings.filter((f) => f.severity === "warning").length,
+        info: result.findings.filter((f) => f.severity === "info").length,
+      },
       coverage: {
         checked: result.coverage.checked.map((c) => ({ id: c.id, using: c.using.join(" + ") })),
         notChecked: result.coverage.notChecked.map((n) => ({
@@ -326,9 +334,14 @@ export class FileCollector {
     return { file, findings };
   }
 
-  #findings(result: LintResult, rows: readonly Row[], fileIndex: number): FindingData[] {
+  #findings(
+    list: readonly Finding[],
+    result: LintResult,
+    rows: readonly Row[],
+    fileIndex: number,
+  ): FindingData[] {
     const index = new Map(rows.map((r, i) => [`${r.vm}\u0000${r.vcpu}`, i]));
-    return result.findings.map((f) => {
+    return list.map((f) => {
       const evidence = f.evidence.slice(0, MAX_EVIDENCE).map((e) => ({
         line: e.line,
         text: evidenceText(e, result.timeUnit),

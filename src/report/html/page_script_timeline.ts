@@ -59,6 +59,21 @@ function fmtRel(ns) {
   return (ns < 0 ? "\u2212" : "+") + fmtDur(Math.abs(ns));
 }
 
+const UNITS = [[1e9, " s"], [1e6, " ms"], [1e3, " \u00b5s"], [1, " ns"]];
+
+function fmtTick(t, step) {
+  const a = Math.max(Math.abs(t), step);
+  let u = UNITS[UNITS.length - 1];
+  for (const x of UNITS) {
+    if (a >= x[0]) {
+      u = x;
+      break;
+    }
+  }
+  const dec = Math.max(0, Math.min(9, Math.ceil(-Math.log10(step / u[0]) - 1e-9)));
+  return (t < 0 ? "\u2212" : "+") + (Math.abs(t) / u[0]).toFixed(dec) + u[1];
+}
+
 function absTime(file, rel) {
   const ns = BigInt(file.origin) + BigInt(Math.round(rel));
   if (file.timeUnit === "ticks") return ns.toString();
@@ -143,24 +158,23 @@ function spanOf(file) {
 
 function fitView() {
   const s = spanOf(DATA.files[TL.file]);
-  const pad = (s[1] - s[0]) * 0.01;
+  const pad = (s[1] - s[0]) * 0.02 + 100;
   TL.t0 = s[0] - pad;
   TL.t1 = s[1] + pad;
 }
 
 function setView(t0, t1) {
   const s = spanOf(DATA.files[TL.file]);
-  let width = Math.max(t1 - t0, 10);
   const full = s[1] - s[0];
-  const maxWidth = full * 1.5 + 1000;
-  if (width > maxWidth) width = maxWidth;
-  let mid = (t0 + t1) / 2;
-  const lo = s[0] - full * 0.25 - 1000;
-  const hi = s[1] + full * 0.25 + 1000;
-  if (mid < lo) mid = lo;
-  if (mid > hi) mid = hi;
-  TL.t0 = mid - width / 2;
-  TL.t1 = mid + width / 2;
+  const pad = full * 0.02 + 100;
+  let width = Math.min(Math.max(t1 - t0, 10), full + 2 * pad);
+  let from = t0;
+  if (width >= full + 2 * pad) {
+    width = full + 2 * pad;
+    from = s[0] - pad;
+  } else from = Math.min(Math.max(t0, s[0] - pad), s[1] + pad - width);
+  TL.t0 = from;
+  TL.t1 = from + width;
   drawTimeline();
 }
 
@@ -339,7 +353,7 @@ function drawAxis(ctx, width, x0of) {
     ctx.moveTo(x, AXIS_H - 6);
     ctx.lineTo(x, AXIS_H);
     ctx.stroke();
-    ctx.fillText(fmtRel(t), x + 3, 3);
+    ctx.fillText(fmtTick(t, step), x + 3, 3);
   }
 }
 
@@ -427,8 +441,9 @@ function drawTimeline() {
   });
   const range = document.getElementById("view-range");
   if (range) {
-    range.textContent = fmtRel(t0) + " \u2026 " + fmtRel(t1) + " (" + fmtDur(t1 - t0) +
-      " shown)";
+    const step = (t1 - t0) / 1000;
+    range.textContent = fmtTick(t0, step) + " \u2026 " + fmtTick(t1, step) + " (" +
+      fmtDur(t1 - t0) + " shown)";
   }
 }
 

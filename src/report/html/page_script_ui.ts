@@ -19,14 +19,6 @@ function dlRow(dl, term, value) {
   return dd;
 }
 
-function severityCounts(fi) {
-  const n = { error: 0, warning: 0, info: 0 };
-  DATA.findings.forEach(function (f) {
-    if (f.file === fi) n[f.severity]++;
-  });
-  return n;
-}
-
 function decimationText(file) {
   const d = file.decimation;
   if (d.exact) {
@@ -48,7 +40,7 @@ function decimationText(file) {
 function renderSummary() {
   const box = document.getElementById("summary-body");
   box.replaceChildren();
-  DATA.files.forEach(function (file, fi) {
+  DATA.files.forEach(function (file) {
     const card = el("div", "file-summary");
     card.appendChild(el("h3", "file-name", file.path));
     const dl = el("dl");
@@ -77,7 +69,7 @@ function renderSummary() {
           ? ", " + fmtCount(file.undecoded) + " protocol events undecodable"
           : ""),
     );
-    const n = severityCounts(fi);
+    const n = file.severities;
     dlRow(
       dl,
       "Findings",
@@ -164,6 +156,17 @@ function renderRowLabels() {
   const box = TL.labels;
   box.replaceChildren();
   const file = DATA.files[TL.file];
+  const free = decodeFile(TL.file).free.length;
+  const axis = el(
+    "div",
+    "axis-label",
+    file.rows.length === 0
+      ? "no vCPU identified" + (free > 0 ? " \u00b7 \u25c6 findings" : "")
+      : free > 0
+      ? "\u25c6 here: no vCPU"
+      : "",
+  );
+  box.appendChild(axis);
   file.rows.forEach(function (row, i) {
     const d = el("div", "row-label");
     d.setAttribute("data-row", String(i));
@@ -453,6 +456,11 @@ function renderStats() {
   });
 }
 
+function placeEvidence() {
+  const section = document.getElementById("timeline-section");
+  document.getElementById("evidence").style.top = (section.offsetHeight + 8) + "px";
+}
+
 function init() {
   TL.canvas = document.getElementById("timeline-canvas");
   TL.labels = document.getElementById("row-labels");
@@ -490,6 +498,8 @@ function init() {
   setupTimelineEvents();
   if (DATA.files.length > 0) showFile(0);
   else document.getElementById("timeline-section").hidden = true;
+  placeEvidence();
+  window.addEventListener("resize", placeEvidence);
   document.body.setAttribute("data-ready", "true");
 }
 

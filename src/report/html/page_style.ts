@@ -38,8 +38,9 @@ ul.coverage .needs { color: var(--muted); }
 #view-range { color: var(--muted); font-size: 12px; margin-left: 8px; }
 #timeline-scroll { max-height: 42vh; overflow-y: auto; border: 1px solid var(--line); }
 #timeline { display: flex; align-items: flex-start; }
-#row-labels { flex: 0 0 170px; padding-top: 26px; border-right: 1px solid var(--line);
-  background: var(--bg); }
+#row-labels { flex: 0 0 170px; border-right: 1px solid var(--line); background: var(--bg); }
+.axis-label { height: 26px; display: flex; align-items: center; padding: 0 8px; font-size: 11px;
+  color: var(--muted); background: var(--panel); white-space: nowrap; overflow: hidden; }
 .row-label { height: 30px; display: flex; flex-direction: column; justify-content: center;
   padding: 0 8px; font-size: 12px; line-height: 1.1; overflow: hidden; white-space: nowrap; }
 .row-label:nth-child(odd) { background: var(--panel); }

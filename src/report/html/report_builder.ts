@@ -84,15 +84,14 @@ export class ReportBuilder {
     const bytes = this.limits.maxBytes / share;
     for (;;) {
       const limits: Limits = { intervals: max, points: max, requests: Math.floor(max / 2) };
-      const built = collector.finish(result, vcpuStats, this.#files.length, limits);
-      const room = this.limits.maxListedFindings - this.#findings.length;
-      const listed = built.findings.slice(0, Math.max(0, room));
-      const size = JSON.stringify(built.file).length + JSON.stringify(listed).length;
+      const room = Math.max(0, this.limits.maxListedFindings - this.#findings.length);
+      const built = collector.finish(result, vcpuStats, this.#files.length, limits, room);
+      const size = JSON.stringify(built.file).length + JSON.stringify(built.findings).length;
       if (size <= bytes || max <= MIN_INTERVALS) {
         this.#files.push(built.file);
-        this.#findings.push(...listed);
-        for (const f of built.findings.slice(listed.length)) {
-          this.#unlisted[f.rule] = (this.#unlisted[f.rule] ?? 0) + 1;
+        this.#findings.push(...built.findings);
+        for (const f of result.findings.slice(built.findings.length)) {
+          this.#unlisted[f.ruleId] = (this.#unlisted[f.ruleId] ?? 0) + 1;
         }
         return result;
       }

@@ -69,6 +69,8 @@ export interface FileData {
   readonly undecoded: number;
   readonly unidentifiedKicks: number;
   readonly findings: number;
+  /** Findings per severity (all of them, listed or not). */
+  readonly severities: { readonly error: number; readonly warning: number; readonly info: number };
   readonly coverage: CoverageData;
   readonly decimation: DecimationData;
   /** Labels the rows' series refer to by index. */

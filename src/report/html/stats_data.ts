@@ -24,7 +24,8 @@ function num(v: bigint | undefined): number | null {
  * ```ts
  * import { latencyData } from "./stats_data.ts";
  * const d = latencyData([1000n, 1500n, 5000n]);
- * if (d.count !== 3 || d.max !== 5000 || d.bins.length !== 3) throw new Error(JSON.stringify(d));
+ * // 1000 ns falls in [512, 1024), 1500 in [1024, 2048), 5000 in [4096, 8192).
+ * if (d.count !== 3 || d.max !== 5000 || d.bins.length !== 4) throw new Error(JSON.stringify(d));
  * ```
  */
 export function latencyData(values: readonly bigint[]): LatencyData {
