@@ -23,6 +23,7 @@ import { recordCommand, runRecord } from "./src/cli/record_command.ts";
 import { replayCommand, runReplay } from "./src/cli/replay_command.ts";
 import { reportCommand, runReport } from "./src/cli/report_command.ts";
 import { modelCommand, runModel } from "./src/cli/model_command.ts";
+import { runSimulate, simulateCommand } from "./src/cli/simulate_command.ts";
 import { runStats, statsCommand } from "./src/cli/stats_command.ts";
 import { InputError } from "./src/ingest/errors.ts";
 import denoJson from "./deno.json" with { type: "json" };
@@ -36,6 +37,7 @@ const cli = or(
   statsCommand,
   modelCommand,
   exploreCommand,
+  simulateCommand,
   recordCommand,
   exportCommand,
   reportCommand,
@@ -75,6 +77,8 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
         return await runAnalyze(opts, out);
       case "replay":
         return await runReplay(opts, out);
+      case "simulate":
+        return await runSimulate(opts, out);
       case "export":
         return await runExport(opts, out, denoJson.version);
       case "report":

@@ -17,12 +17,10 @@ import {
   type SimRequest,
   TLB_FLUSH,
 } from "./requests.ts";
+import { kick, kickAction, noteRequest } from "./actions.ts";
 import {
   type AllCpusOp,
   FLAGS,
-  kick,
-  kickAction,
-  noteRequest,
   Phase,
   type RequesterActor,
   type VcpuActor,
@@ -47,7 +45,14 @@ function bracket(w: World, r: RequesterActor, req: SimRequest, phase: string): n
 
 /** Starts `req` on every vCPU from requester `r`; the world's lock must be free. */
 export function beginAllCpus(w: World, r: RequesterActor, req: SimRequest): void {
-  const op: AllCpusOp = { sender: r, req, acksLeft: 0, endPrinted: false, held: undefined };
+  const op: AllCpusOp = {
+    sender: r,
+    req,
+    acksLeft: 0,
+    early: false,
+    endPrinted: false,
+    held: undefined,
+  };
   w.op = op;
   r.busy = true;
   r.op = op;
@@ -57,14 +62,8 @@ export function beginAllCpus(w: World, r: RequesterActor, req: SimRequest): void
     if (req.bit !== 0) noteRequest(v, begin);
   }
   for (const v of w.vcpus) kickOne(w, op, v);
-  if (op.acksLeft === 0) {
-    endAllCpus(w, r);
-  } else if (req === TLB_FLUSH && w.inject("wait-not-waited")) {
-    const line = bracket(w, r, req, "end");
-    w.label("wait-not-waited", line, firstOwing(w, op));
-    op.endPrinted = true;
-    release(w, r);
-  }
+  op.early = op.acksLeft > 0 && req === TLB_FLUSH && w.inject("wait-not-waited");
+  if (op.acksLeft === 0 || (op.early && op.acksLeft === 1)) endAllCpus(w, r);
 }
 
 function kickOne(w: World, op: AllCpusOp, v: VcpuActor): void {
@@ -98,10 +97,19 @@ function firstOwing(w: World, op: AllCpusOp): number {
   return w.vcpus.find((v) => v.acksOwed.includes(op))?.id ?? 0;
 }
 
-/** Requester `r` prints phase=end of its request (every IPI acknowledged) and lets go of the lock. */
+/**
+ * Requester `r` prints phase=end of its request: every IPI is acknowledged
+ * and the lock is let go, or (wait-not-waited) one ack is still to come and
+ * the lock is let go when it arrives.
+ */
 export function endAllCpus(w: World, r: RequesterActor): void {
   const op = r.op!;
   const line = bracket(w, r, op.req, "end");
+  if (op.acksLeft > 0) {
+    w.label("wait-not-waited", line, firstOwing(w, op));
+    op.endPrinted = true;
+    return release(w, r);
+  }
   const held = op.held;
   if (held !== undefined) {
     w.label("outside-mode-skipped", line, held.id);

@@ -102,8 +102,8 @@ export const BUGS: Readonly<Record<BugName, BugInfo>> = {
   "wait-not-waited": {
     rule: "wait-unacknowledged",
     event: "kvm_make_all_cpus_request",
-    description: "a KVM_REQ_TLB_FLUSH (WAIT) that sent IPIs reaches phase=end before their acks " +
-      "(the acks follow); evidence: the phase=end line",
+    description: "a KVM_REQ_TLB_FLUSH (WAIT) reaches phase=end with the ack of one of its IPIs " +
+      "still to come (it follows); evidence: the phase=end line",
   },
   "outside-mode-skipped": {
     rule: "outside-guest-mode-not-reached",
@@ -121,7 +121,8 @@ export const BUGS: Readonly<Record<BugName, BugInfo>> = {
     rule: "request-consumed-unmade",
     event: "kvm_check_request",
     description: "a vCPU's kvm_check_request returns result=1 for KVM_REQ_VM_DEAD, which no " +
-      "event made; evidence: that check",
+      "event made (only once a final kvm_request_pending of that vCPU read 0, so its pending " +
+      "set is known); evidence: that check",
   },
   "slow-service": {
     rule: "request-latency",
@@ -132,8 +133,8 @@ export const BUGS: Readonly<Record<BugName, BugInfo>> = {
   "unknown-request": {
     rule: "unknown-request",
     event: "kvm_make_request",
-    description: "a requester makes req=0x0000073f (nr 63, flags WAIT|NO_WAKEUP|NO_ACTION, so no " +
-      "bit is set) of a vCPU that is not blocked, without a kick; evidence: that request",
+    description: "a vCPU thread makes req=0x0000073f of itself (nr 63, beyond the table; flags " +
+      "WAIT|NO_WAKEUP|NO_ACTION, so no bit is set and no kick is owed); evidence: that request",
   },
 };
 

@@ -15,26 +15,11 @@ import {
   OUTSIDE_GUEST_MODE,
   TLB_FLUSH,
   UNBLOCK,
-  UNKNOWN_REQUEST_VALUE,
+  UNBLOCK_SITES,
   VM_DEAD,
 } from "./requests.ts";
-import {
-  FLAGS,
-  kick,
-  kickAction,
-  makeRequest,
-  Phase,
-  type RequesterActor,
-  type VcpuActor,
-  type World,
-} from "./world.ts";
-
-/** Call sites printed for KVM_REQ_UNBLOCK requests and their kicks. */
-export const UNBLOCK_SITES = [
-  "kvm_arch_async_page_present_queued+0x3e/0x60",
-  "kvm_irq_delivery_to_apic+0x1c4/0x2d0",
-  "kvm_set_msi+0x9c/0xc0",
-] as const;
+import { kick, kickAction, makeRequest, PLAIN_KICK } from "./actions.ts";
+import { FLAGS, Phase, type RequesterActor, type VcpuActor, type World } from "./world.ts";
 
 const MEMSLOTS_SITE = "kvm_arch_memslots_updated+0x5a/0x90";
 const POSTED_SITE = "vmx_deliver_posted_interrupt+0x8b/0xd0";
@@ -59,8 +44,9 @@ export function requesterStep(w: World, r: RequesterActor): void {
   w.later(r, 5, 120);
 }
 
+/** Makes KVM_REQ_VM_DEAD once nothing else is in flight (no all-CPUs request, no bug unfolding). */
 function killVm(w: World, r: RequesterActor): void {
-  if (w.op !== undefined || w.slow > 0) {
+  if (w.op !== undefined || w.slow > 0 || w.vcpus.some((v) => v.bug)) {
     w.later(r, 20, 50);
     return;
   }
@@ -84,29 +70,17 @@ function postedInterrupt(w: World, r: RequesterActor): void {
   if (v === undefined) return;
   w.out.emit(r.thread, FLAGS.preempt, "kvm_posted_interrupt", `vcpu=${v.id} vector=0xec on=1`);
   v.pirOn = true;
-  kick(w, r.thread, v, v.mode, kickAction(v, UNBLOCK), POSTED_SITE);
+  kick(w, r.thread, v, v.mode, kickAction(v, PLAIN_KICK), POSTED_SITE);
 }
 
 function plainRequest(w: World, r: RequesterActor): void {
   const v = pickTarget(w);
   if (v === undefined) return;
   const t = r.thread;
-  if (!v.blocked && !v.bug) {
-    if (w.inject("request-less-kick")) {
-      const line = kick(w, t, v, v.mode, kickAction(v, UNBLOCK), MEMSLOTS_SITE);
-      w.label("request-less-kick", line, v.id);
-      return;
-    }
-    if (w.inject("unknown-request")) {
-      const line = w.out.emit(
-        t,
-        FLAGS.on,
-        "kvm_make_request",
-        `vcpu=${v.id} req=${UNKNOWN_REQUEST_VALUE} site=${UNBLOCK_SITES[0]}`,
-      );
-      w.label("unknown-request", line, v.id);
-      return;
-    }
+  if (!v.blocked && !v.bug && w.inject("request-less-kick")) {
+    const line = kick(w, t, v, v.mode, kickAction(v, PLAIN_KICK), MEMSLOTS_SITE);
+    w.label("request-less-kick", line, v.id);
+    return;
   }
   const site = w.rng.pick(UNBLOCK_SITES);
   const made = makeRequest(w, t, FLAGS.on, v, UNBLOCK, site);
@@ -117,17 +91,15 @@ function plainRequest(w: World, r: RequesterActor): void {
     v.lostWakeup = w.label("lost-wakeup", line, v.id, [made]);
     return;
   }
-  if (
-    !v.bug && v.phase === Phase.Guest && v.mode === IN_GUEST && !v.held && w.inject("ipi-not-sent")
-  ) {
+  if (!v.bug && v.phase === Phase.Guest && v.mode === IN_GUEST && w.inject("ipi-not-sent")) {
     const line = kick(w, t, v, IN_GUEST, "none", site);
     v.bug = true;
     w.label("ipi-not-sent", line, v.id, [made]);
     return;
   }
-  const action = kickAction(v, UNBLOCK);
+  const action = kickAction(v, PLAIN_KICK);
   kick(w, t, v, v.mode, action, site);
-  if (action === "ipi" && !v.bug && v.mode === EXITING && w.inject("redundant-ipi")) {
+  if (action === "ipi" && !v.bug && w.inject("redundant-ipi")) {
     const again = makeRequest(w, t, FLAGS.on, v, UNBLOCK, site);
     const line = kick(w, t, v, EXITING, "ipi", site);
     w.label("redundant-ipi", line, v.id, [again]);

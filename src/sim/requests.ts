@@ -64,6 +64,13 @@ export const OUTSIDE_GUEST_MODE: SimRequest = {
   noWakeup: true,
 };
 
+/** Call sites printed for KVM_REQ_UNBLOCK requests and their kicks. */
+export const UNBLOCK_SITES = [
+  "kvm_arch_async_page_present_queued+0x3e/0x60",
+  "kvm_irq_delivery_to_apic+0x1c4/0x2d0",
+  "kvm_set_msi+0x9c/0xc0",
+] as const;
+
 /** Requests that set a bit, indexed by bit number (for consuming pending bits in order). */
 export const BIT_REQUESTS: readonly SimRequest[] = [TLB_FLUSH, VM_DEAD, UNBLOCK];
 

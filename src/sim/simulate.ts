@@ -15,8 +15,15 @@
 import { BUG_NAMES, type BugName, type Injection } from "./bugs.ts";
 import { Prng } from "./prng.ts";
 import { requesterStep } from "./requester_thread.ts";
-import { OUTSIDE } from "./requests.ts";
-import { formatTimestamp, ftraceHeader, type Thread, thread, TraceOut } from "./trace_out.ts";
+import { EXIT_HLT, OUTSIDE } from "./requests.ts";
+import {
+  formatTimestamp,
+  ftraceHeader,
+  HEADER_LINES,
+  type Thread,
+  thread,
+  TraceOut,
+} from "./trace_out.ts";
 import { vcpuStep } from "./vcpu_thread.ts";
 import { type Label, Phase, type RequesterActor, type VcpuActor, World } from "./world.ts";
 
@@ -57,7 +64,7 @@ export interface SimulationResult {
   readonly cpus: number;
   /** Whether the run ended with KVM_REQ_VM_DEAD. */
   readonly vmDead: boolean;
-  /** First and last timestamps as printed. */
+  /** Timestamps of the first and last events as printed (the start time when there is none). */
   readonly firstTs: string;
   /** See {@link SimulationResult.firstTs}. */
   readonly lastTs: string;
@@ -142,15 +149,16 @@ function run(
     if (out.events > cap) throw new Error("simulate: the run does not wind down (internal error)");
   }
   out.finish();
+  const span = out.span();
   const injected: Partial<Record<BugName, number>> = {};
   for (const l of w.labels) injected[l.bug] = (injected[l.bug] ?? 0) + 1;
   return {
     events: out.events,
-    lines: out.events + (sink === undefined ? 0 : 12),
+    lines: out.events + (sink === undefined ? 0 : HEADER_LINES),
     cpus,
     vmDead,
-    firstTs: formatTimestamp(startUs).trimStart(),
-    lastTs: formatTimestamp(out.now).trimStart(),
+    firstTs: formatTimestamp(span?.first ?? startUs).trimStart(),
+    lastTs: formatTimestamp(span?.last ?? startUs).trimStart(),
     labels: w.labels,
     injected,
   };
@@ -175,13 +183,14 @@ function vcpu(id: number, pid: number, cpu: number): VcpuActor {
     blocked: false,
     pirOn: false,
     acksOwed: [],
-    exit: { name: "HLT", intrInfo: "0x00000000" },
+    exit: EXIT_HLT,
     bug: false,
     excluded: false,
     held: false,
     skipCheck: false,
     slowService: false,
     zombie: false,
+    historyKnown: false,
     wantsBlock: false,
     madeLine: 0,
     lostWakeup: undefined,

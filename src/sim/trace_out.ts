@@ -44,6 +44,8 @@ export function ftraceHeader(entries: number, cpus: number): string {
 }
 
 const CHUNK_CHARS = 1 << 16;
+/** How many recent lines {@link TraceOut.usAt} remembers. */
+export const RECENT = 256;
 
 /** Formats microseconds as ftrace's `%5lu.%06lu`. */
 export function formatTimestamp(us: number): string {
@@ -57,8 +59,11 @@ export class TraceOut {
   #buf = "";
   #lastUs: number;
   #floorUs = 0;
+  #firstUs = 0;
   #secBase = -1;
   #secText = "";
+  /** Timestamps of the last {@link RECENT} lines, by line number. */
+  readonly #recent = new Float64Array(RECENT);
   /** Events emitted so far. */
   events = 0;
 
@@ -69,9 +74,14 @@ export class TraceOut {
     this.#buf = header;
   }
 
-  /** Microseconds of the last event (the current time). */
+  /** Timestamps (µs) of the first and last events; `undefined` before the first. */
+  span(): { first: number; last: number } | undefined {
+    return this.events === 0 ? undefined : { first: this.#firstUs, last: this.#lastUs };
+  }
+
+  /** The current time: the running step's time, or the last event's if later. */
   get now(): number {
-    return this.#lastUs;
+    return this.#lastUs > this.#floorUs ? this.#lastUs : this.#floorUs;
   }
 
   /** Begins a step scheduled at `us`: its events are stamped no earlier. */
@@ -83,12 +93,22 @@ export class TraceOut {
   emit(t: Thread, flags: string, name: string, fields: string): number {
     const us = this.#lastUs + 1 > this.#floorUs ? this.#lastUs + 1 : this.#floorUs;
     this.#lastUs = us;
-    this.events++;
+    if (this.events++ === 0) this.#firstUs = us;
+    this.#recent[this.events % RECENT] = us;
     if (this.#sink !== undefined) {
       this.#buf += `${t.prefix}${flags} ${this.#stamp(us)}: ${name}: ${fields}\n`;
       if (this.#buf.length >= CHUNK_CHARS) this.#flush();
     }
     return HEADER_LINES + this.events;
+  }
+
+  /** Timestamp (µs) of event line `line`, one of the last {@link RECENT} emitted. */
+  usAt(line: number): number {
+    const event = line - HEADER_LINES;
+    if (event <= this.events - RECENT || event > this.events) {
+      throw new RangeError(`line ${line} is not recent`);
+    }
+    return this.#recent[event % RECENT];
   }
 
   /** Hands what is buffered to the sink. */

@@ -24,21 +24,14 @@ import {
   OUTSIDE_GUEST_MODE,
   READING,
   UNBLOCK,
+  UNKNOWN_REQUEST_VALUE,
   VM_DEAD,
 } from "./requests.ts";
-import { UNBLOCK_SITES } from "./requester_thread.ts";
-import {
-  consume,
-  FLAGS,
-  irqsOn,
-  kick,
-  makeRequest,
-  Phase,
-  type VcpuActor,
-  type World,
-} from "./world.ts";
+import { consume, irqsOn, kick, makeRequest, requestFromIdle } from "./actions.ts";
+import { FLAGS, Phase, type VcpuActor, type World } from "./world.ts";
 
 const TIMER_SITE = "apic_timer_expired+0x6f/0x90";
+const SELF_SITE = "kvm_arch_vcpu_ioctl_run+0x2f1/0x6c0";
 
 /** Runs one step of vCPU thread `v`. */
 export function vcpuStep(w: World, v: VcpuActor): void {
@@ -68,7 +61,7 @@ function writeMode(w: World, v: VcpuActor, to: Mode, flags: string): number {
 function top(w: World, v: VcpuActor): void {
   v.phase = Phase.Top;
   if (v.zombie) return finish(v);
-  const dead = consumeAll(w, v);
+  const dead = consumeAll(w, v); // nothing is pending from here on
   v.bug = false;
   v.excluded = false;
   if (dead) {
@@ -78,18 +71,20 @@ function top(w: World, v: VcpuActor): void {
     v.phase = Phase.Entry;
     return w.later(v, 1, 4);
   }
-  if (w.stopping && !w.vmDeadPlanned && v.pending === 0) return finish(v);
-  if (!w.vmDeadMade && w.inject("unmade-consumed")) {
+  if (w.stopping && !w.vmDeadPlanned) return finish(v);
+  if (v.historyKnown && !w.vmDeadMade && w.inject("unmade-consumed")) {
     const fields = `vcpu=${v.id} req=${VM_DEAD.name} nr=${VM_DEAD.nr} result=1`;
     const line = w.out.emit(v.thread, FLAGS.on, "kvm_check_request", fields);
     w.label("unmade-consumed", line, v.id);
   }
-  if (v.pending === 0 && w.op === undefined && w.inject("slow-service")) {
-    const r = w.idleRequester();
-    if (r !== undefined) {
-      const site = UNBLOCK_SITES[0];
-      v.madeLine = makeRequest(w, r.thread, FLAGS.on, v, UNBLOCK, site);
-      kick(w, r.thread, v, v.mode, "none", site);
+  if (w.inject("unknown-request")) {
+    const fields = `vcpu=${v.id} req=${UNKNOWN_REQUEST_VALUE} site=${SELF_SITE}`;
+    w.label("unknown-request", w.out.emit(v.thread, FLAGS.on, "kvm_make_request", fields), v.id);
+  }
+  if (w.op === undefined && w.inject("slow-service")) {
+    const made = requestFromIdle(w, v);
+    if (made !== undefined) {
+      v.madeLine = made;
       v.slowService = true;
       v.bug = true;
       v.excluded = true;
@@ -98,7 +93,7 @@ function top(w: World, v: VcpuActor): void {
       return w.later(v, 10_300, 10_900);
     }
   }
-  const block = v.pending === 0 && w.rng.chance(v.wantsBlock ? 0.85 : 0.02);
+  const block = w.rng.chance(v.wantsBlock ? 0.85 : 0.02);
   v.wantsBlock = false;
   if (block) {
     w.out.emit(v.thread, FLAGS.on, "kvm_vcpu_block", `vcpu=${v.id}`);
@@ -133,13 +128,12 @@ function finish(v: VcpuActor): void {
 function writeInGuestMode(w: World, v: VcpuActor): void {
   if (w.op?.req === OUTSIDE_GUEST_MODE) return w.later(v, 2, 6);
   if (!v.bug && v.pending === 0 && w.inject("skipped-final-check")) {
-    const r = w.idleRequester();
-    if (r !== undefined) {
-      const site = w.rng.pick(UNBLOCK_SITES);
-      v.madeLine = makeRequest(w, r.thread, FLAGS.on, v, UNBLOCK, site);
-      kick(w, r.thread, v, v.mode, "none", site);
+    const made = requestFromIdle(w, v);
+    if (made !== undefined) {
+      v.madeLine = made;
       v.skipCheck = true;
       v.bug = true;
+      v.excluded = true;
     }
   }
   if (!v.bug && w.inject("bad-transition")) {
@@ -175,6 +169,7 @@ function finalCheck(w: World, v: VcpuActor): void {
     v.phase = Phase.Top;
     return w.later(v, 1, 3);
   }
+  v.historyKnown = true;
   const long = w.rng.chance(0.1);
   const line = enter(w, v, long ? 300 : 5, long ? 1500 : 300);
   if (v.zombie) w.label("entry-after-dead", line, v.id);

@@ -1,24 +1,15 @@
 /**
- * The simulated VM's shared state (vCPU and requester threads, the one
- * kvm_make_all_cpus_request() in flight, injection rates, labels) and the
- * actions several threads perform: making a request, kicking a vCPU with the
- * action its true mode calls for, waking it, and acknowledging IPIs.
+ * The simulated VM's shared state: vCPU and requester threads, the one
+ * kvm_make_all_cpus_request() in flight, injection rates and the labels of
+ * the bugs planted so far.
  *
  * @module
  */
 
-import type { KickAction, Mode } from "../events/protocol.ts";
+import type { Mode } from "../events/protocol.ts";
 import { type BugName, BUGS } from "./bugs.ts";
 import type { Prng } from "./prng.ts";
-import {
-  EXIT_KICKED,
-  EXITING,
-  type ExitReason,
-  IN_GUEST,
-  OUTSIDE,
-  type SimRequest,
-  UNBLOCK,
-} from "./requests.ts";
+import type { ExitReason, SimRequest } from "./requests.ts";
 import { type Actor, Scheduler } from "./scheduler.ts";
 import { formatTimestamp, type Thread, type TraceOut } from "./trace_out.ts";
 
@@ -74,15 +65,21 @@ export interface Label {
 
 /** A vCPU thread. */
 export interface VcpuActor extends Actor {
+  /** Discriminator. */
   readonly kind: "vcpu";
+  /** vCPU id (`vcpu=`). */
   readonly id: number;
+  /** The `CPU N/KVM` thread, pinned to its CPU. */
   readonly thread: Thread;
   /** `<idle>-0` on the vCPU's CPU: where its wakeup timer fires while it sleeps. */
   readonly idle: Thread;
+  /** True `vcpu->mode`. */
   mode: Mode;
+  /** Where the thread is in its loop. */
   phase: Phase;
   /** Pending request bits. */
   pending: number;
+  /** Inside kvm_vcpu_block() and not yet woken. */
   blocked: boolean;
   /** PIR.ON: a posted interrupt awaits kvm_sync_pir. */
   pirOn: boolean;
@@ -102,6 +99,8 @@ export interface VcpuActor extends Actor {
   slowService: boolean;
   /** entry-after-dead: consumed VM_DEAD, enters once more, then finishes. */
   zombie: boolean;
+  /** A final kvm_request_pending read 0: from here on, every pending bit is known. */
+  historyKnown: boolean;
   /** The guest exited on HLT: block next if nothing is pending. */
   wantsBlock: boolean;
   /** Line of the request an unfolding bug is about (skipped-final-check, slow-service). */
@@ -112,8 +111,11 @@ export interface VcpuActor extends Actor {
 
 /** A requester thread. */
 export interface RequesterActor extends Actor {
+  /** Discriminator. */
   readonly kind: "requester";
+  /** Index among the requesters. */
   readonly id: number;
+  /** Its thread (`qemu-system-x86`, `kworker/N:M`, `vhost-PID`). */
   readonly thread: Thread;
   /** Inside a kvm_make_all_cpus_request bracket (its kicks belong to it). */
   busy: boolean;
@@ -123,11 +125,15 @@ export interface RequesterActor extends Actor {
 
 /** One kvm_make_all_cpus_request() in flight (at most one at a time). */
 export interface AllCpusOp {
+  /** The thread that brackets it. */
   readonly sender: RequesterActor;
+  /** The request sent to every vCPU. */
   readonly req: SimRequest;
   /** IPIs sent and not yet acknowledged. */
   acksLeft: number;
-  /** phase=end already printed (wait-not-waited). */
+  /** wait-not-waited: print phase=end while one IPI is still unacknowledged. */
+  early: boolean;
+  /** phase=end already printed before the last ack. */
   endPrinted: boolean;
   /** The vCPU whose kick was omitted (outside-mode-skipped). */
   held: VcpuActor | undefined;
@@ -175,7 +181,7 @@ export class World {
   /** Records the label of `bug`, whose evidence is the event on `line`. */
   label(bug: BugName, line: number, vcpu: number, related: number[] = []): Label {
     const info = BUGS[bug];
-    const ts = formatTimestamp(this.out.now).trimStart();
+    const ts = formatTimestamp(this.out.usAt(line)).trimStart();
     const label = { bug, rule: info.rule, line, vcpu, ts, event: info.event, related };
     this.labels.push(label);
     return label;
@@ -186,107 +192,4 @@ export class World {
     const free = this.requesters.filter((r) => !r.busy);
     return free.length === 0 ? undefined : this.rng.pick(free);
   }
-}
-
-/** `kvm_make_request` of `req` on `v` by thread `t`; returns its line. */
-export function makeRequest(
-  w: World,
-  t: Thread,
-  flags: string,
-  v: VcpuActor,
-  req: SimRequest,
-  site: string,
-): number {
-  const line = w.out.emit(
-    t,
-    flags,
-    "kvm_make_request",
-    `vcpu=${v.id} req=${req.name} nr=${req.nr} flags=${req.flags} site=${site}`,
-  );
-  v.pending |= req.bit;
-  noteRequest(v, line);
-  return line;
-}
-
-/** A request of `v` was made on `line`: it closes a lost wakeup's story. */
-export function noteRequest(v: VcpuActor, line: number): void {
-  if (v.lostWakeup !== undefined) {
-    v.lostWakeup.related.push(line);
-    v.lostWakeup = undefined;
-  }
-}
-
-/** The action a correct kick takes given `v`'s true mode (seed: "VCPU Kicks", "IPI Reduction"). */
-export function kickAction(v: VcpuActor, req: { wait: boolean; noWakeup: boolean }): KickAction {
-  if (req.wait ? v.mode !== OUTSIDE : v.mode === IN_GUEST) return "ipi";
-  if (v.blocked && !req.noWakeup) return "wake";
-  return "none";
-}
-
-/**
- * Emits `kvm_vcpu_kick` of `v` reporting `mode` and `action`, then applies
- * the action: an IPI moves IN_GUEST_MODE to EXITING_GUEST_MODE and cuts the
- * guest run short (WAIT requests also owe an ack), a wake unblocks `v`.
- * Returns the kick's line.
- */
-export function kick(
-  w: World,
-  t: Thread,
-  v: VcpuActor,
-  mode: Mode,
-  action: KickAction,
-  site: string,
-  op?: AllCpusOp,
-): number {
-  const fields = `vcpu=${v.id} mode=${mode} action=${action} cpu=${v.thread.cpu} site=${site}`;
-  const line = w.out.emit(t, t === v.idle ? FLAGS.hardirq : FLAGS.preempt, "kvm_vcpu_kick", fields);
-  if (action === "ipi") {
-    if (v.mode === IN_GUEST) v.mode = EXITING;
-    if (op !== undefined && op.req.wait) {
-      v.acksOwed.push(op);
-      op.acksLeft++;
-    }
-    if (v.phase === Phase.Guest && !v.held) {
-      v.exit = EXIT_KICKED;
-      w.later(v, 1, 3);
-    }
-  } else if (action === "wake") {
-    wake(w, v);
-  }
-  return line;
-}
-
-/** `v` leaves kvm_vcpu_block(): kvm_vcpu_check_block consumes KVM_REQ_UNBLOCK, then unblock. */
-export function wake(w: World, v: VcpuActor): void {
-  if (v.pending & UNBLOCK.bit) consume(w, v, UNBLOCK);
-  w.out.emit(v.thread, FLAGS.on, "kvm_vcpu_unblock", `vcpu=${v.id} woken=1`);
-  v.blocked = false;
-  v.phase = Phase.Top;
-  w.later(v, 1, 4);
-}
-
-/** `kvm_check_request ... result=1` of a pending `req`; returns its line. */
-export function consume(w: World, v: VcpuActor, req: SimRequest): number {
-  v.pending &= ~req.bit;
-  return w.out.emit(
-    v.thread,
-    FLAGS.on,
-    "kvm_check_request",
-    `vcpu=${v.id} req=${req.name} nr=${req.nr} result=1`,
-  );
-}
-
-/** Interrupts come back on for `v`: the IPI handler acknowledges every WAIT IPI owed. */
-export function irqsOn(w: World, v: VcpuActor): void {
-  for (const op of v.acksOwed) {
-    w.out.emit(v.thread, FLAGS.hardirq, "kvm_vcpu_ipi_ack", `vcpu=${v.id} cpu=${v.thread.cpu}`);
-    if (--op.acksLeft === 0) ackedAll(w, op);
-  }
-  v.acksOwed.length = 0;
-}
-
-/** Every IPI of `op` is acknowledged: its sender may print phase=end, or the lock is released. */
-function ackedAll(w: World, op: AllCpusOp): void {
-  if (op.endPrinted) w.op = undefined;
-  else w.later(op.sender, 1, 3);
 }

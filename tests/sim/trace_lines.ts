@@ -10,12 +10,17 @@
 export interface SimLine {
   /** 1-based line number. */
   readonly line: number;
+  /** Task name, padding removed. */
   readonly comm: string;
+  /** Thread id. */
   readonly pid: number;
+  /** CPU column. */
   readonly cpu: number;
+  /** Flag column. */
   readonly flags: string;
   /** Microseconds. */
   readonly us: number;
+  /** Event name. */
   readonly name: string;
   /** `key=value` fields (`vcpu N,` style is read as `vcpu=N`). */
   readonly f: Readonly<Record<string, string>>;
