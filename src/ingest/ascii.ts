@@ -63,3 +63,134 @@ export function isDigit(c: number): boolean {
 export function isBlank(c: number): boolean {
   return c === CH.SPACE || c === CH.TAB;
 }
+
+/**
+ * A 32-bit view of `buf`'s bytes for {@link findLineFeed}, or `undefined`
+ * when `buf` does not start on a 4-byte boundary of its buffer.
+ */
+export function wordView(buf: Uint8Array): Uint32Array | undefined {
+  if ((buf.byteOffset & 3) !== 0) return undefined;
+  return new Uint32Array(buf.buffer, buf.byteOffset, buf.byteLength >> 2);
+}
+
+/**
+ * The offset of the first LF in `buf[from, to)`, or -1. Tests four bytes at a
+ * time through `words` (from {@link wordView}): a native `indexOf` per line
+ * costs more in call overhead than the whole search of a 100-byte line here.
+ */
+export function findLineFeed(
+  buf: Uint8Array,
+  words: Uint32Array | undefined,
+  from: number,
+  to: number,
+): number {
+  if (words === undefined) {
+    const i = buf.indexOf(CH.LF, from);
+    return i >= 0 && i < to ? i : -1;
+  }
+  let i = from;
+  while (i < to && (i & 3) !== 0) {
+    if (buf[i] === CH.LF) return i;
+    i++;
+  }
+  if (i >= to) return -1;
+  const wordEnd = to >> 2;
+  let w = i >> 2;
+  while (w < wordEnd) {
+    // "Has a zero byte" on the word XOR '\n\n\n\n': exact for existence.
+    const v = words[w] ^ 0x0a0a0a0a;
+    if (((v - 0x01010101) & ~v & 0x80808080) !== 0) {
+      let j = w << 2;
+      while (buf[j] !== CH.LF) j++;
+      return j;
+    }
+    w++;
+  }
+  i = w << 2;
+  while (i < to) {
+    if (buf[i] === CH.LF) return i;
+    i++;
+  }
+  return -1;
+}
+
+/**
+ * A direct-mapped cache of strings decoded from bytes: comms, flag columns
+ * and field texts repeat a lot, and checking a cached copy against the bytes
+ * costs a fraction of building a new string. Hashing and comparing go four
+ * bytes at a time through `DataView`s. Only pure-ASCII texts are cached (so
+ * equal bytes mean an equal decoding); others are decoded every time.
+ * Memory is bounded by `slots × maxLength`.
+ *
+ * A text enters the cache only when its hash was seen recently (a table of
+ * hashes, no objects): one-off texts such as `kvm_exit` fields with their
+ * addresses would otherwise live in the cache just long enough to be
+ * promoted to the old generation and fill it with garbage.
+ */
+export class AsciiStringCache {
+  readonly #strings: (string | undefined)[];
+  readonly #lengths: Int32Array;
+  readonly #seen: Int32Array;
+  readonly #pool: Uint8Array;
+  readonly #poolView: DataView;
+  readonly #mask: number;
+  readonly #maxLength: number;
+
+  /**
+   * @param slots number of entries, a power of two
+   * @param maxLength longer texts are decoded without caching
+   */
+  constructor(slots: number, maxLength: number) {
+    this.#strings = new Array<string | undefined>(slots).fill(undefined);
+    this.#lengths = new Int32Array(slots).fill(-1);
+    this.#seen = new Int32Array(slots);
+    this.#maxLength = (maxLength + 3) & ~3;
+    this.#pool = new Uint8Array(slots * this.#maxLength);
+    this.#poolView = new DataView(this.#pool.buffer);
+    this.#mask = slots - 1;
+  }
+
+  /** The string of `buf[start, end)`, like {@link decodeBytes}; `view` is a `DataView` of `buf`. */
+  get(buf: Uint8Array, view: DataView, start: number, end: number): string {
+    const len = end - start;
+    if (len <= 0) return "";
+    if (len > this.#maxLength) return decodeBytes(buf, start, end);
+    let h = len;
+    let i = start;
+    const wordEnd = end - 3;
+    for (; i < wordEnd; i += 4) h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+    for (; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+    const slot = (h ^ (h >>> 15)) & this.#mask;
+    const at = slot * this.#maxLength;
+    if (this.#lengths[slot] === len) {
+      const pool = this.#poolView;
+      let j = 0;
+      const lastWord = len - 3;
+      while (j < lastWord && pool.getInt32(at + j, true) === view.getInt32(start + j, true)) j += 4;
+      if (j >= lastWord) {
+        const bytes = this.#pool;
+        while (j < len && bytes[at + j] === buf[start + j]) j++;
+        if (j === len) return this.#strings[slot]!;
+      }
+    }
+    const fresh = decodeBytes(buf, start, end);
+    const door = (h >>> 7) & this.#mask;
+    if (this.#seen[door] !== h) {
+      this.#seen[door] = h;
+      return fresh;
+    }
+    let or = 0;
+    for (let k = start; k < end; k++) or |= buf[k];
+    if ((or & 0x80) === 0) {
+      this.#pool.set(buf.subarray(start, end), at);
+      this.#lengths[slot] = len;
+      this.#strings[slot] = fresh;
+    }
+    return fresh;
+  }
+}
+
+/** A `DataView` over exactly the bytes of `buf`. */
+export function dataViewOf(buf: Uint8Array): DataView {
+  return new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+}

@@ -20,6 +20,7 @@
  */
 
 import { CH, isBlank, isDigit } from "./ascii.ts";
+import { NAME_HASH_PRIME, NAME_HASH_SEED } from "./name_table.ts";
 import type { SkipReason } from "./skip_reasons.ts";
 
 /** What a scanned line turned out to be. */
@@ -68,6 +69,8 @@ export interface LineScan {
   nameStart: number;
   /** End of the event name (exclusive). */
   nameEnd: number;
+  /** FNV-1a hash of the event name bytes (see `nameHash` in name_table.ts). */
+  nameHash: number;
   /** Start of the field text (or of the frame, for a frame line). */
   fieldsStart: number;
   /** End of the field text (exclusive, trailing blanks removed). */
@@ -93,6 +96,7 @@ export function createLineScan(): LineScan {
     tsEnd: 0,
     nameStart: 0,
     nameEnd: 0,
+    nameHash: 0,
     fieldsStart: 0,
     fieldsEnd: 0,
     lostCount: -1,
@@ -158,9 +162,16 @@ export function scanFtraceLine(
   out: LineScan,
 ): LineKind {
   // Trailing blanks and a CR (files that went through Windows) carry nothing.
-  while (end > start && (isBlank(buf[end - 1]) || buf[end - 1] === CH.CR)) end--;
+  let c = 0;
+  while (end > start && ((c = buf[end - 1]) === 0x20 || c === 0x09 || c === 0x0d)) end--;
+  return scanTrimmed(buf, start, end, out);
+}
+
+/** {@link scanFtraceLine} on a line whose trailing blanks are already cut. */
+function scanTrimmed(buf: Uint8Array, start: number, end: number, out: LineScan): LineKind {
+  let c = 0;
   let p = start;
-  while (p < end && isBlank(buf[p])) p++;
+  while (p < end && ((c = buf[p]) === 0x20 || c === 0x09)) p++;
   if (p === end) return LineKind.Header;
   const first = buf[p];
   if (first === CH.HASH) {
@@ -195,10 +206,118 @@ export function scanFtraceLine(
     const kind = scanCpuLine(buf, p, end, out);
     if (kind !== undefined) return kind;
   }
-  if (startsWith(buf, p, end, "cpus=") || startsWith(buf, p, end, "version =")) {
+  if (
+    (first === 0x63 /* c */ && startsWith(buf, p, end, "cpus=")) ||
+    (first === 0x76 /* v */ && startsWith(buf, p, end, "version ="))
+  ) {
     return LineKind.Header;
   }
   return scanEventLine(buf, p, end, out);
+}
+
+/** Entries of a {@link PrefixCache}. */
+const PREFIX_SLOTS = 64;
+/** Longest prefix a {@link PrefixCache} remembers. */
+const PREFIX_MAX = 64;
+
+/**
+ * How the context prefix of recent event lines scanned: the bytes before the
+ * timestamp (`   CPU 0/KVM-6459    [000] d..1.  `), and the comm, pid,
+ * tgid, CPU and flag offsets found in them. Lines of one thread on one CPU
+ * with one flag column share that prefix byte for byte, and everything the
+ * scanner decides before the timestamp depends only on those bytes (given
+ * that the timestamp starts with a digit where it did before, and the line
+ * goes on past it), so a line whose prefix matches skips straight to its
+ * timestamp. Used by {@link scanFtraceLineCached}.
+ */
+export class PrefixCache {
+  readonly #bytes = new Uint8Array(PREFIX_SLOTS * PREFIX_MAX);
+  readonly #view = new DataView(this.#bytes.buffer);
+  /** Prefix length per slot (0: empty). */
+  readonly #length = new Int32Array(PREFIX_SLOTS);
+  readonly #offsets = new Int32Array(PREFIX_SLOTS * 4);
+  readonly #numbers = new Float64Array(PREFIX_SLOTS * 4);
+
+  /**
+   * Scans like {@link scanFtraceLine}; `view` is a `DataView` of `buf`.
+   *
+   * @example
+   * ```ts
+   * import { createLineScan, LineKind, PrefixCache, scanFtraceLine } from "./ftrace_line.ts";
+   * const text = " CPU 0/KVM-6459    [000] d..1.  8678.237572: kvm_entry: vcpu 0\n" +
+   *   " CPU 0/KVM-6459    [000] d..1.  8678.237580: kvm_exit: vcpu 0 reason HLT\n";
+   * const buf = new TextEncoder().encode(text);
+   * const view = new DataView(buf.buffer);
+   * const cache = new PrefixCache();
+   * const a = createLineScan();
+   * const b = createLineScan();
+   * const nl = text.indexOf("\n");
+   * cache.scan(buf, view, 0, nl, a);
+   * cache.scan(buf, view, nl + 1, buf.length - 1, a); // served from the cache
+   * scanFtraceLine(buf, nl + 1, buf.length - 1, b);
+   * if (JSON.stringify(a) !== JSON.stringify(b) || a.cpu !== 0) throw new Error();
+   * ```
+   */
+  scan(buf: Uint8Array, view: DataView, start: number, end: number, out: LineScan): LineKind {
+    let c = 0;
+    while (end > start && ((c = buf[end - 1]) === 0x20 || c === 0x09 || c === 0x0d)) end--;
+    const len = end - start;
+    if (len < 40) return scanTrimmed(buf, start, end, out);
+    // Slot from the bytes where ftrace puts the comm's end, the pid, the CPU
+    // and the flags: lines differing there have different prefixes.
+    let h = Math.imul(view.getInt32(start + 8, true), 0x9e3779b1);
+    h = Math.imul(h ^ view.getInt32(start + 18, true), 0x85ebca6b);
+    h = Math.imul(h ^ view.getInt32(start + 25, true), 0xc2b2ae35);
+    h = Math.imul(h ^ view.getInt32(start + 31, true), 0x27d4eb2f);
+    const slot = (h ^ (h >>> 15) ^ (h >>> 26)) & (PREFIX_SLOTS - 1);
+    const p = this.#length[slot];
+    if (p > 0 && p < len && (c = buf[start + p]) >= 0x30 && c <= 0x39) {
+      const at = slot * PREFIX_MAX;
+      const mine = this.#view;
+      let i = 0;
+      const words = p - 3;
+      while (i < words && mine.getInt32(at + i, true) === view.getInt32(start + i, true)) i += 4;
+      if (i >= words) {
+        const bytes = this.#bytes;
+        while (i < p && bytes[at + i] === buf[start + i]) i++;
+        if (i === p) {
+          const o = slot * 4;
+          const offsets = this.#offsets;
+          const numbers = this.#numbers;
+          out.commStart = start + offsets[o];
+          out.commEnd = start + offsets[o + 1];
+          const fs = offsets[o + 2];
+          out.flagsStart = fs < 0 ? -1 : start + fs;
+          out.flagsEnd = fs < 0 ? -1 : start + offsets[o + 3];
+          out.pid = numbers[o];
+          out.tgidKind = numbers[o + 1] as 0 | 1 | 2;
+          out.tgid = numbers[o + 2];
+          out.cpu = numbers[o + 3];
+          return scanFromTimestamp(buf, start + p, end, out);
+        }
+      }
+    }
+    const kind = scanTrimmed(buf, start, end, out);
+    if (kind === LineKind.Event || kind === LineKind.StackHeader) {
+      const prefix = out.tsStart - start;
+      if (prefix <= PREFIX_MAX) {
+        const bytes = this.#bytes;
+        const at = slot * PREFIX_MAX;
+        for (let i = 0; i < prefix; i++) bytes[at + i] = buf[start + i];
+        this.#length[slot] = prefix;
+        const o = slot * 4;
+        this.#offsets[o] = out.commStart - start;
+        this.#offsets[o + 1] = out.commEnd - start;
+        this.#offsets[o + 2] = out.flagsStart < 0 ? -1 : out.flagsStart - start;
+        this.#offsets[o + 3] = out.flagsStart < 0 ? -1 : out.flagsEnd - start;
+        this.#numbers[o] = out.pid;
+        this.#numbers[o + 1] = out.tgidKind;
+        this.#numbers[o + 2] = out.tgid;
+        this.#numbers[o + 3] = out.cpu;
+      }
+    }
+    return kind;
+  }
 }
 
 /** `CPU:N [LOST M EVENTS]`, `CPU:N [M EVENTS DROPPED]`, `CPU N is empty`. */
@@ -237,49 +356,58 @@ function scanCpuLine(buf: Uint8Array, p: number, end: number, out: LineScan): Li
 
 /**
  * Finds the `[cpu]` field and the `comm-pid [(tgid)]` context before it.
- * Returns the offset just past `]`, or -1.
+ * Returns the offset just past `]`, or -1. (Hot path: comparisons inlined.)
  */
 function findContext(buf: Uint8Array, p: number, end: number, out: LineScan): number {
   let search = p;
   while (search < end) {
-    const lb = buf.indexOf(CH.LBRACKET, search);
-    if (lb < 0 || lb >= end) return -1;
+    // A plain loop: the bracket is a few dozen bytes in, closer than a native call's overhead.
+    let lb = search;
+    while (lb < end && buf[lb] !== 0x5b /* [ */) lb++;
+    if (lb >= end) return -1;
     search = lb + 1;
-    const de = digitsEnd(buf, lb + 1, end);
-    if (de < 0 || de >= end || buf[de] !== CH.RBRACKET) continue;
+    let de = lb + 1;
+    let c = 0;
+    while (de < end && (c = buf[de]) >= 0x30 && c <= 0x39) de++;
+    if (de === lb + 1 || de >= end || buf[de] !== 0x5d /* ] */) continue;
     // Walk back over the blanks between the pid (or tgid) and the bracket.
     let q = lb - 1;
-    if (q < p || !isBlank(buf[q])) continue;
-    while (q > p && isBlank(buf[q])) q--;
+    if (q < p || ((c = buf[q]) !== 0x20 && c !== 0x09)) continue;
+    while (q > p && ((c = buf[q]) === 0x20 || c === 0x09)) q--;
     let tgidKind: 0 | 1 | 2 = 0;
     let tgid = 0;
-    if (buf[q] === CH.RPAREN) {
+    if (buf[q] === 0x29 /* ) */) {
       let o = q - 1;
-      while (o > p && buf[o] !== CH.LPAREN) o--;
-      if (buf[o] !== CH.LPAREN) continue;
+      while (o > p && buf[o] !== 0x28 /* ( */) o--;
+      if (buf[o] !== 0x28) continue;
       let t = o + 1;
-      while (t < q && isBlank(buf[t])) t++;
-      if (buf[t] === CH.DASH) {
+      while (t < q && ((c = buf[t]) === 0x20 || c === 0x09)) t++;
+      if (buf[t] === 0x2d /* - */) {
         tgidKind = 2;
       } else {
-        const te = digitsEnd(buf, t, q);
-        if (te !== q) continue;
+        let te = t;
+        while (te < q && (c = buf[te]) >= 0x30 && c <= 0x39) te++;
+        if (te === t || te !== q) continue;
         tgidKind = 1;
         tgid = readUint(buf, t, te);
       }
       q = o - 1;
-      while (q > p && isBlank(buf[q])) q--;
+      while (q > p && ((c = buf[q]) === 0x20 || c === 0x09)) q--;
     }
     // q is the last pid digit.
     const pidEnd = q + 1;
-    while (q >= p && isDigit(buf[q])) q--;
-    if (q + 1 === pidEnd || q < p || buf[q] !== CH.DASH) continue;
-    out.pid = readUint(buf, q + 1, pidEnd);
+    while (q >= p && (c = buf[q]) >= 0x30 && c <= 0x39) q--;
+    if (q + 1 === pidEnd || q < p || buf[q] !== 0x2d /* - */) continue;
+    let pid = 0;
+    for (let i = q + 1; i < pidEnd; i++) pid = pid * 10 + (buf[i] - 0x30);
+    let cpu = 0;
+    for (let i = lb + 1; i < de; i++) cpu = cpu * 10 + (buf[i] - 0x30);
+    out.pid = pid;
     out.commStart = p;
     out.commEnd = q;
     out.tgidKind = tgidKind;
     out.tgid = tgid;
-    out.cpu = readUint(buf, lb + 1, de);
+    out.cpu = cpu;
     return de + 1;
   }
   return -1;
@@ -290,54 +418,70 @@ function scanEventLine(buf: Uint8Array, p: number, end: number, out: LineScan): 
   if (q < 0) {
     return skip(out, hasControlBytes(buf, p, end) ? "control-bytes" : "not-a-trace-line");
   }
-  while (q < end && isBlank(buf[q])) q++;
+  let c = 0;
+  while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   // The flag column never starts with a digit ('d', 'D', 'b', 'X' or '.');
   // the timestamp always does.
   out.flagsStart = -1;
   out.flagsEnd = -1;
-  if (q < end && !isDigit(buf[q])) {
+  if (q < end && ((c = buf[q]) < 0x30 || c > 0x39)) {
     const fs = q;
-    while (q < end && !isBlank(buf[q])) q++;
+    while (q < end && (c = buf[q]) !== 0x20 && c !== 0x09) q++;
     out.flagsStart = fs;
     out.flagsEnd = q;
-    while (q < end && isBlank(buf[q])) q++;
+    while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   }
+  return scanFromTimestamp(buf, q, end, out);
+}
+
+/** The rest of an event line, from its timestamp at `q`: timestamp, name, fields. */
+function scanFromTimestamp(buf: Uint8Array, q: number, end: number, out: LineScan): LineKind {
+  let c = 0;
   const ts = q;
-  const intEnd = digitsEnd(buf, q, end);
-  if (intEnd < 0) return skip(out, "bad-timestamp");
-  q = intEnd;
-  if (q < end && buf[q] === CH.DOT) {
-    const fracEnd = digitsEnd(buf, q + 1, end);
-    if (fracEnd < 0) return skip(out, "bad-timestamp");
-    q = fracEnd;
+  while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) q++;
+  if (q === ts) return skip(out, "bad-timestamp");
+  if (q < end && buf[q] === 0x2e /* . */) {
+    const frac = q + 1;
+    q = frac;
+    while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) q++;
+    if (q === frac) return skip(out, "bad-timestamp");
   }
-  if (q >= end || buf[q] !== CH.COLON) return skip(out, "bad-timestamp");
+  if (q >= end || buf[q] !== 0x3a /* : */) return skip(out, "bad-timestamp");
   out.tsStart = ts;
   out.tsEnd = q;
   q++;
-  while (q < end && isBlank(buf[q])) q++;
+  while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   const ns = q;
-  if (buf[q] === CH.LT) {
+  if (buf[q] === 0x3c /* < */) {
     // ftrace's "<stack trace>" / "<user stack trace>": a bracketed name, no fields.
-    const gt = buf.indexOf(CH.GT, q);
-    if (gt > 0 && gt < end) {
+    let gt = q;
+    while (gt < end && buf[gt] !== 0x3e /* > */) gt++;
+    if (gt < end) {
+      let h = NAME_HASH_SEED;
+      for (let i = ns; i <= gt; i++) h = Math.imul(h ^ buf[i], NAME_HASH_PRIME);
       out.nameStart = ns;
       out.nameEnd = gt + 1;
+      out.nameHash = h;
       out.fieldsStart = gt + 1;
       out.fieldsEnd = gt + 1;
       return isStackName(buf, ns, gt + 1) ? LineKind.StackHeader : LineKind.Event;
     }
   }
-  // The name ends at the first ':' that is followed by a blank or the end.
+  // The name ends at the first ':' that is followed by a blank or the end;
+  // its hash is computed on the way, for the name table.
+  let h = NAME_HASH_SEED;
   while (q < end) {
-    if (buf[q] === CH.COLON && (q + 1 === end || isBlank(buf[q + 1]))) break;
+    c = buf[q];
+    if (c === 0x3a && (q + 1 === end || buf[q + 1] === 0x20 || buf[q + 1] === 0x09)) break;
+    h = Math.imul(h ^ c, NAME_HASH_PRIME);
     q++;
   }
   if (q >= end || q === ns) return skip(out, "no-event-name");
   out.nameStart = ns;
   out.nameEnd = q;
+  out.nameHash = h;
   q++;
-  while (q < end && isBlank(buf[q])) q++;
+  while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   out.fieldsStart = q;
   out.fieldsEnd = end;
   return isStackName(buf, ns, out.nameEnd) ? LineKind.StackHeader : LineKind.Event;

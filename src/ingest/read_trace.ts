@@ -3,14 +3,19 @@
  * constant memory. Yields records in batches (one per read) so that callers
  * pay one `await` per batch, not per event.
  *
+ * A large regular file in a text format is read on several cores after its
+ * first chunk (see parallel/parallel_reader.ts); the records, batches and
+ * counters are the same as reading it on one.
+ *
  * @module
  */
 
 import type { InputFormat, TraceRecord } from "../events/types.ts";
-import { CH } from "./ascii.ts";
+import { CH, wordView } from "./ascii.ts";
 import { type ByteSource, openByteSource } from "./byte_source.ts";
 import { BinaryInputError } from "./errors.ts";
 import { JsonlRecordBuilder } from "./jsonl_reader.ts";
+import { readChunksInParallel } from "./parallel/parallel_reader.ts";
 import { createReadStats, type ReadStats } from "./read_stats.ts";
 import { type BuilderOptions, RecordBuilder } from "./record_builder.ts";
 import { sniffInput } from "./sniff.ts";
@@ -25,11 +30,35 @@ export interface ReadOptions extends BuilderOptions {
    */
   readonly maxLineBytes?: number;
   /**
-   * Size of each read; memory use is about this plus `maxLineBytes`.
-   * @default 1048576
+   * Records come in one batch per this many bytes of input (a line belongs
+   * to the batch its newline falls in; the first batch is the bytes read to
+   * detect the format). Small batches keep few records alive at a time,
+   * which is what keeps a long run's memory flat.
+   * @default 65536
    */
   readonly chunkBytes?: number;
+  /**
+   * Size of each read, and of each chunk a parallel reader hands to a
+   * thread; rounded up to a multiple of `chunkBytes`. Memory use is about
+   * this plus `maxLineBytes` (a few times that when reading in parallel).
+   * @default 262144
+   */
+  readonly readBytes?: number;
+  /**
+   * Read a regular file on several threads: `true` whenever it is a regular
+   * file in a text format, `false` never, by default when it is at least
+   * {@link PARALLEL_MIN_BYTES} long and the machine has a second core.
+   */
+  readonly parallel?: boolean;
+  /**
+   * Worker threads for parallel reading.
+   * @default available cores minus one, at most 3 (environment `KVMREQ_WORKERS` overrides)
+   */
+  readonly workers?: number;
 }
+
+/** Files smaller than this are read on one thread unless `parallel: true`. */
+export const PARALLEL_MIN_BYTES = 16 << 20;
 
 /** An open trace: its counters, and its records as an async sequence of batches. */
 export interface TraceReader {
@@ -49,6 +78,12 @@ interface LineSink {
   lastTs: bigint | undefined;
 }
 
+/** A regular file behind a byte source, which parallel reading may re-open. */
+interface RegularFile {
+  readonly path: string;
+  readonly size: number;
+}
+
 /**
  * Opens `path` (`-` for stdin) and reads it as a trace.
  *
@@ -62,18 +97,34 @@ interface LineSink {
  * ```
  */
 export async function readTrace(path: string, options: ReadOptions = {}): Promise<TraceReader> {
-  return readTraceFrom(await openByteSource(path), options);
+  const source = await openByteSource(path);
+  let file: RegularFile | undefined;
+  if (path !== "-" && options.parallel !== false) {
+    try {
+      const info = await Deno.stat(path);
+      if (info.isFile) file = { path, size: info.size };
+    } catch { /* read it as a stream */ }
+  }
+  return readTraceOf(source, options, file);
 }
 
 /** Like {@link readTrace}, over an already open {@link ByteSource}. */
 export function readTraceFrom(source: ByteSource, options: ReadOptions = {}): TraceReader {
+  return readTraceOf(source, options, undefined);
+}
+
+function readTraceOf(
+  source: ByteSource,
+  options: ReadOptions,
+  file: RegularFile | undefined,
+): TraceReader {
   const stats = createReadStats(source.name);
   let sink: LineSink | undefined;
   return {
     stats,
     timeSpan: () => ({ first: sink?.firstTs, last: sink?.lastTs }),
     batches: () =>
-      readBatches(source, stats, options, (format) => {
+      readBatches(source, stats, options, file, (format) => {
         sink = format === "jsonl"
           ? new JsonlRecordBuilder(stats, options)
           : new RecordBuilder(stats, options);
@@ -82,15 +133,31 @@ export function readTraceFrom(source: ByteSource, options: ReadOptions = {}): Tr
   };
 }
 
+/** Worker threads to use: the option, else `KVMREQ_WORKERS`, else cores − 1 (at most 3). */
+function workerCount(options: ReadOptions): number {
+  if (options.workers !== undefined) return Math.max(0, Math.floor(options.workers));
+  try {
+    const env = Deno.permissions.querySync({ name: "env", variable: "KVMREQ_WORKERS" });
+    if (env.state === "granted") {
+      const v = Deno.env.get("KVMREQ_WORKERS");
+      if (v !== undefined && /^\d+$/.test(v.trim())) return Number(v.trim());
+    }
+  } catch { /* no permission API: use the default */ }
+  const cores = typeof navigator !== "undefined" ? navigator.hardwareConcurrency ?? 1 : 1;
+  return Math.max(0, Math.min(3, cores - 1));
+}
+
 async function* readBatches(
   source: ByteSource,
   stats: ReadStats,
   options: ReadOptions,
+  file: RegularFile | undefined,
   makeSink: (format: InputFormat) => LineSink,
 ): AsyncGenerator<TraceRecord[], void, undefined> {
   const maxLine = options.maxLineBytes ?? 65536;
-  const chunk = options.chunkBytes ?? 1 << 20;
-  const buf = new Uint8Array(chunk + maxLine + 1);
+  const chunk = Math.max(1, options.chunkBytes ?? 1 << 16);
+  const readSize = Math.ceil(Math.max(chunk, options.readBytes ?? 1 << 18) / chunk) * chunk;
+  const buf = new Uint8Array(readSize + maxLine + 1);
   let filled = 0;
   let eof = false;
   try {
@@ -116,81 +183,220 @@ async function* readBatches(
     }
     stats.format = format;
     const sink = makeSink(format);
-    let lineNo = 0;
-    let discarding = false;
-    let out: TraceRecord[] = [];
-    while (true) {
-      const view = buf.subarray(0, filled);
-      let s = 0;
-      if (discarding) {
-        const nl = view.indexOf(CH.LF);
-        if (nl < 0) {
-          filled = 0;
-        } else {
-          discarding = false;
-          stats.lines++;
-          sink.skipLine("line-too-long", ++lineNo);
-          s = nl + 1;
+    if (sink instanceof RecordBuilder) {
+      // After the first batch, a large regular file continues in parallel, in
+      // chunks of `readSize` bytes (batches of `chunk`) from where the first
+      // batch ended: the same batches the sequential loop would make.
+      const workers = workerCount(options);
+      const parallel = file !== undefined && !eof && file.size > filled &&
+        options.parallel !== false && workers > 0 &&
+        (options.parallel === true || file.size >= PARALLEL_MIN_BYTES);
+      const offset = filled - readSize;
+      yield* readText(source, sink, stats, buf, filled, eof, maxLine, readSize, chunk, parallel);
+      if (parallel && file !== undefined) {
+        yield* readChunksInParallel(sink, {
+          path: file.path,
+          plan: { size: file.size, chunkBytes: readSize, batchBytes: chunk, maxLine, offset },
+          firstChunk: 1,
+          workers,
+          window: 4 + 4 * workers,
+        });
+      }
+      return;
+    }
+    yield* readLines(source, sink, stats, buf, filled, eof, maxLine, readSize);
+  } finally {
+    source.close();
+  }
+}
+
+/**
+ * The ftrace-text loop: reads `readSize` bytes at a time and lets
+ * {@link RecordBuilder.addLines} take the complete lines, yielding a batch
+ * at every `batchBytes` boundary of the input (counted from the end of the
+ * first batch) and after each read. With `firstBatchOnly`, stops after the
+ * first batch (the parallel reader takes over from there).
+ */
+async function* readText(
+  source: ByteSource,
+  builder: RecordBuilder,
+  stats: ReadStats,
+  buf: Uint8Array,
+  filled: number,
+  eof: boolean,
+  maxLine: number,
+  readSize: number,
+  batchBytes: number,
+  firstBatchOnly: boolean,
+): AsyncGenerator<TraceRecord[], void, undefined> {
+  const words = wordView(buf);
+  let discarding = false;
+  let out: TraceRecord[] = [];
+  /** Input offset just past `buf[filled - 1]`. */
+  let inputEnd = filled;
+  /** The next batch boundary (input offset); the first batch is what was read to sniff. */
+  let boundary = filled;
+  while (true) {
+    let s = 0;
+    if (discarding) {
+      const nl = buf.subarray(0, filled).indexOf(CH.LF);
+      if (nl < 0) {
+        filled = 0;
+      } else {
+        discarding = false;
+        stats.lines++;
+        builder.skipLine("line-too-long", ++builder.lineNo);
+        s = nl + 1;
+      }
+    }
+    if (!discarding) {
+      // Batches end at each boundary inside the data read so far.
+      const bufStart = inputEnd - filled;
+      while (boundary < inputEnd) {
+        s = builder.addLines(buf, words, s, boundary - bufStart, maxLine, out);
+        boundary += batchBytes;
+        builder.syncStats();
+        if (out.length > 0) {
+          yield out;
+          out = [];
         }
       }
-      if (!discarding) {
-        // Hot loop: one native indexOf per line, no per-line copies.
-        while (true) {
-          const nl = view.indexOf(CH.LF, s);
-          if (nl < 0) break;
+      s = builder.addLines(buf, words, s, filled, maxLine, out);
+      const rem = filled - s;
+      if (eof) {
+        if (rem > 0) {
+          const line = ++builder.lineNo;
+          if (rem > maxLine) {
+            stats.lines++;
+            builder.skipLine("line-too-long", line);
+          } else {
+            builder.addLine(buf, s, filled, line, out);
+          }
+        }
+        builder.flush(out);
+        builder.syncStats();
+        if (out.length > 0) yield out;
+        return;
+      }
+      if (rem > maxLine) {
+        discarding = true;
+        filled = 0;
+      } else {
+        buf.copyWithin(0, s, filled);
+        filled = rem;
+      }
+    } else if (eof) {
+      stats.lines++;
+      builder.skipLine("line-too-long", ++builder.lineNo);
+      builder.flush(out);
+      builder.syncStats();
+      if (out.length > 0) yield out;
+      return;
+    } else {
+      while (boundary < inputEnd) boundary += batchBytes;
+    }
+    if (boundary === inputEnd) boundary += batchBytes;
+    builder.syncStats();
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
+    if (firstBatchOnly) return;
+    const n = await source.read(buf.subarray(filled, filled + readSize));
+    if (n === null) eof = true;
+    else if (n === 0) {
+      // A live source went quiet: release the records held for stack attachment.
+      builder.flush(out);
+    } else {
+      filled += n;
+      inputEnd += n;
+      stats.bytes += n;
+    }
+  }
+}
+
+/** The generic line loop (JSON Lines). */
+async function* readLines(
+  source: ByteSource,
+  sink: LineSink,
+  stats: ReadStats,
+  buf: Uint8Array,
+  filled: number,
+  eof: boolean,
+  maxLine: number,
+  chunk: number,
+): AsyncGenerator<TraceRecord[], void, undefined> {
+  let lineNo = 0;
+  let discarding = false;
+  let out: TraceRecord[] = [];
+  while (true) {
+    const view = buf.subarray(0, filled);
+    let s = 0;
+    if (discarding) {
+      const nl = view.indexOf(CH.LF);
+      if (nl < 0) {
+        filled = 0;
+      } else {
+        discarding = false;
+        stats.lines++;
+        sink.skipLine("line-too-long", ++lineNo);
+        s = nl + 1;
+      }
+    }
+    if (!discarding) {
+      while (true) {
+        const nl = view.indexOf(CH.LF, s);
+        if (nl < 0) break;
+        lineNo++;
+        if (nl - s > maxLine) {
+          stats.lines++;
+          sink.skipLine("line-too-long", lineNo);
+        } else {
+          sink.addLine(buf, s, nl, lineNo, out);
+        }
+        s = nl + 1;
+      }
+      const rem = filled - s;
+      if (eof) {
+        if (rem > 0) {
           lineNo++;
-          if (nl - s > maxLine) {
+          if (rem > maxLine) {
             stats.lines++;
             sink.skipLine("line-too-long", lineNo);
           } else {
-            sink.addLine(buf, s, nl, lineNo, out);
+            sink.addLine(buf, s, filled, lineNo, out);
           }
-          s = nl + 1;
         }
-        const rem = filled - s;
-        if (eof) {
-          if (rem > 0) {
-            lineNo++;
-            if (rem > maxLine) {
-              stats.lines++;
-              sink.skipLine("line-too-long", lineNo);
-            } else {
-              sink.addLine(buf, s, filled, lineNo, out);
-            }
-          }
-          sink.flush(out);
-          if (out.length > 0) yield out;
-          return;
-        }
-        if (rem > maxLine) {
-          discarding = true;
-          filled = 0;
-        } else {
-          buf.copyWithin(0, s, filled);
-          filled = rem;
-        }
-      } else if (eof) {
-        stats.lines++;
-        sink.skipLine("line-too-long", ++lineNo);
         sink.flush(out);
         if (out.length > 0) yield out;
         return;
       }
-      if (out.length > 0) {
-        yield out;
-        out = [];
-      }
-      const n = await source.read(buf.subarray(filled, filled + chunk));
-      if (n === null) eof = true;
-      else if (n === 0) {
-        // A live source went quiet: release the records held for stack attachment.
-        sink.flush(out);
+      if (rem > maxLine) {
+        discarding = true;
+        filled = 0;
       } else {
-        filled += n;
-        stats.bytes += n;
+        buf.copyWithin(0, s, filled);
+        filled = rem;
       }
+    } else if (eof) {
+      stats.lines++;
+      sink.skipLine("line-too-long", ++lineNo);
+      sink.flush(out);
+      if (out.length > 0) yield out;
+      return;
     }
-  } finally {
-    source.close();
+    if (out.length > 0) {
+      yield out;
+      out = [];
+    }
+    const n = await source.read(buf.subarray(filled, filled + chunk));
+    if (n === null) eof = true;
+    else if (n === 0) {
+      // A live source went quiet: release the records held for stack attachment.
+      sink.flush(out);
+    } else {
+      filled += n;
+      stats.bytes += n;
+    }
   }
 }

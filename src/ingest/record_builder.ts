@@ -9,24 +9,39 @@
  * timestamp. The builder therefore holds each event until its CPU shows a
  * later event (or a bounded window passes), then releases it in input order.
  *
+ * Speed: most lines of a real trace are events the caller does not keep.
+ * {@link RecordBuilder.addLines} handles those inline: find the line end,
+ * scan the context, look the name up by its hash, count it by name id and
+ * CPU in arrays, and mark the CPU; no string, no record, no map update. The
+ * parallel reader (parallel/) does that part in workers and hands the rest
+ * to {@link RecordBuilder.addScanned} and {@link RecordBuilder.filtered} in
+ * input order, so both paths run the same state machine.
+ *
  * @module
  */
 
 import type { TimeUnit, TraceEvent, TraceRecord } from "../events/types.ts";
-import { decodeBytes } from "./ascii.ts";
+import { AsciiStringCache, CH, dataViewOf, decodeBytes, findLineFeed } from "./ascii.ts";
 import { InputError } from "./errors.ts";
-import { createLineScan, LineKind, type LineScan, scanFtraceLine } from "./ftrace_line.ts";
+import { DENSE_CPUS, EventCounter } from "./event_counts.ts";
+import {
+  createLineScan,
+  LineKind,
+  type LineScan,
+  PrefixCache,
+  scanFtraceLine,
+} from "./ftrace_line.ts";
 import { NameTable } from "./name_table.ts";
-import { addCount, countSkip, type ReadStats } from "./read_stats.ts";
+import { countSkip, type ReadStats } from "./read_stats.ts";
 import { SKIP_REASONS, type SkipReason } from "./skip_reasons.ts";
-import { parseTimestamp, timestampUnit } from "./timestamp.ts";
 
 /** Options shared by the text readers. */
 export interface BuilderOptions {
   /**
    * Which events to build. Events it rejects are still counted (per name and
    * CPU) but not materialized, which is what makes `lint` fast on traces
-   * full of events it does not model.
+   * full of events it does not model. Called once per distinct name: it
+   * must depend on the name only.
    * @default every event
    */
   readonly keepEvent?: (name: string) => boolean;
@@ -37,25 +52,53 @@ export interface BuilderOptions {
 /** Events held back at most before release, whatever their CPU does. */
 const HOLD_WINDOW = 64;
 
+/** Keep decision of a name id: not asked yet. */
+export const KEEP_UNKNOWN = 0;
+/** Keep decision of a name id: build its events. */
+export const KEEP_YES = 1;
+/** Keep decision of a name id: only count its events. */
+export const KEEP_NO = 2;
+
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1e9];
+
 /** Builds records from ftrace-text lines; one instance per input. */
 export class RecordBuilder {
   readonly #stats: ReadStats;
   readonly #keep: ((name: string) => boolean) | undefined;
   readonly #strict: boolean;
-  readonly #names = new NameTable();
+  /** Event names by id. */
+  readonly names: NameTable = new NameTable();
+  /** Per-name and per-CPU event counts (copied to the stats by {@link syncStats}). */
+  readonly counts: EventCounter = new EventCounter(this.names.names);
+  /** Keep decision per name id. */
+  readonly #keepById: number[] = [];
   readonly #scan: LineScan = createLineScan();
+  readonly #prefixes = new PrefixCache();
+  /** Lines numbered so far. */
+  lineNo = 0;
   /** Records not yet released, oldest first. */
   #held: TraceRecord[] = [];
   /** Index of the oldest unreleased record in `#held`. */
   #head = 0;
   /** Per CPU: the latest kept event, which a stack trace may still join. */
-  readonly #openByCpu = new Map<number, TraceEvent>();
+  readonly #open: (TraceEvent | undefined)[] = new Array<TraceEvent | undefined>(DENSE_CPUS).fill(
+    undefined,
+  );
+  readonly #openSparse = new Map<number, TraceEvent>();
   /** CPUs whose latest event was filtered out (its stack is dropped with it). */
-  readonly #filteredCpu = new Set<number>();
+  readonly #filtered = new Uint8Array(DENSE_CPUS);
+  readonly #filteredSparse = new Set<number>();
   /** Frames of the stack being read, `null` when its event was filtered out. */
   #frames: string[] | null | undefined = undefined;
   #lastTs = -1n;
   #unit: TimeUnit | undefined;
+  /** A `DataView` of the buffer lines come from (for the string caches). */
+  #buf: Uint8Array | undefined;
+  #view: DataView = new DataView(new ArrayBuffer(0));
+  readonly #comms = new AsciiStringCache(1024, 64);
+  readonly #flagTexts = new AsciiStringCache(64, 16);
+  readonly #fieldTexts = new AsciiStringCache(8192, 128);
+  readonly #frameTexts = new AsciiStringCache(1024, 96);
   /** Earliest and latest timestamps of kept events. */
   firstTs: bigint | undefined;
   /** Latest timestamp of kept events. */
@@ -71,18 +114,186 @@ export class RecordBuilder {
     this.#strict = options.strict ?? false;
   }
 
+  /**
+   * The builder's own scan record: a caller that has the offsets of a line
+   * (the parallel reader) fills it and passes it to {@link addScanned}.
+   */
+  get scanRecord(): LineScan {
+    return this.#scan;
+  }
+
+  /** The counters this builder updates. */
+  get stats(): ReadStats {
+    return this.#stats;
+  }
+
+  /** The keep decision for name `id` (asks the filter the first time). */
+  keepOf(id: number): number {
+    const k = this.#keepById[id];
+    if (k !== undefined && k !== KEEP_UNKNOWN) return k;
+    while (this.#keepById.length <= id) this.#keepById.push(KEEP_UNKNOWN);
+    const keep = this.#keep === undefined || this.#keep(this.names.names[id]);
+    const d = keep ? KEEP_YES : KEEP_NO;
+    this.#keepById[id] = d;
+    return d;
+  }
+
+  /** Copies the per-name and per-CPU counts into the stats maps. */
+  syncStats(): void {
+    this.counts.syncTo(this.#stats);
+  }
+
   /** Counts a skipped line (or throws under `--strict`). */
   skipLine(reason: SkipReason, line: number): void {
     if (this.#strict) throw new InputError(this.#stats.file, line, SKIP_REASONS[reason]);
     countSkip(this.#stats, reason, line);
   }
 
-  /** Processes the line `buf[start, end)`, numbered `line`; released records go to `out`. */
-  addLine(buf: Uint8Array, start: number, end: number, line: number, out: TraceRecord[]): void {
+  /**
+   * Processes every LF-terminated line of `buf[start, end)`, numbering them
+   * on from {@link lineNo}; lines longer than `maxLine` are skipped. Returns
+   * the offset after the last LF (where an unfinished line starts).
+   * `words` is `wordView(buf)`.
+   */
+  addLines(
+    buf: Uint8Array,
+    words: Uint32Array | undefined,
+    start: number,
+    end: number,
+    maxLine: number,
+    out: TraceRecord[],
+  ): number {
     const stats = this.#stats;
     const scan = this.#scan;
-    stats.lines++;
-    const kind = scanFtraceLine(buf, start, end, scan);
+    const names = this.names;
+    const keepById = this.#keepById;
+    const counts = this.counts;
+    const prefixes = this.#prefixes;
+    if (buf !== this.#buf) {
+      this.#buf = buf;
+      this.#view = dataViewOf(buf);
+    }
+    const view = this.#view;
+    let s = start;
+    let line = this.lineNo;
+    try {
+      // Hot loop: one line per iteration, no allocation for lines not kept.
+      while (true) {
+        const nl = findLineFeed(buf, words, s, end);
+        if (nl < 0) break;
+        line++;
+        stats.lines++;
+        if (nl - s > maxLine) {
+          this.skipLine("line-too-long", line);
+          s = nl + 1;
+          continue;
+        }
+        const kind = prefixes.scan(buf, view, s, nl, scan);
+        s = nl + 1;
+        if (kind === LineKind.Event) {
+          const id = names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
+          let k = keepById[id];
+          if (k === undefined || k === KEEP_UNKNOWN) k = this.keepOf(id);
+          if (k === KEEP_NO) {
+            stats.events++;
+            counts.add(id, scan.cpu, line);
+            this.filtered(scan.cpu);
+            continue;
+          }
+          this.#frames = undefined;
+          this.#addEvent(buf, line, id, out);
+          continue;
+        }
+        if (kind === LineKind.Header) {
+          this.#frames = undefined;
+          stats.headerLines++;
+          continue;
+        }
+        this.#dispatch(kind, buf, line, out);
+      }
+    } finally {
+      this.lineNo = line;
+    }
+    return s;
+  }
+
+  /** Processes the line `buf[start, end)`, numbered `line`; released records go to `out`. */
+  addLine(buf: Uint8Array, start: number, end: number, line: number, out: TraceRecord[]): void {
+    this.#stats.lines++;
+    const kind = scanFtraceLine(buf, start, end, this.#scan);
+    this.addScanned(kind, buf, this.#scan, line, -1, out);
+  }
+
+  /**
+   * Processes a line already scanned into `scan` (of kind `kind`, over
+   * `buf`); `id` is the event name's id when known, -1 otherwise. The
+   * caller has counted the line in `stats.lines`.
+   */
+  addScanned(
+    kind: LineKind,
+    buf: Uint8Array,
+    scan: LineScan,
+    line: number,
+    id: number,
+    out: TraceRecord[],
+  ): void {
+    if (scan !== this.#scan) copyScan(scan, this.#scan);
+    if (kind === LineKind.Event) {
+      if (id < 0) id = this.names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
+      const stats = this.#stats;
+      this.#frames = undefined;
+      if (this.keepOf(id) === KEEP_NO) {
+        stats.events++;
+        this.counts.add(id, scan.cpu, line);
+        this.filtered(scan.cpu);
+        return;
+      }
+      this.#addEvent(buf, line, id, out);
+      return;
+    }
+    if (kind === LineKind.Header) {
+      this.#frames = undefined;
+      this.#stats.headerLines++;
+      return;
+    }
+    this.#dispatch(kind, buf, line, out);
+  }
+
+  /**
+   * The effect of an event on `cpu` that the filter rejected: its CPU's open
+   * event can no longer take a stack, and a stack that follows belongs to
+   * the rejected event. (Counting is the caller's.)
+   */
+  filtered(cpu: number): void {
+    this.#frames = undefined;
+    if (cpu < DENSE_CPUS) {
+      this.#open[cpu] = undefined;
+      this.#filtered[cpu] = 1;
+    } else {
+      this.#openSparse.delete(cpu);
+      this.#filteredSparse.add(cpu);
+    }
+  }
+
+  /** The effect of a header line (or any line that ends a stack) on stack attachment. */
+  endStack(): void {
+    this.#frames = undefined;
+  }
+
+  /** Releases every held record (end of input, or a pause in a live stream). */
+  flush(out: TraceRecord[]): void {
+    for (let i = this.#head; i < this.#held.length; i++) out.push(this.#held[i]);
+    this.#held = [];
+    this.#head = 0;
+    this.#open.fill(undefined);
+    this.#openSparse.clear();
+    this.#frames = undefined;
+  }
+
+  /** Lines other than plain events and headers. */
+  #dispatch(kind: LineKind, buf: Uint8Array, line: number, out: TraceRecord[]): void {
+    const stats = this.#stats;
+    const scan = this.#scan;
     if (kind === LineKind.StackFrame) {
       if (this.#frames === undefined) {
         this.skipLine("orphan-stack-frame", line);
@@ -90,25 +301,23 @@ export class RecordBuilder {
       }
       stats.stackLines++;
       if (this.#frames !== null) {
-        this.#frames.push(decodeBytes(buf, scan.fieldsStart, scan.fieldsEnd));
+        if (buf !== this.#buf) {
+          this.#buf = buf;
+          this.#view = dataViewOf(buf);
+        }
+        this.#frames.push(this.#frameTexts.get(buf, this.#view, scan.fieldsStart, scan.fieldsEnd));
       }
       return;
     }
     this.#frames = undefined;
     switch (kind) {
-      case LineKind.Event:
-        this.#addEvent(buf, line, out);
-        return;
       case LineKind.StackHeader:
         this.#startStack(buf, line, out);
         return;
-      case LineKind.Header:
-        stats.headerLines++;
-        return;
       case LineKind.Lost:
         stats.markerLines++;
-        if (scan.lostCount >= 0) addCount(stats.lostByCpu, scan.cpu, scan.lostCount);
-        else addCount(stats.lostMarkersWithoutCount, scan.cpu);
+        if (scan.lostCount >= 0) addTo(stats.lostByCpu, scan.cpu, scan.lostCount);
+        else addTo(stats.lostMarkersWithoutCount, scan.cpu, 1);
         this.#hold({
           type: "lost",
           line,
@@ -125,34 +334,24 @@ export class RecordBuilder {
     }
   }
 
-  /** Releases every held record (end of input, or a pause in a live stream). */
-  flush(out: TraceRecord[]): void {
-    for (let i = this.#head; i < this.#held.length; i++) out.push(this.#held[i]);
-    this.#held = [];
-    this.#head = 0;
-    this.#openByCpu.clear();
-    this.#frames = undefined;
+  #openOf(cpu: number): TraceEvent | undefined {
+    return cpu < DENSE_CPUS ? this.#open[cpu] : this.#openSparse.get(cpu);
   }
 
-  #addEvent(buf: Uint8Array, line: number, out: TraceRecord[]): void {
+  #addEvent(buf: Uint8Array, line: number, id: number, out: TraceRecord[]): void {
     const stats = this.#stats;
-    const scan = this.#scan;
-    const name = this.#names.intern(buf, scan.nameStart, scan.nameEnd);
-    if (this.#keep !== undefined && !this.#keep(name)) {
-      stats.events++;
-      addCount(stats.eventsByName, name);
-      addCount(stats.eventsByCpu, scan.cpu);
-      this.#openByCpu.delete(scan.cpu);
-      this.#filteredCpu.add(scan.cpu);
-      return;
-    }
-    const event = this.#buildEvent(buf, line, name);
+    const cpu = this.#scan.cpu;
+    const event = this.#buildEvent(buf, line, this.names.names[id]);
     if (event === undefined) return;
     stats.events++;
-    addCount(stats.eventsByName, name);
-    addCount(stats.eventsByCpu, scan.cpu);
-    this.#filteredCpu.delete(scan.cpu);
-    this.#openByCpu.set(scan.cpu, event);
+    this.counts.add(id, cpu, line);
+    if (cpu < DENSE_CPUS) {
+      this.#filtered[cpu] = 0;
+      this.#open[cpu] = event;
+    } else {
+      this.#filteredSparse.delete(cpu);
+      this.#openSparse.set(cpu, event);
+    }
     this.#hold(event, out);
   }
 
@@ -160,7 +359,13 @@ export class RecordBuilder {
   #buildEvent(buf: Uint8Array, line: number, name: string): TraceEvent | undefined {
     const scan = this.#scan;
     const stats = this.#stats;
-    const unit = timestampUnit(buf, scan.tsStart, scan.tsEnd);
+    // Timestamp: `secs[.frac]`, digits checked by the scanner.
+    const tsStart = scan.tsStart;
+    const tsEnd = scan.tsEnd;
+    let i = tsStart;
+    let sec = 0;
+    while (i < tsEnd && buf[i] !== CH.DOT) sec = sec * 10 + (buf[i++] - CH.ZERO);
+    const unit: TimeUnit = i < tsEnd ? "ns" : "ticks";
     if (this.#unit === undefined) {
       this.#unit = unit;
       stats.timeUnit = unit;
@@ -168,7 +373,18 @@ export class RecordBuilder {
       this.skipLine("clock-mismatch", line);
       return undefined;
     }
-    const ts = parseTimestamp(buf, scan.tsStart, scan.tsEnd);
+    let ts: bigint;
+    if (i - tsStart > 15) {
+      // More digits than a double holds exactly: let BigInt read them.
+      const whole = BigInt(decodeBytes(buf, tsStart, i));
+      ts = i === tsEnd ? whole : whole * 1_000_000_000n + BigInt(fractionNs(buf, i + 1, tsEnd));
+    } else if (i === tsEnd) {
+      ts = BigInt(sec);
+    } else {
+      const frac = fractionNs(buf, i + 1, tsEnd);
+      const ns = sec * 1e9 + frac;
+      ts = Number.isSafeInteger(ns) ? BigInt(ns) : BigInt(sec) * 1_000_000_000n + BigInt(frac);
+    }
     if (ts < this.#lastTs) {
       stats.outOfOrder++;
       if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
@@ -177,37 +393,46 @@ export class RecordBuilder {
     }
     if (this.firstTs === undefined || ts < this.firstTs) this.firstTs = ts;
     if (this.lastTs === undefined || ts > this.lastTs) this.lastTs = ts;
+    if (buf !== this.#buf) {
+      this.#buf = buf;
+      this.#view = dataViewOf(buf);
+    }
+    const view = this.#view;
     return {
       type: "event",
       line,
-      comm: decodeBytes(buf, scan.commStart, scan.commEnd),
+      comm: this.#comms.get(buf, view, scan.commStart, scan.commEnd),
       pid: scan.pid,
       tgid: scan.tgidKind === 0 ? undefined : scan.tgidKind === 1 ? scan.tgid : null,
       cpu: scan.cpu,
-      flags: scan.flagsStart < 0 ? undefined : decodeBytes(buf, scan.flagsStart, scan.flagsEnd),
+      flags: scan.flagsStart < 0
+        ? undefined
+        : this.#flagTexts.get(buf, view, scan.flagsStart, scan.flagsEnd),
       ts,
       name,
-      fields: decodeBytes(buf, scan.fieldsStart, scan.fieldsEnd),
+      fields: this.#fieldTexts.get(buf, view, scan.fieldsStart, scan.fieldsEnd),
       stack: undefined,
     };
   }
 
   #startStack(buf: Uint8Array, line: number, out: TraceRecord[]): void {
     const scan = this.#scan;
-    const target = this.#openByCpu.get(scan.cpu);
+    const cpu = scan.cpu;
+    const target = this.#openOf(cpu);
     if (target !== undefined && target.pid === scan.pid && target.stack === undefined) {
       this.#stats.stackLines++;
       target.stack = [];
       this.#frames = target.stack;
       return;
     }
-    if (target === undefined && this.#filteredCpu.has(scan.cpu)) {
+    const filtered = cpu < DENSE_CPUS ? this.#filtered[cpu] === 1 : this.#filteredSparse.has(cpu);
+    if (target === undefined && filtered) {
       this.#stats.stackLines++;
       this.#frames = null;
       return;
     }
     // No event to join: keep the stack as an event of its own.
-    const name = this.#names.intern(buf, scan.nameStart, scan.nameEnd);
+    const name = this.names.intern(buf, scan.nameStart, scan.nameEnd);
     const event = this.#buildEvent(buf, line, name);
     if (event === undefined) {
       // Skipped (counted by #buildEvent); its frames become orphans.
@@ -218,7 +443,8 @@ export class RecordBuilder {
     this.#stats.unattachedStacks++;
     event.stack = [];
     this.#frames = event.stack;
-    this.#openByCpu.delete(scan.cpu);
+    if (cpu < DENSE_CPUS) this.#open[cpu] = undefined;
+    else this.#openSparse.delete(cpu);
     this.#hold(event, out);
   }
 
@@ -229,7 +455,7 @@ export class RecordBuilder {
     let n = this.#head;
     while (n < held.length) {
       const r = held[n];
-      const open = r.type === "event" && this.#openByCpu.get(r.cpu) === r;
+      const open = r.type === "event" && this.#openOf(r.cpu) === r;
       if (open && held.length - n <= HOLD_WINDOW) break;
       out.push(r);
       n++;
@@ -244,4 +470,36 @@ export class RecordBuilder {
       this.#head = n;
     }
   }
+}
+
+function fractionNs(buf: Uint8Array, start: number, end: number): number {
+  const digits = Math.min(end - start, 9);
+  let v = 0;
+  for (let j = start; j < start + digits; j++) v = v * 10 + (buf[j] - CH.ZERO);
+  return v * POW10[9 - digits];
+}
+
+function addTo(map: Map<number, number>, key: number, n: number): void {
+  map.set(key, (map.get(key) ?? 0) + n);
+}
+
+/** Copies every field of a line scan. */
+export function copyScan(from: LineScan, to: LineScan): void {
+  to.commStart = from.commStart;
+  to.commEnd = from.commEnd;
+  to.pid = from.pid;
+  to.tgidKind = from.tgidKind;
+  to.tgid = from.tgid;
+  to.cpu = from.cpu;
+  to.flagsStart = from.flagsStart;
+  to.flagsEnd = from.flagsEnd;
+  to.tsStart = from.tsStart;
+  to.tsEnd = from.tsEnd;
+  to.nameStart = from.nameStart;
+  to.nameEnd = from.nameEnd;
+  to.nameHash = from.nameHash;
+  to.fieldsStart = from.fieldsStart;
+  to.fieldsEnd = from.fieldsEnd;
+  to.lostCount = from.lostCount;
+  to.skipReason = from.skipReason;
 }

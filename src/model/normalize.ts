@@ -12,11 +12,15 @@
 
 import { VcpuIdentity } from "../events/identity.ts";
 import {
+  type Decoded,
   decodeProtocolEvent,
   isProtocolEventName,
   PROTOCOL_EVENT_NAMES,
+  type ProtocolEvent,
+  type ProtocolEventName,
 } from "../events/protocol.ts";
-import { decodeStockEvent } from "../events/stock.ts";
+import { parseInteger } from "../events/fields.ts";
+import { decodeStockEvent, wordAfter } from "../events/stock.ts";
 import type { TraceEvent, TraceRecord } from "../events/types.ts";
 import { findKickCallSite, KICK_FUNCTIONS } from "../stock/kick_sites.ts";
 import type { EventOrigin, ModelBody, ModelEvent } from "./model_event.ts";
@@ -54,6 +58,45 @@ function frameFunction(frame: string): string {
   return (plus < 0 ? frame : frame.slice(0, plus)).trim();
 }
 
+/** Decoded field texts kept per event name, at most; the cache is emptied when full. */
+const DECODE_CACHE_SIZE = 4096;
+
+/**
+ * A memo of a pure decoder of field texts: traces repeat the same texts
+ * (`vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE`) millions of times,
+ * and decoding them again each time was most of the normalizer's cost.
+ * Decoded values are never mutated, so sharing them is safe. A text is
+ * remembered only once a cheap hash of it has come by before, so one-off
+ * texts do not linger (and get promoted to the old generation) in the memo.
+ */
+class FieldMemo<T> {
+  #map = new Map<string, T>();
+  readonly #seen = new Int32Array(DECODE_CACHE_SIZE);
+  constructor(readonly decode: (fields: string) => T) {}
+
+  get(fields: string): T {
+    let v = this.#map.get(fields);
+    if (v === undefined) {
+      v = this.decode(fields);
+      // Only on a miss, which costs a decode anyway: hash the whole text.
+      let h = fields.length;
+      for (let i = 0; i < fields.length; i++) h = Math.imul(h ^ fields.charCodeAt(i), 0x01000193);
+      const door = (h ^ (h >>> 13)) & (DECODE_CACHE_SIZE - 1);
+      if (this.#seen[door] !== h) {
+        this.#seen[door] = h;
+        return v;
+      }
+      if (this.#map.size >= DECODE_CACHE_SIZE) this.#map = new Map();
+      this.#map.set(fields, v);
+    }
+    return v;
+  }
+}
+
+/** How the normalizer handles an event name. */
+const Handling = { Protocol: 0, Stock: 1, Other: 2 } as const;
+type Handling = typeof Handling[keyof typeof Handling];
+
 /** Normalizes the records of one input. */
 export class EventNormalizer {
   /** Thread and CPU identity learned so far. */
@@ -65,6 +108,15 @@ export class EventNormalizer {
   /** Stock kicks whose target vCPU could not be identified. */
   unidentifiedKicks = 0;
   #seq = 0;
+  readonly #handling = new Map<string, Handling>();
+  readonly #protocolMemo = new Map<string, FieldMemo<Decoded<ProtocolEvent>>>();
+  readonly #switchMemo = new FieldMemo<number | undefined>((f) => {
+    const d = decodeStockEvent("sched_switch", f);
+    return d.kind === "sched_switch" ? d.nextPid : undefined;
+  });
+  /** Entry bodies by vCPU id; exit bodies by vCPU id and reason. */
+  readonly #entryBodies = new Map<number, ModelBody>();
+  readonly #exitBodies = new Map<number, Map<string | undefined, ModelBody>>();
 
   /** @param file input name, for evidence */
   constructor(readonly file: string) {}
@@ -87,7 +139,17 @@ export class EventNormalizer {
       return this.#make({ kind: "lost", cpu: r.cpu, count: r.count }, origin, undefined);
     }
     this.identity.observe(r.pid, r.comm, r.cpu);
-    const body = isProtocolEventName(r.name) ? this.#protocol(r) : this.#stock(r);
+    let handling = this.#handling.get(r.name);
+    if (handling === undefined) {
+      handling = isProtocolEventName(r.name)
+        ? Handling.Protocol
+        : MODEL_EVENT_NAMES.has(r.name)
+        ? Handling.Stock
+        : Handling.Other;
+      this.#handling.set(r.name, handling);
+    }
+    if (handling === Handling.Other) return undefined;
+    const body = handling === Handling.Protocol ? this.#protocol(r) : this.#stock(r);
     if (body === undefined) return undefined;
     const origin: EventOrigin = {
       file: this.file,
@@ -116,7 +178,13 @@ export class EventNormalizer {
   }
 
   #protocol(r: TraceEvent): ModelBody | undefined {
-    const d = decodeProtocolEvent(r.name as typeof PROTOCOL_EVENT_NAMES[number], r.fields);
+    let memo = this.#protocolMemo.get(r.name);
+    if (memo === undefined) {
+      const name = r.name as ProtocolEventName;
+      memo = new FieldMemo((f) => decodeProtocolEvent(name, f));
+      this.#protocolMemo.set(r.name, memo);
+    }
+    const d = memo.get(r.fields);
     if (!d.ok) return this.#problem(r.line, `${r.name}: ${d.error}`);
     const b = d.value;
     if (
@@ -132,14 +200,14 @@ export class EventNormalizer {
     switch (r.name) {
       case "kvm_entry":
       case "kvm_exit": {
-        const d = decodeStockEvent(r.name, r.fields);
-        if (d.kind !== "kvm_entry" && d.kind !== "kvm_exit") return undefined;
-        if (d.vcpu !== undefined) this.identity.learn(r.pid, d.vcpu, "kvm_entry");
-        const vcpu = d.vcpu ?? this.identity.vcpuOfThread(r.pid)?.vcpu;
+        // Only the vCPU id (and the exit reason) matter here: read them
+        // without decoding the whole text (see entryExitVcpu).
+        const entry = r.name === "kvm_entry";
+        const id = entryExitVcpu(r.fields);
+        if (id !== undefined) this.identity.learn(r.pid, id, "kvm_entry");
+        const vcpu = id ?? this.identity.vcpuOfThread(r.pid)?.vcpu;
         if (vcpu === undefined) return undefined;
-        return d.kind === "kvm_entry"
-          ? { kind: "entry", vm: "0", vcpu }
-          : { kind: "exit", vm: "0", vcpu, reason: d.reason };
+        return entry ? this.#entryBody(vcpu) : this.#exitBody(vcpu, wordAfter(r.fields, "reason"));
       }
       case "kvm_halt_poll_ns": {
         // Emitted by the vCPU thread itself: `vcpu 1: halt_poll_ns 0 (shrink 10000)`.
@@ -154,10 +222,8 @@ export class EventNormalizer {
         return id === undefined ? undefined : { kind: "stock_wakeup", vm: "0", vcpu: id.vcpu };
       }
       case "sched_switch": {
-        const d = decodeStockEvent("sched_switch", r.fields);
-        if (d.kind === "sched_switch" && d.nextPid !== undefined) {
-          this.identity.switchedTo(r.cpu, d.nextPid);
-        }
+        const nextPid = this.#switchMemo.get(r.fields);
+        if (nextPid !== undefined) this.identity.switchedTo(r.cpu, nextPid);
         return undefined;
       }
       case "sched_waking": {
@@ -208,4 +274,56 @@ export class EventNormalizer {
     }
     return undefined;
   }
+
+  #entryBody(vcpu: number): ModelBody {
+    let b = this.#entryBodies.get(vcpu);
+    if (b === undefined) {
+      b = { kind: "entry", vm: "0", vcpu };
+      if (this.#entryBodies.size < DECODE_CACHE_SIZE) this.#entryBodies.set(vcpu, b);
+    }
+    return b;
+  }
+
+  #exitBody(vcpu: number, reason: string | undefined): ModelBody {
+    let byReason = this.#exitBodies.get(vcpu);
+    if (byReason === undefined) {
+      byReason = new Map();
+      if (this.#exitBodies.size < DECODE_CACHE_SIZE) this.#exitBodies.set(vcpu, byReason);
+    }
+    let b = byReason.get(reason);
+    if (b === undefined) {
+      b = { kind: "exit", vm: "0", vcpu, reason };
+      if (byReason.size < DECODE_CACHE_SIZE) byReason.set(reason, b);
+    }
+    return b;
+  }
+}
+
+/**
+ * `parseInteger(wordAfter(fields, "vcpu"))` — the vCPU id of a kvm_entry or
+ * kvm_exit — without building strings when the text starts `vcpu N` with a
+ * plain decimal N, as every kernel prints it; anything else takes the
+ * general path.
+ */
+function entryExitVcpu(fields: string): number | undefined {
+  if (fields.startsWith("vcpu ")) {
+    let end = 5;
+    let v = 0;
+    let c = 0;
+    while (end < fields.length && (c = fields.charCodeAt(end)) >= 0x30 && c <= 0x39 && end < 14) {
+      v = v * 10 + (c - 0x30);
+      end++;
+    }
+    // `N` then a blank, `,` or `:` then a blank, or the end: the token is N.
+    const next = end < fields.length ? fields.charCodeAt(end) : -1;
+    const after = end + 1 < fields.length ? fields.charCodeAt(end + 1) : -1;
+    if (
+      end > 5 && end < 14 &&
+      (next === -1 || next === 0x20 ||
+        ((next === 0x2c || next === 0x3a) && (after === -1 || after === 0x20)))
+    ) {
+      return v;
+    }
+  }
+  return parseInteger(wordAfter(fields, "vcpu"));
 }

@@ -10,6 +10,7 @@
  * @module
  */
 
+import type { RequestRef } from "../events/protocol.ts";
 import type { ModelEvent } from "./model_event.ts";
 import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./request_ref.ts";
 import {
@@ -39,18 +40,71 @@ export interface KickContext {
   readonly request: ResolvedRequest | undefined;
 }
 
-function vcpuKey(vm: string, vcpu: number): string {
-  return `${vm}\u0000${vcpu}`;
+/** Integer keys below this live in arrays; others (and non-integers) in a map. */
+const DENSE_KEYS = 1024;
+
+/** Values by small non-negative integer (array), any other number in a map. */
+class IntTable<T> {
+  readonly dense: (T | undefined)[] = [];
+  readonly sparse = new Map<number, T>();
+
+  get(k: number): T | undefined {
+    return k >= 0 && k < DENSE_KEYS && Number.isInteger(k) ? this.dense[k] : this.sparse.get(k);
+  }
+
+  set(k: number, v: T): void {
+    if (k >= 0 && k < DENSE_KEYS && Number.isInteger(k)) {
+      while (this.dense.length < k) this.dense.push(undefined);
+      this.dense[k] = v;
+    } else this.sparse.set(k, v);
+  }
 }
+
+/** Tables per VM id, remembering the last VM looked up (traces rarely have more than one). */
+class PerVm<T> {
+  readonly #byVm = new Map<string, T>();
+  #lastVm: string | undefined;
+  #last: T | undefined;
+
+  constructor(readonly create: () => T) {}
+
+  of(vm: string): T {
+    if (vm === this.#lastVm) return this.#last!;
+    let t = this.#byVm.get(vm);
+    if (t === undefined) {
+      t = this.create();
+      this.#byVm.set(vm, t);
+    }
+    this.#lastVm = vm;
+    this.#last = t;
+    return t;
+  }
+}
+
+/** Kicker states of one VM, by (vcpu, pid) packed in one number when both are small. */
+interface KickerTable {
+  readonly packed: Map<number, KickerState>;
+  readonly other: Map<string, KickerState>;
+}
+
+const PID_SPAN = 1 << 22;
 
 /** The reference model. Feed it events in trace order with {@link ProtocolModel.apply}. */
 export class ProtocolModel {
-  readonly #vcpus = new Map<string, VcpuState>();
+  /** vCPU states by VM, then id; `#allVcpus` in creation order. */
+  readonly #vcpus = new PerVm(() => new IntTable<VcpuState>());
+  readonly #allVcpus: VcpuState[] = [];
   readonly #calls = new Map<string, AllCpusCall>();
-  readonly #kickers = new Map<string, KickerState>();
+  readonly #kickers = new PerVm<KickerTable>(() => ({ packed: new Map(), other: new Map() }));
   readonly #threads = new Map<number, VcpuState>();
-  /** Resolves request references (memoized per model). */
-  readonly resolve = createRequestResolver();
+  /**
+   * Resolves request references (memoized per model, and per reference
+   * object: the normalizer shares decoded events, so the same reference
+   * comes back again and again).
+   */
+  readonly resolve: (ref: RequestRef) => ResolvedRequest = memoizeByIdentity(
+    createRequestResolver(),
+  );
   /** The last lost-events marker, on any CPU. */
   lastLost: ModelEvent | undefined;
   /** The last event applied. */
@@ -58,18 +112,19 @@ export class ProtocolModel {
 
   /** The state of vCPU `vcpu` of `vm`, created on first mention. */
   vcpu(vm: string, vcpu: number): VcpuState {
-    const key = vcpuKey(vm, vcpu);
-    let v = this.#vcpus.get(key);
+    const table = this.#vcpus.of(vm);
+    let v = table.get(vcpu);
     if (v === undefined) {
       v = createVcpuState(vm, vcpu);
-      this.#vcpus.set(key, v);
+      table.set(vcpu, v);
+      this.#allVcpus.push(v);
     }
     return v;
   }
 
   /** Every vCPU seen, ordered by VM then id. */
   allVcpus(): VcpuState[] {
-    return [...this.#vcpus.values()].sort((a, b) => a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu);
+    return [...this.#allVcpus].sort((a, b) => a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu);
   }
 
   /** The vCPU whose thread is `pid`, when known. */
@@ -79,13 +134,18 @@ export class ProtocolModel {
 
   /** The kvm_make_all_cpus_request() thread `pid` is inside, if any. */
   callOf(vm: string, pid: number): AllCpusCall | undefined {
+    if (this.#calls.size === 0) return undefined;
     return this.#calls.get(`${vm}\u0000${pid}`);
   }
 
   /** What thread `pid` did to a vCPU since its last kick of it. */
   kicker(pid: number, vm: string, vcpu: number): KickerState {
-    const key = `${pid}\u0000${vm}\u0000${vcpu}`;
-    let k = this.#kickers.get(key);
+    const table = this.#kickers.of(vm);
+    const packable = pid >= 0 && pid < PID_SPAN && Number.isInteger(pid) && vcpu >= 0 &&
+      vcpu < DENSE_KEYS * DENSE_KEYS && Number.isInteger(vcpu);
+    const packed = packable ? vcpu * PID_SPAN + pid : -1;
+    const key = packable ? "" : `${pid}\u0000${vcpu}`;
+    let k = packable ? table.packed.get(packed) : table.other.get(key);
     if (k === undefined) {
       k = {
         requestSince: undefined,
@@ -93,7 +153,8 @@ export class ProtocolModel {
         postedSince: undefined,
         lastKick: undefined,
       };
-      this.#kickers.set(key, k);
+      if (packable) table.packed.set(packed, k);
+      else table.other.set(key, k);
     }
     return k;
   }
@@ -309,4 +370,20 @@ export class ProtocolModel {
       }
     }
   }
+}
+
+/** Wraps a resolver with a memo keyed by the reference object itself (bounded). */
+function memoizeByIdentity(
+  resolve: (ref: RequestRef) => ResolvedRequest,
+): (ref: RequestRef) => ResolvedRequest {
+  let memo = new Map<RequestRef, ResolvedRequest>();
+  return (ref) => {
+    let r = memo.get(ref);
+    if (r === undefined) {
+      r = resolve(ref);
+      if (memo.size >= 4096) memo = new Map();
+      memo.set(ref, r);
+    }
+    return r;
+  };
 }

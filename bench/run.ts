@@ -1,0 +1,206 @@
+/**
+ * End-to-end benchmark of `kvmreq lint`: builds the inputs (bench/inputs.ts,
+ * fixed seeds, cached outside the repository), runs `deno run -A main.ts
+ * lint FILE` as a subprocess several times on each, and prints MB/s,
+ * events/s, CPU time and peak RSS, in parallel (default) and sequential
+ * (`KVMREQ_WORKERS=0`) mode. With /work/big/boot.dat and `trace-cmd`
+ * present it also times `trace-cmd report` of that recording against
+ * `kvmreq lint` of its text (/work/big/boot.trace).
+ *
+ * ```
+ * deno run -A bench/run.ts                 # mixed-200, mixed-1g, dense, real traces
+ * deno run -A bench/run.ts --quick         # mixed-200 and a small dense trace
+ * deno run -A bench/run.ts --runs 5 mixed-100 mixed-1g
+ * ```
+ *
+ * Timing on a shared machine is noisy: the best wall time of the runs is
+ * reported, next to the CPU time (user + sys) of the same run.
+ *
+ * @module
+ */
+
+import { type BenchInput, benchInput, countEvents } from "./inputs.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** One measured run. */
+export interface RunResult {
+  /** Wall seconds. */
+  readonly wall: number;
+  /** User + system CPU seconds. */
+  readonly cpu: number;
+  /** Peak resident set, KiB. */
+  readonly rssKb: number;
+  /** Exit code. */
+  readonly code: number;
+}
+
+async function haveTimeBinary(): Promise<boolean> {
+  try {
+    await Deno.stat("/usr/bin/time");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Runs `cmd` with `args` (stdout to /dev/null), measuring wall time, CPU time
+ * and peak RSS (`/usr/bin/time` when present, else polling /proc/PID/status).
+ */
+export async function measure(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<RunResult> {
+  if (await haveTimeBinary()) {
+    const out = await Deno.makeTempFile();
+    try {
+      const t0 = performance.now();
+      const r = await new Deno.Command("/usr/bin/time", {
+        args: ["-f", "%e %U %S %M %x", "-o", out, cmd, ...args],
+        env,
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      const wall = (performance.now() - t0) / 1000;
+      const text = (await Deno.readTextFile(out)).trim().split("\n").pop()!;
+      const [, user, sys, rss, code] = text.split(" ").map(Number);
+      return { wall, cpu: user + sys, rssKb: rss, code: Number.isFinite(code) ? code : r.code };
+    } finally {
+      await Deno.remove(out);
+    }
+  }
+  const t0 = performance.now();
+  const child = new Deno.Command(cmd, { args, env, stdout: "null", stderr: "null" }).spawn();
+  let rssKb = 0;
+  let cpu = 0;
+  const poll = setInterval(() => {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${child.pid}/status`);
+      const m = /VmHWM:\s+(\d+)/.exec(status);
+      if (m) rssKb = Math.max(rssKb, Number(m[1]));
+      const st = Deno.readTextFileSync(`/proc/${child.pid}/stat`);
+      const f = st.slice(st.lastIndexOf(")") + 2).split(" ");
+      cpu = (Number(f[11]) + Number(f[12])) / 100;
+    } catch { /* exited */ }
+  }, 20);
+  const status = await child.status;
+  clearInterval(poll);
+  return { wall: (performance.now() - t0) / 1000, cpu, rssKb, code: status.code };
+}
+
+/** Runs `kvmreq lint` on `path` `runs` times; the run with the best wall time, and the worst RSS. */
+export async function benchLint(
+  path: string,
+  runs: number,
+  env: Record<string, string> = {},
+): Promise<RunResult & { rssMaxKb: number }> {
+  let best: RunResult | undefined;
+  let rssMaxKb = 0;
+  for (let i = 0; i < runs; i++) {
+    const r = await measure(Deno.execPath(), ["run", "-A", `${ROOT}main.ts`, "lint", path], env);
+    if (r.code !== 0 && r.code !== 1) throw new Error(`kvmreq lint ${path} exited with ${r.code}`);
+    rssMaxKb = Math.max(rssMaxKb, r.rssKb);
+    if (best === undefined || r.wall < best.wall) best = r;
+  }
+  return { ...best!, rssMaxKb };
+}
+
+function row(cells: (string | number)[], widths: number[]): string {
+  return cells.map((c, i) =>
+    i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])
+  ).join("  ");
+}
+
+const WIDTHS = [30, 8, 9, 9, 11, 8, 10];
+
+function report(label: string, input: BenchInput, r: RunResult & { rssMaxKb: number }): string {
+  return row([
+    label,
+    (input.bytes / 1e6).toFixed(0),
+    r.wall.toFixed(2),
+    (input.bytes / 1e6 / r.wall).toFixed(0),
+    (input.events / r.wall / 1e6).toFixed(2) + " M",
+    r.cpu.toFixed(2),
+    (r.rssMaxKb / 1024).toFixed(0) + " MB",
+  ], WIDTHS);
+}
+
+async function which(cmd: string): Promise<boolean> {
+  try {
+    const r = await new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`], stdout: "null" })
+      .output();
+    return r.success;
+  } catch {
+    return false;
+  }
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  let runs = 3;
+  const quick = args.includes("--quick");
+  const ri = args.indexOf("--runs");
+  if (ri >= 0) {
+    runs = Number(args[ri + 1]);
+    args.splice(ri, 2);
+  }
+  const names = args.filter((a) => !a.startsWith("--"));
+  const selected = names.length > 0
+    ? names
+    : quick
+    ? ["mixed-200", "dense-small"]
+    : ["mixed-100", "mixed-200", "mixed-1g", "dense"];
+  const inputs: BenchInput[] = [];
+  for (const n of selected) inputs.push(await benchInput(n));
+  if (names.length === 0 && !quick) {
+    for (const real of ["/work/big/boot.trace", `${ROOT}traces/boot-2vcpu.trace`]) {
+      try {
+        const bytes = (await Deno.stat(real)).size;
+        inputs.push({
+          name: real.split("/").pop()!,
+          path: real,
+          bytes,
+          events: await countEvents(real),
+          description: "real trace",
+        });
+      } catch { /* absent */ }
+    }
+  }
+  console.log(`kvmreq lint, best of ${runs} runs (wall), CPU = user+sys of that run, RSS = worst run`);
+  console.log(row(["input / mode", "MB", "wall s", "MB/s", "events/s", "cpu s", "peak RSS"], WIDTHS));
+  for (const input of inputs) {
+    const par = await benchLint(input.path, runs);
+    console.log(report(`${input.name} parallel`, input, par));
+    const seq = await benchLint(input.path, runs, { KVMREQ_WORKERS: "0" });
+    console.log(report(`${input.name} sequential`, input, seq));
+  }
+  // trace-cmd side by side, on the same recording.
+  const dat = "/work/big/boot.dat";
+  const text = "/work/big/boot.trace";
+  let haveDat = false;
+  try {
+    await Deno.stat(dat);
+    await Deno.stat(text);
+    haveDat = true;
+  } catch { /* absent */ }
+  if (!quick && haveDat && await which("trace-cmd")) {
+    let tc: RunResult | undefined;
+    for (let i = 0; i < runs; i++) {
+      const r = await measure("trace-cmd", ["report", "-i", dat]);
+      if (tc === undefined || r.wall < tc.wall) tc = r;
+    }
+    const lint = await benchLint(text, runs);
+    console.log(
+      `\ntrace-cmd report -i ${dat} > /dev/null: ${tc!.wall.toFixed(2)} s (cpu ${
+        tc!.cpu.toFixed(2)
+      } s, RSS ${(tc!.rssKb / 1024).toFixed(0)} MB)`,
+    );
+    console.log(
+      `kvmreq lint ${text}: ${lint.wall.toFixed(2)} s (cpu ${lint.cpu.toFixed(2)} s, RSS ${
+        (lint.rssMaxKb / 1024).toFixed(0)
+      } MB) — ${(tc!.wall / lint.wall).toFixed(1)}× faster than trace-cmd report`,
+    );
+  }
+}
