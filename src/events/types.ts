@@ -70,7 +70,7 @@ export type TraceRecord = TraceEvent | LostEventsMarker | BufferStartedMarker;
 export type TimeUnit = "ns" | "ticks";
 
 /** The input formats kvmreq can read. */
-export type InputFormat = "ftrace" | "trace-pipe" | "report" | "jsonl";
+export type InputFormat = "ftrace" | "trace-pipe" | "report" | "jsonl" | "dat";
 
 /** All input format names, for option parsing and messages. */
-export const INPUT_FORMATS: readonly InputFormat[] = ["ftrace", "trace-pipe", "report", "jsonl"];
+export const INPUT_FORMATS: readonly InputFormat[] = ["ftrace", "trace-pipe", "report", "jsonl", "dat"];

@@ -13,6 +13,7 @@
 import type { InputFormat, TraceRecord } from "../events/types.ts";
 import { CH, wordView } from "./ascii.ts";
 import { type ByteSource, openByteSource } from "./byte_source.ts";
+import { createDatStats, type DatStats, isTraceDat, readDatBatches } from "./dat/dat_reader.ts";
 import { BinaryInputError } from "./errors.ts";
 import { JsonlRecordBuilder } from "./jsonl_reader.ts";
 import { readChunksInParallel } from "./parallel/parallel_reader.ts";
@@ -120,16 +121,17 @@ function readTraceOf(
 ): TraceReader {
   const stats = createReadStats(source.name);
   let sink: LineSink | undefined;
+  const dat = createDatStats();
   return {
     stats,
-    timeSpan: () => ({ first: sink?.firstTs, last: sink?.lastTs }),
+    timeSpan: () => ({ first: sink?.firstTs ?? dat.firstTs, last: sink?.lastTs ?? dat.lastTs }),
     batches: () =>
       readBatches(source, stats, options, file, (format) => {
         sink = format === "jsonl"
           ? new JsonlRecordBuilder(stats, options)
           : new RecordBuilder(stats, options);
         return sink;
-      }),
+      }, dat),
   };
 }
 
@@ -153,6 +155,7 @@ async function* readBatches(
   options: ReadOptions,
   file: RegularFile | undefined,
   makeSink: (format: InputFormat) => LineSink,
+  dat: DatStats,
 ): AsyncGenerator<TraceRecord[], void, undefined> {
   const maxLine = options.maxLineBytes ?? 65536;
   const chunk = Math.max(1, options.chunkBytes ?? 1 << 16);
@@ -172,8 +175,16 @@ async function* readBatches(
       if (n === 0) break;
     }
     let format = options.format;
+    const head = buf.subarray(0, filled);
+    if (format === "dat" || (format === undefined && isTraceDat(head))) {
+      // trace-cmd's binary recording: the trace.dat reader takes over.
+      stats.format = "dat";
+      stats.formatForced = format !== undefined;
+      yield* readDatBatches(source, stats, { ...options, head, datStats: dat });
+      return;
+    }
     if (format === undefined) {
-      const sniff = sniffInput(buf.subarray(0, filled));
+      const sniff = sniffInput(head);
       if (sniff.kind === "binary") {
         throw new BinaryInputError(source.name, sniff.looksLike, sniff.hint);
       }
