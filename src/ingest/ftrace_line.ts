@@ -215,8 +215,8 @@ function scanTrimmed(buf: Uint8Array, start: number, end: number, out: LineScan)
   return scanEventLine(buf, p, end, out);
 }
 
-/** Entries of a {@link PrefixCache}. */
-const PREFIX_SLOTS = 64;
+/** Entries of a {@link PrefixCache} (slot numbers run below this). */
+export const PREFIX_SLOTS = 64;
 /** Longest prefix a {@link PrefixCache} remembers. */
 const PREFIX_MAX = 64;
 
@@ -237,6 +237,18 @@ export class PrefixCache {
   readonly #length = new Int32Array(PREFIX_SLOTS);
   readonly #offsets = new Int32Array(PREFIX_SLOTS * 4);
   readonly #numbers = new Float64Array(PREFIX_SLOTS * 4);
+  readonly #stamps = new Int32Array(PREFIX_SLOTS);
+  /**
+   * The slot that holds the prefix of the line scanned last (it matched, or
+   * was stored), -1 when none. Its comm and flags texts are those of every
+   * line that matches the slot until {@link stampOf} the slot changes.
+   */
+  lastSlot = -1;
+
+  /** Changes whenever slot `slot` takes a new prefix. */
+  stampOf(slot: number): number {
+    return this.#stamps[slot];
+  }
 
   /**
    * Scans like {@link scanFtraceLine}; `view` is a `DataView` of `buf`.
@@ -262,6 +274,7 @@ export class PrefixCache {
     let c = 0;
     while (end > start && ((c = buf[end - 1]) === 0x20 || c === 0x09 || c === 0x0d)) end--;
     const len = end - start;
+    this.lastSlot = -1;
     if (len < 40) return scanTrimmed(buf, start, end, out);
     // Slot from the bytes where ftrace puts the comm's end, the pid, the CPU
     // and the flags: lines differing there have different prefixes.
@@ -293,6 +306,7 @@ export class PrefixCache {
           out.tgidKind = numbers[o + 1] as 0 | 1 | 2;
           out.tgid = numbers[o + 2];
           out.cpu = numbers[o + 3];
+          this.lastSlot = slot;
           return scanFromTimestamp(buf, start + p, end, out);
         }
       }
@@ -314,6 +328,8 @@ export class PrefixCache {
         this.#numbers[o + 1] = out.tgidKind;
         this.#numbers[o + 2] = out.tgid;
         this.#numbers[o + 3] = out.cpu;
+        this.#stamps[slot]++;
+        this.lastSlot = slot;
       }
     }
     return kind;
@@ -416,6 +432,8 @@ function findContext(buf: Uint8Array, p: number, end: number, out: LineScan): nu
 function scanEventLine(buf: Uint8Array, p: number, end: number, out: LineScan): LineKind {
   let q = findContext(buf, p, end, out);
   if (q < 0) {
+    const latency = scanLatencyLine(buf, p, end, out);
+    if (latency !== undefined) return latency;
     return skip(out, hasControlBytes(buf, p, end) ? "control-bytes" : "not-a-trace-line");
   }
   let c = 0;
@@ -432,6 +450,50 @@ function scanEventLine(buf: Uint8Array, p: number, end: number, out: LineScan): 
     while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   }
   return scanFromTimestamp(buf, q, end, out);
+}
+
+/**
+ * `trace-cmd report -l` (latency format): `CPU 0/KV-27668   1.....  2538.035574: name: fields`,
+ * the comm cut to 8 characters, no brackets: the CPU number runs straight into
+ * the flag column, whose first character (irqs-off: `.`, `d`, `D`, `X`, `b`) is
+ * never a digit. Returns `undefined` when the line is not in that layout.
+ */
+function scanLatencyLine(
+  buf: Uint8Array,
+  p: number,
+  end: number,
+  out: LineScan,
+): LineKind | undefined {
+  // The timestamp ends at the first ": ".
+  let colon = p;
+  while (colon < end - 1 && !(buf[colon] === 0x3a && isBlank(buf[colon + 1]))) colon++;
+  if (colon >= end - 1) return undefined;
+  let ts = colon;
+  while (ts > p && (isDigit(buf[ts - 1]) || buf[ts - 1] === 0x2e)) ts--;
+  if (ts === colon || !isBlank(buf[ts - 1])) return undefined;
+  // The CPU+flags token before it.
+  let te = ts;
+  while (te > p && isBlank(buf[te - 1])) te--;
+  let tb = te;
+  while (tb > p && !isBlank(buf[tb - 1])) tb--;
+  let fs = tb;
+  while (fs < te && isDigit(buf[fs])) fs++;
+  if (fs === tb || fs === te) return undefined;
+  // comm-pid before that.
+  let pe = tb;
+  while (pe > p && isBlank(buf[pe - 1])) pe--;
+  let pb = pe;
+  while (pb > p && isDigit(buf[pb - 1])) pb--;
+  if (pb === pe || pb - 1 < p || buf[pb - 1] !== CH.DASH) return undefined;
+  out.commStart = p;
+  out.commEnd = pb - 1;
+  out.pid = readUint(buf, pb, pe);
+  out.tgidKind = 0;
+  out.tgid = 0;
+  out.cpu = readUint(buf, tb, fs);
+  out.flagsStart = fs;
+  out.flagsEnd = te;
+  return scanFromTimestamp(buf, ts, end, out);
 }
 
 /** The rest of an event line, from its timestamp at `q`: timestamp, name, fields. */

@@ -25,13 +25,18 @@ async function readFixture(name: string) {
   return { records, stats: reader.stats, summary: { ...summary, file: name } };
 }
 
-const names = [...Deno.readDirSync(DIR)].map((e) => e.name).filter((n) => /\.(trace|txt)$/.test(n)).sort();
+const names = [...Deno.readDirSync(DIR)].map((e) => e.name).filter((n) => /\.(trace|txt)$/.test(n))
+  .sort();
 
 for (const name of names) {
   Deno.test(`ingest fixture ${name}: records and counters match the golden`, async () => {
     const { records, stats, summary } = await readFixture(name);
     assert.ok(countsAddUp(stats), "every line counted once");
-    assert.equal(stats.skippedLines, 0, `no line of a real trace is skipped: ${JSON.stringify(summary.skipped)}`);
+    assert.equal(
+      stats.skippedLines,
+      0,
+      `no line of a real trace is skipped: ${JSON.stringify(summary.skipped)}`,
+    );
     const jsonl = records.map(recordToJsonl).join("");
     const statsJson = JSON.stringify(summary, null, 2) + "\n";
     const golden = new URL(`golden/${name}.jsonl`, DIR);
@@ -60,11 +65,18 @@ const VARIANTS: Record<string, (rs: TraceRecord[], format: string | undefined) =
   },
   "debug-threads.trace": (rs) => assert.ok(events(rs).some((e) => /^CPU \d+\/KVM$/.test(e.comm))),
   "stacktrace.trace": (rs) =>
-    assert.ok(events(rs).some((e) => e.name === "sched_waking" && e.stack?.includes("__kvm_vcpu_kick"))),
+    assert.ok(
+      events(rs).some((e) => e.name === "sched_waking" && e.stack?.includes("__kvm_vcpu_kick")),
+    ),
   "counter-clock.trace": (rs) => assert.ok(events(rs).length > 0),
   "trace-pipe.trace": (_rs, f) => assert.equal(f, "trace-pipe"),
   "lost-events.trace": (rs) => assert.ok(rs.some((r) => r.type === "lost")),
   "buffer-started.trace": (rs) => assert.ok(rs.some((r) => r.type === "buffer-started")),
+  "report-latency.txt": (rs, f) => {
+    assert.equal(f, "report");
+    assert.ok(events(rs).every((e) => e.flags !== undefined && e.flags.length === 5));
+    assert.ok(events(rs).some((e) => e.comm === "CPU 0/KV" && e.cpu === 1));
+  },
   "report.txt": (rs, f) => {
     assert.equal(f, "report");
     assert.ok(events(rs).some((e) => e.stack?.includes("__kvm_vcpu_kick")));

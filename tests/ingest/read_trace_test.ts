@@ -146,12 +146,15 @@ Deno.test("--strict stops at the first bad line with file:line", async () => {
 Deno.test("binary inputs get one message naming what they look like", async () => {
   const dat = new Uint8Array([0x17, 0x08, 0x44, ...new TextEncoder().encode("tracing7\0\0\0\0")]);
   const elf = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0]);
-  for (const [bytes, what] of [[dat, /trace\.dat/], [elf, /ELF/]] as const) {
-    await assert.rejects(
-      () => readAll(bytes),
-      (err: unknown) => err instanceof BinaryInputError && what.test(err.message),
-    );
-  }
+  await assert.rejects(
+    () => readAll(elf),
+    (err: unknown) => err instanceof BinaryInputError && /ELF/.test(err.message),
+  );
+  // A trace.dat goes to the trace.dat reader, which names the damage in a truncated one.
+  await assert.rejects(
+    () => readAll(dat),
+    (err: unknown) => err instanceof InputError && /offset/.test(err.message),
+  );
 });
 
 Deno.test("counter clocks keep raw ticks", async () => {
