@@ -50,7 +50,8 @@ function mixed(mb: number): Recipe {
 function dense(events: number): Recipe {
   return {
     name: "dense",
-    description: `simulated protocol trace, ${events} events, every one modelled (8 vCPUs, 4 requesters)`,
+    description:
+      `simulated protocol trace, ${events} events, every one modelled (8 vCPUs, 4 requesters)`,
     key: `simulate v1 vcpus=8 requesters=4 seed=42 events=${events}`,
     build: (write) =>
       simulate({ vcpus: 8, requesters: 4, events, seed: 42, inject: [] }, write).events,

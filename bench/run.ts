@@ -108,9 +108,8 @@ export async function benchLint(
 }
 
 function row(cells: (string | number)[], widths: number[]): string {
-  return cells.map((c, i) =>
-    i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])
-  ).join("  ");
+  return cells.map((c, i) => i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))
+    .join("  ");
 }
 
 const WIDTHS = [30, 8, 9, 9, 11, 8, 10];
@@ -168,8 +167,12 @@ if (import.meta.main) {
       } catch { /* absent */ }
     }
   }
-  console.log(`kvmreq lint, best of ${runs} runs (wall), CPU = user+sys of that run, RSS = worst run`);
-  console.log(row(["input / mode", "MB", "wall s", "MB/s", "events/s", "cpu s", "peak RSS"], WIDTHS));
+  console.log(
+    `kvmreq lint, best of ${runs} runs (wall), CPU = user+sys of that run, RSS = worst run`,
+  );
+  console.log(
+    row(["input / mode", "MB", "wall s", "MB/s", "events/s", "cpu s", "peak RSS"], WIDTHS),
+  );
   for (const input of inputs) {
     const par = await benchLint(input.path, runs);
     console.log(report(`${input.name} parallel`, input, par));

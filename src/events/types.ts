@@ -73,4 +73,10 @@ export type TimeUnit = "ns" | "ticks";
 export type InputFormat = "ftrace" | "trace-pipe" | "report" | "jsonl" | "dat";
 
 /** All input format names, for option parsing and messages. */
-export const INPUT_FORMATS: readonly InputFormat[] = ["ftrace", "trace-pipe", "report", "jsonl", "dat"];
+export const INPUT_FORMATS: readonly InputFormat[] = [
+  "ftrace",
+  "trace-pipe",
+  "report",
+  "jsonl",
+  "dat",
+];

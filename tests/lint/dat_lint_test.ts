@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { selectRules, ruleOptionsFrom } from "../../src/cli/lint_command.ts";
+import { ruleOptionsFrom, selectRules } from "../../src/cli/lint_command.ts";
 import { readTrace } from "../../src/ingest/read_trace.ts";
 import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
 import { lintInput } from "../../src/rules/lint_input.ts";
@@ -9,7 +9,11 @@ async function lintFile(path: string) {
   const { rules, severities } = selectRules({ rule: [], disable: [] }, undefined);
   return await lintInput(
     { path, reader, batches: () => reader.batches() },
-    { rules, severities, ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined) },
+    {
+      rules,
+      severities,
+      ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined),
+    },
   );
 }
 
@@ -21,8 +25,9 @@ for (const name of ["stacktrace-v6", "stacktrace-v7-zstd"]) {
     assert.equal(dat.stats.format, "dat");
     assert.equal(text.stats.format, "report");
     // trace-cmd report prints microseconds (rounded); trace.dat holds nanoseconds.
-    const key = (f: { ruleId: string; at: { ts: bigint; cpu: number; pid: number }; message: string }) =>
-      `${f.ruleId} ${(f.at.ts + 500n) / 1000n} ${f.at.cpu} ${f.at.pid} ${f.message}`;
+    const key = (
+      f: { ruleId: string; at: { ts: bigint; cpu: number; pid: number }; message: string },
+    ) => `${f.ruleId} ${(f.at.ts + 500n) / 1000n} ${f.at.cpu} ${f.at.pid} ${f.message}`;
     assert.ok(dat.findings.length > 0);
     assert.deepEqual(dat.findings.map(key), text.findings.map(key));
   });
