@@ -11,6 +11,7 @@
  * @module
  */
 
+import { ftraceHeaderLines } from "../events/ftrace_header.ts";
 import type { ExploreResult } from "./types.ts";
 
 /** Where and when the trace's threads run. */
@@ -51,21 +52,7 @@ function timestamp(micros: number): string {
 }
 
 function header(result: ExploreResult, entries: number): string[] {
-  const cpus = result.vcpus + result.requesters;
-  return [
-    "# tracer: nop",
-    "#",
-    `# entries-in-buffer/entries-written: ${entries}/${entries}   #P:${cpus}`,
-    "#",
-    "#                                _-----=> irqs-off/BH-disabled",
-    "#                               / _----=> need-resched",
-    "#                              | / _---=> hardirq/softirq",
-    "#                              || / _--=> preempt-depth",
-    "#                              ||| / _-=> migrate-disable",
-    "#                              |||| /     delay",
-    "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
-    "#              | |         |   |||||     |         |",
-  ];
+  return ftraceHeaderLines(entries, result.vcpus + result.requesters);
 }
 
 /**

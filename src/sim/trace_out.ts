@@ -7,6 +7,8 @@
  * @module
  */
 
+import { ftraceHeaderLines } from "../events/ftrace_header.ts";
+
 /** A traced thread: the fixed `comm-pid [cpu] ` prefix of its lines. */
 export interface Thread {
   /** `%16s-%-7d [%03d] ` as trace_print_context prints it. */
@@ -26,21 +28,7 @@ export const HEADER_LINES = 12;
 
 /** The `# tracer: nop` header of `/sys/kernel/tracing/trace` (irq-info on, no tgid). */
 export function ftraceHeader(entries: number, cpus: number): string {
-  return [
-    "# tracer: nop",
-    "#",
-    `# entries-in-buffer/entries-written: ${entries}/${entries}   #P:${cpus}`,
-    "#",
-    "#                                _-----=> irqs-off/BH-disabled",
-    "#                               / _----=> need-resched",
-    "#                              | / _---=> hardirq/softirq",
-    "#                              || / _--=> preempt-depth",
-    "#                              ||| / _-=> migrate-disable",
-    "#                              |||| /     delay",
-    "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
-    "#              | |         |   |||||     |         |",
-    "",
-  ].join("\n");
+  return ftraceHeaderLines(entries, cpus).join("\n") + "\n";
 }
 
 const CHUNK_CHARS = 1 << 16;

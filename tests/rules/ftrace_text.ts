@@ -6,6 +6,8 @@
  * @module
  */
 
+import { ftraceHeaderLines } from "../../src/events/ftrace_header.ts";
+
 /** A thread as ftrace names it: `comm-pid`. */
 export interface Thread {
   /** Task name, at most 15 characters (TASK_COMM_LEN - 1). */
@@ -53,20 +55,5 @@ export function ftraceHeader(
   cpus: number,
   notes: readonly string[] = [],
 ): string[] {
-  return [
-    "# tracer: nop",
-    "#",
-    ...notes.map((n) => (n === "" ? "#" : `# ${n}`)),
-    ...(notes.length > 0 ? ["#"] : []),
-    `# entries-in-buffer/entries-written: ${entries}/${entries}   #P:${cpus}`,
-    "#",
-    "#                                _-----=> irqs-off/BH-disabled",
-    "#                               / _----=> need-resched",
-    "#                              | / _---=> hardirq/softirq",
-    "#                              || / _--=> preempt-depth",
-    "#                              ||| / _-=> migrate-disable",
-    "#                              |||| /     delay",
-    "#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION",
-    "#              | |         |   |||||     |         |",
-  ];
+  return ftraceHeaderLines(entries, cpus, notes);
 }
