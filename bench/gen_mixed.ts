@@ -15,6 +15,8 @@
  * @module
  */
 
+import { Prng } from "../src/sim/prng.ts";
+
 /** Options of {@link writeMixedTrace}. */
 export interface MixedOptions {
   /** Bytes to write (about; the last line completes). */
@@ -35,16 +37,10 @@ export interface MixedResult {
   readonly events: number;
 }
 
-/** mulberry32: small, fast, deterministic. */
+/** Floats in [0, 1) from the project's seeded PRNG (src/sim/prng.ts). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Prng(seed);
+  return () => r.float();
 }
 
 const HEADER = `# tracer: nop

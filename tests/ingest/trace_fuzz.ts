@@ -10,16 +10,12 @@
  * @module
  */
 
-/** A small deterministic PRNG (mulberry32). */
+import { Prng } from "../../src/sim/prng.ts";
+
+/** Floats in [0, 1) from the project's seeded PRNG (src/sim/prng.ts). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Prng(seed);
+  return () => r.float();
 }
 
 /** Options of {@link fuzzTrace}. */

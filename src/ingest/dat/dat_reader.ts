@@ -62,7 +62,13 @@ const NS_CLOCKS = new Set(["local", "global", "uptime", "perf", "tsc2nsec"]);
 function pickBuffer(meta: DatMeta, name: string, file: string): BufferInfo {
   const buf = meta.buffers.find((b) => b.name === name);
   const all = meta.buffers.map((b) => JSON.stringify(b.name)).join(", ");
-  if (!buf) throw new InputError(file, 0, `trace.dat has no buffer "${name}" (buffers: ${all})`);
+  if (!buf) {
+    // No buffer at all is a damaged file (the options never named one); a missing name is a usage error.
+    if (meta.buffers.length === 0) {
+      throw new DatFormatError(file, "options", 0, "no trace buffer described in");
+    }
+    throw new InputError(file, 0, `trace.dat has no buffer "${name}" (buffers: ${all})`);
+  }
   if (buf.latency) {
     throw new InputError(file, 0, `trace.dat buffer "${name}" holds latency text, not events`);
   }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { Prng } from "../../../src/sim/prng.ts";
 import { memoryByteSource } from "../../../src/ingest/byte_source.ts";
 import {
   createDatStats,
@@ -15,16 +16,10 @@ import {
 import { InputError } from "../../../src/ingest/errors.ts";
 import { createReadStats } from "../../../src/ingest/read_stats.ts";
 
-/** A small deterministic PRNG (mulberry32). */
+/** Floats in [0, 1) from the project's seeded PRNG (src/sim/prng.ts). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Prng(seed);
+  return () => r.float();
 }
 
 /** Truncation points: every byte of the first `head` bytes, then `count` spread over the rest. */
