@@ -107,7 +107,10 @@ async function exists(path: string): Promise<boolean> {
   try {
     await Deno.stat(path);
     return true;
-  } catch {
+  } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) {
+      throw new InputError(path, 0, "Deno needs --allow-all to look at device files; run kvmreq record with -A");
+    }
     return false;
   }
 }
