@@ -109,7 +109,11 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) {
-      throw new InputError(path, 0, "Deno needs --allow-all to look at device files; run kvmreq record with -A");
+      throw new InputError(
+        path,
+        0,
+        "Deno needs --allow-all to look at device files; run kvmreq record with -A",
+      );
     }
     return false;
   }
