@@ -42,7 +42,7 @@ function mixed(mb: number): Recipe {
     name: mb >= 1024 ? `mixed-${mb / 1024}g` : `mixed-${mb}`,
     description:
       `${mb} MB real-shaped mixed trace (≈15% kvm_entry/kvm_exit, a few sched/ipi/csd, rest unmodelled)`,
-    key: `gen_mixed v2 seed=1 bytes=${mb << 20}`,
+    key: `gen_mixed v3 seed=1 bytes=${mb << 20}`,
     build: (write) => writeMixedTrace({ bytes: mb << 20, seed: 1 }, write).events,
   };
 }

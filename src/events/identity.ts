@@ -18,9 +18,14 @@ export interface ThreadIdentity {
 
 const COMM_VCPU = /^CPU (\d+)\/KVM$/;
 
+/** CPUs below this are tracked in an array (every event updates its CPU's entry). */
+const DENSE_CPUS = 1024;
+
 /** Tracks thread → vCPU and CPU → running thread over a trace. */
 export class VcpuIdentity {
   readonly #threads = new Map<number, ThreadIdentity>();
+  /** Running thread per CPU: an array for small CPU numbers, a map for others. */
+  readonly #runningDense: (number | undefined)[] = [];
   readonly #running = new Map<number, number>();
 
   /** Records that `pid` is vCPU `vcpu`, learned from `source` (entry ids win over names). */
@@ -33,8 +38,8 @@ export class VcpuIdentity {
 
   /** Notes an event by `pid` named `comm` on `cpu`: it runs there now, and its name may say which vCPU it is. */
   observe(pid: number, comm: string, cpu: number): void {
-    this.#running.set(cpu, pid);
-    if (!this.#threads.has(pid) && comm.charCodeAt(0) === 67 /* C */) {
+    this.#setRunning(cpu, pid);
+    if (comm.charCodeAt(0) === 67 /* C */ && !this.#threads.has(pid)) {
       const m = COMM_VCPU.exec(comm);
       if (m !== null) this.learn(pid, Number(m[1]), "comm");
     }
@@ -42,7 +47,7 @@ export class VcpuIdentity {
 
   /** Notes a context switch to `pid` on `cpu`. */
   switchedTo(cpu: number, pid: number): void {
-    this.#running.set(cpu, pid);
+    this.#setRunning(cpu, pid);
   }
 
   /** The vCPU thread `pid` is, when known. */
@@ -52,8 +57,18 @@ export class VcpuIdentity {
 
   /** The vCPU whose thread last ran on `cpu`, when that thread's identity is known. */
   vcpuOnCpu(cpu: number): ThreadIdentity | undefined {
-    const pid = this.#running.get(cpu);
+    let pid: number | undefined;
+    if (cpu >= 0 && cpu < DENSE_CPUS && Number.isInteger(cpu)) pid = this.#runningDense[cpu];
+    else pid = this.#running.get(cpu);
     return pid === undefined ? undefined : this.#threads.get(pid);
+  }
+
+  #setRunning(cpu: number, pid: number): void {
+    if (cpu >= 0 && cpu < DENSE_CPUS && Number.isInteger(cpu)) {
+      const dense = this.#runningDense;
+      while (dense.length < cpu) dense.push(undefined);
+      dense[cpu] = pid;
+    } else this.#running.set(cpu, pid);
   }
 
   /** Number of threads identified. */

@@ -125,17 +125,24 @@ export function isStockEventName(name: string): name is StockEventName {
 
 /** The token after the word `word` in free text (`vcpu 0, rip 0x…` → `0`), trailing comma removed. */
 export function wordAfter(text: string, word: string): string | undefined {
+  // `word` then a blank, at the start or after a blank or comma. (Searching
+  // for `word` and checking the next character avoids building `word + " "`
+  // on every call: this runs for every guest exit.)
+  const n = word.length;
   let from = 0;
   while (true) {
-    const i = text.indexOf(word + " ", from);
+    const i = text.indexOf(word, from);
     if (i < 0) return undefined;
-    if (i === 0 || text[i - 1] === " " || text[i - 1] === ",") {
-      const start = i + word.length + 1;
-      let end = text.indexOf(" ", start);
-      if (end < 0) end = text.length;
-      let v = text.slice(start, end);
-      if (v.endsWith(",") || v.endsWith(":")) v = v.slice(0, -1);
-      return v;
+    if (text.charCodeAt(i + n) === 0x20) {
+      const before = i === 0 ? 0x20 : text.charCodeAt(i - 1);
+      if (before === 0x20 || before === 0x2c) {
+        const start = i + n + 1;
+        let end = text.indexOf(" ", start);
+        if (end < 0) end = text.length;
+        const last = text.charCodeAt(end - 1);
+        if (end > start && (last === 0x2c || last === 0x3a)) end--;
+        return text.slice(start, end);
+      }
     }
     from = i + 1;
   }

@@ -48,7 +48,8 @@ export interface ReadOptions extends BuilderOptions {
   /**
    * Read a regular file on several threads: `true` whenever it is a regular
    * file in a text format, `false` never, by default when it is at least
-   * {@link PARALLEL_MIN_BYTES} long and the machine has a second core.
+   * {@link PARALLEL_MIN_BYTES} long, the machine has a second core, and at
+   * most half the events of the first batch are kept.
    */
   readonly parallel?: boolean;
   /**
@@ -197,13 +198,21 @@ async function* readBatches(
     if (sink instanceof RecordBuilder) {
       // After the first batch, a large regular file continues in parallel, in
       // chunks of `readSize` bytes (batches of `chunk`) from where the first
-      // batch ended: the same batches the sequential loop would make.
+      // batch ended: the same batches the sequential loop would make. Unless
+      // forced, not when most events are kept (a dense protocol trace): then
+      // the main thread's work is building records, which a worker cannot
+      // take over, and one thread is as fast and lighter.
       const workers = workerCount(options);
-      const parallel = file !== undefined && !eof && file.size > filled &&
+      const possible = file !== undefined && !eof && file.size > filled &&
         options.parallel !== false && workers > 0 &&
         (options.parallel === true || file.size >= PARALLEL_MIN_BYTES);
+      let parallel = false;
       const offset = filled - readSize;
-      yield* readText(source, sink, stats, buf, filled, eof, maxLine, readSize, chunk, parallel);
+      yield* readText(source, sink, stats, buf, filled, eof, maxLine, readSize, chunk, () => {
+        parallel = possible &&
+          (options.parallel === true || sink.keptEvents <= 0.5 * Math.max(1, stats.events));
+        return parallel;
+      });
       if (parallel && file !== undefined) {
         yield* readChunksInParallel(sink, {
           path: file.path,
@@ -225,8 +234,8 @@ async function* readBatches(
  * The ftrace-text loop: reads `readSize` bytes at a time and lets
  * {@link RecordBuilder.addLines} take the complete lines, yielding a batch
  * at every `batchBytes` boundary of the input (counted from the end of the
- * first batch) and after each read. With `firstBatchOnly`, stops after the
- * first batch (the parallel reader takes over from there).
+ * first batch) and after each read. After the first batch it asks
+ * `handOff`; `true` stops here (the parallel reader takes over).
  */
 async function* readText(
   source: ByteSource,
@@ -238,7 +247,7 @@ async function* readText(
   maxLine: number,
   readSize: number,
   batchBytes: number,
-  firstBatchOnly: boolean,
+  handOff: () => boolean,
 ): AsyncGenerator<TraceRecord[], void, undefined> {
   const words = wordView(buf);
   let discarding = false;
@@ -247,6 +256,7 @@ async function* readText(
   let inputEnd = filled;
   /** The next batch boundary (input offset); the first batch is what was read to sniff. */
   let boundary = filled;
+  let first = true;
   while (true) {
     let s = 0;
     if (discarding) {
@@ -312,7 +322,10 @@ async function* readText(
       yield out;
       out = [];
     }
-    if (firstBatchOnly) return;
+    if (first) {
+      first = false;
+      if (handOff()) return;
+    }
     const n = await source.read(buf.subarray(filled, filled + readSize));
     if (n === null) eof = true;
     else if (n === 0) {

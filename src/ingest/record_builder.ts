@@ -28,6 +28,7 @@ import {
   createLineScan,
   LineKind,
   type LineScan,
+  PREFIX_SLOTS,
   PrefixCache,
   scanFtraceLine,
 } from "./ftrace_line.ts";
@@ -76,6 +77,8 @@ export class RecordBuilder {
   readonly #prefixes = new PrefixCache();
   /** Lines numbered so far. */
   lineNo = 0;
+  /** Events built so far (the rest were only counted). */
+  keptEvents = 0;
   /** Records not yet released, oldest first. */
   #held: TraceRecord[] = [];
   /** Index of the oldest unreleased record in `#held`. */
@@ -97,8 +100,14 @@ export class RecordBuilder {
   #view: DataView = new DataView(new ArrayBuffer(0));
   readonly #comms = new AsciiStringCache(1024, 64);
   readonly #flagTexts = new AsciiStringCache(64, 16);
-  readonly #fieldTexts = new AsciiStringCache(8192, 128);
+  readonly #fieldTexts = new AsciiStringCache(4096, 256);
   readonly #frameTexts = new AsciiStringCache(1024, 96);
+  /** Comm and flag texts per prefix-cache slot, valid while the slot's stamp is unchanged. */
+  readonly #slotStamp = new Int32Array(PREFIX_SLOTS).fill(-1);
+  readonly #slotComm: string[] = new Array<string>(PREFIX_SLOTS).fill("");
+  readonly #slotFlags: (string | undefined)[] = new Array<string | undefined>(PREFIX_SLOTS).fill(
+    undefined,
+  );
   /** Earliest and latest timestamps of kept events. */
   firstTs: bigint | undefined;
   /** Latest timestamp of kept events. */
@@ -201,7 +210,7 @@ export class RecordBuilder {
             continue;
           }
           this.#frames = undefined;
-          this.#addEvent(buf, line, id, out);
+          this.#addEvent(buf, line, id, out, prefixes.lastSlot);
           continue;
         }
         if (kind === LineKind.Header) {
@@ -248,7 +257,7 @@ export class RecordBuilder {
         this.filtered(scan.cpu);
         return;
       }
-      this.#addEvent(buf, line, id, out);
+      this.#addEvent(buf, line, id, out, -1);
       return;
     }
     if (kind === LineKind.Header) {
@@ -338,12 +347,13 @@ export class RecordBuilder {
     return cpu < DENSE_CPUS ? this.#open[cpu] : this.#openSparse.get(cpu);
   }
 
-  #addEvent(buf: Uint8Array, line: number, id: number, out: TraceRecord[]): void {
+  #addEvent(buf: Uint8Array, line: number, id: number, out: TraceRecord[], slot: number): void {
     const stats = this.#stats;
     const cpu = this.#scan.cpu;
-    const event = this.#buildEvent(buf, line, this.names.names[id]);
+    const event = this.#buildEvent(buf, line, this.names.names[id], slot);
     if (event === undefined) return;
     stats.events++;
+    this.keptEvents++;
     this.counts.add(id, cpu, line);
     if (cpu < DENSE_CPUS) {
       this.#filtered[cpu] = 0;
@@ -355,8 +365,11 @@ export class RecordBuilder {
     this.#hold(event, out);
   }
 
-  /** Builds the event of the scanned line, or counts the line skipped. */
-  #buildEvent(buf: Uint8Array, line: number, name: string): TraceEvent | undefined {
+  /**
+   * Builds the event of the scanned line, or counts the line skipped.
+   * `slot` is the prefix-cache slot of the line (-1: none).
+   */
+  #buildEvent(buf: Uint8Array, line: number, name: string, slot: number): TraceEvent | undefined {
     const scan = this.#scan;
     const stats = this.#stats;
     // Timestamp: `secs[.frac]`, digits checked by the scanner.
@@ -398,16 +411,30 @@ export class RecordBuilder {
       this.#view = dataViewOf(buf);
     }
     const view = this.#view;
+    let comm: string;
+    let flags: string | undefined;
+    if (slot >= 0 && this.#slotStamp[slot] === this.#prefixes.stampOf(slot)) {
+      comm = this.#slotComm[slot];
+      flags = this.#slotFlags[slot];
+    } else {
+      comm = this.#comms.get(buf, view, scan.commStart, scan.commEnd);
+      flags = scan.flagsStart < 0
+        ? undefined
+        : this.#flagTexts.get(buf, view, scan.flagsStart, scan.flagsEnd);
+      if (slot >= 0) {
+        this.#slotStamp[slot] = this.#prefixes.stampOf(slot);
+        this.#slotComm[slot] = comm;
+        this.#slotFlags[slot] = flags;
+      }
+    }
     return {
       type: "event",
       line,
-      comm: this.#comms.get(buf, view, scan.commStart, scan.commEnd),
+      comm,
       pid: scan.pid,
       tgid: scan.tgidKind === 0 ? undefined : scan.tgidKind === 1 ? scan.tgid : null,
       cpu: scan.cpu,
-      flags: scan.flagsStart < 0
-        ? undefined
-        : this.#flagTexts.get(buf, view, scan.flagsStart, scan.flagsEnd),
+      flags,
       ts,
       name,
       fields: this.#fieldTexts.get(buf, view, scan.fieldsStart, scan.fieldsEnd),
@@ -433,7 +460,7 @@ export class RecordBuilder {
     }
     // No event to join: keep the stack as an event of its own.
     const name = this.names.intern(buf, scan.nameStart, scan.nameEnd);
-    const event = this.#buildEvent(buf, line, name);
+    const event = this.#buildEvent(buf, line, name, -1);
     if (event === undefined) {
       // Skipped (counted by #buildEvent); its frames become orphans.
       this.#frames = undefined;

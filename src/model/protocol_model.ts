@@ -344,7 +344,11 @@ export class ProtocolModel {
     if (mask === undefined) {
       for (const v of this.allVcpus()) if (v.vm === vm) targets.push(v.vcpu);
     } else {
-      for (let i = 0; i < 64; i++) if ((mask >> BigInt(i)) & 1n) targets.push(i);
+      // Bits 0–63 of the mask, tested on two 32-bit halves (no BigInt per bit).
+      const lo = Number(BigInt.asUintN(32, mask));
+      const hi = Number(BigInt.asUintN(32, mask >> 32n));
+      for (let i = 0; i < 32; i++) if ((lo >>> i) & 1) targets.push(i);
+      for (let i = 0; i < 32; i++) if ((hi >>> i) & 1) targets.push(32 + i);
     }
     this.#calls.set(key, {
       begin: ev,

@@ -48,6 +48,8 @@ export class Checker {
   sawIrqFlags = false;
   #timeUnit: TimeUnit = "ns";
   readonly #handlers = new Map<string, Handler[]>();
+  /** Handlers of each kind seen so far (empty when none). */
+  readonly #byKind = new Map<string, Handler[]>();
   readonly #finishers: (() => void)[] = [];
   readonly #lost: ModelEvent[] = [];
 
@@ -90,11 +92,16 @@ export class Checker {
   /** Feeds one event. */
   push(ev: ModelEvent): void {
     const kind = ev.body.kind;
-    this.kindsSeen.add(kind);
+    // One map lookup per event: the kind's handlers, and whether it was seen.
+    let entry = this.#byKind.get(kind);
+    if (entry === undefined) {
+      entry = this.#handlers.get(kind) ?? [];
+      this.#byKind.set(kind, entry);
+      this.kindsSeen.add(kind);
+    }
     if (kind === "mode" && ev.irqsOff !== undefined) this.sawIrqFlags = true;
     if (kind === "lost") this.#lost.push(ev);
-    const list = this.#handlers.get(kind);
-    if (list !== undefined) { for (const fn of list) fn(ev); }
+    for (let i = 0; i < entry.length; i++) entry[i](ev);
     this.model.apply(ev);
   }
 
