@@ -16,9 +16,11 @@ import { type ByteSource, openByteSource } from "./byte_source.ts";
 import { createDatStats, type DatStats, isTraceDat, readDatBatches } from "./dat/dat_reader.ts";
 import { BinaryInputError } from "./errors.ts";
 import { JsonlRecordBuilder } from "./jsonl_reader.ts";
+import { readChunkBytes } from "./parallel/chunk_scan.ts";
 import { readChunksInParallel } from "./parallel/parallel_reader.ts";
 import { createReadStats, type ReadStats } from "./read_stats.ts";
-import { type BuilderOptions, RecordBuilder } from "./record_builder.ts";
+import { type BuilderOptions, KEEP_YES, RecordBuilder } from "./record_builder.ts";
+import { createLineScan, LineKind, scanFtraceLine } from "./ftrace_line.ts";
 import { sniffInput } from "./sniff.ts";
 
 /** Options of {@link readTrace}. */
@@ -49,7 +51,7 @@ export interface ReadOptions extends BuilderOptions {
    * Read a regular file on several threads: `true` whenever it is a regular
    * file in a text format, `false` never, by default when it is at least
    * {@link PARALLEL_MIN_BYTES} long, the machine has a second core, and at
-   * most half the events of the first batch are kept.
+   * most half the events in a sample from the middle of the file are kept.
    */
   readonly parallel?: boolean;
   /**
@@ -210,7 +212,7 @@ async function* readBatches(
       const offset = filled - readSize;
       yield* readText(source, sink, stats, buf, filled, eof, maxLine, readSize, chunk, () => {
         parallel = possible &&
-          (options.parallel === true || sink.keptEvents <= 0.5 * Math.max(1, stats.events));
+          (options.parallel === true || keptShare(file!.path, file!.size, sink) <= 0.5);
         return parallel;
       });
       if (parallel && file !== undefined) {
@@ -227,6 +229,44 @@ async function* readBatches(
     yield* readLines(source, sink, stats, buf, filled, eof, maxLine, readSize);
   } finally {
     source.close();
+  }
+}
+
+/**
+ * The share of events `builder` keeps in 256 KB from the middle of the file
+ * (the start of a recording is often unlike the rest): a cheap estimate of
+ * how much of the work only the main thread can do.
+ */
+function keptShare(path: string, size: number, builder: RecordBuilder): number {
+  const sample = 1 << 18;
+  let file: Deno.FsFile | undefined;
+  try {
+    file = Deno.openSync(path, { read: true });
+    const from = Math.max(0, Math.floor(size / 2) - sample / 2);
+    const to = Math.min(size, from + sample);
+    const buf = readChunkBytes(file, from, to, new Uint8Array(to - from));
+    const got = buf.length;
+    const scan = createLineScan();
+    let s = buf.indexOf(CH.LF) + 1;
+    let events = 0;
+    let kept = 0;
+    while (s > 0 && s < got) {
+      const nl = buf.indexOf(CH.LF, s);
+      if (nl < 0 || nl >= got) break;
+      if (scanFtraceLine(buf, s, nl, scan) === LineKind.Event) {
+        events++;
+        const id = builder.names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
+        if (builder.keepOf(id) === KEEP_YES) kept++;
+      }
+      s = nl + 1;
+    }
+    return events === 0 ? 0 : kept / events;
+  } catch {
+    return 0;
+  } finally {
+    try {
+      file?.close();
+    } catch { /* closed */ }
   }
 }
 
