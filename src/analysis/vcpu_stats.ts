@@ -100,14 +100,11 @@ export class VcpuStatsCollector {
       }
       case "check_request":
       case "clear_request": {
-        if (b.kind === "check_request" && !b.result) return;
-        const r = this.model.resolve(b.request);
-        const v = this.model.vcpu(b.vm, b.vcpu);
-        const p = r.nr === undefined ? undefined : v.pending.get(r.nr);
-        if (p === undefined) return;
+        const c = this.model.consumedBy(b);
+        if (c?.pending === undefined) return;
         const s = this.#of(b.vm, b.vcpu);
-        inc(s.requestsServed, r.name ?? r.text);
-        s.serviceLatencies.push(ts - p.made.origin.ts);
+        inc(s.requestsServed, c.request.name ?? c.request.text);
+        s.serviceLatencies.push(ts - c.pending.made.origin.ts);
         return;
       }
       case "kick":

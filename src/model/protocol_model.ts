@@ -32,6 +32,12 @@ export interface KickerState {
   lastKick: ModelEvent | undefined;
 }
 
+/** The body of an event that consumes a request: `kvm_check_request` or `kvm_clear_request`. */
+export type ConsumingBody = Extract<
+  ModelEvent["body"],
+  { kind: "check_request" | "clear_request" }
+>;
+
 /** The request context a kick was made in. */
 export interface KickContext {
   /** The kvm_make_all_cpus_request() the kick belongs to. */
@@ -120,6 +126,24 @@ export class ProtocolModel {
       this.#allVcpus.push(v);
     }
     return v;
+  }
+
+  /**
+   * What a `kvm_check_request` (result=1) or `kvm_clear_request` consumes: the
+   * vCPU, the resolved request, and its pending entry when the model holds one
+   * (read before the event is applied). `undefined` for a check that found
+   * nothing pending (result=0).
+   */
+  consumedBy(
+    body: ConsumingBody,
+  ):
+    | { vcpu: VcpuState; request: ResolvedRequest; pending: PendingRequest | undefined }
+    | undefined {
+    if (body.kind === "check_request" && !body.result) return undefined;
+    const vcpu = this.vcpu(body.vm, body.vcpu);
+    const request = this.resolve(body.request);
+    const pending = request.nr === undefined ? undefined : vcpu.pending.get(request.nr);
+    return { vcpu, request, pending };
   }
 
   /** Every vCPU seen, ordered by VM then id. */
@@ -234,8 +258,8 @@ export class ProtocolModel {
       case "clear_request": {
         const v = this.vcpu(b.vm, b.vcpu);
         this.#own(v, ev);
-        const r = this.resolve(b.request);
-        if (r.nr !== undefined && (b.kind === "clear_request" || b.result)) v.pending.delete(r.nr);
+        const consumed = this.consumedBy(b);
+        if (consumed?.request.nr !== undefined) v.pending.delete(consumed.request.nr);
         v.lastSeen = ev;
         return;
       }

@@ -15,6 +15,7 @@
  */
 
 import type { ModelEvent } from "../model/model_event.ts";
+import type { ConsumingBody } from "../model/protocol_model.ts";
 import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
@@ -60,22 +61,13 @@ export const requestLatency: Rule = {
     needs: [["kvm_make_request", "kvm_check_request", "ns-clock"]],
   },
   create(ctx) {
+    const served = (ev: ModelEvent & { body: ConsumingBody }) => {
+      const c = ctx.model.consumedBy(ev.body);
+      if (c?.pending !== undefined) check(ctx, c.vcpu, c.pending, ev, true);
+    };
     return {
-      check_request(ev) {
-        const b = ev.body;
-        if (!b.result) return;
-        const v = ctx.model.vcpu(b.vm, b.vcpu);
-        const nr = ctx.model.resolve(b.request).nr;
-        const p = nr === undefined ? undefined : v.pending.get(nr);
-        if (p !== undefined) check(ctx, v, p, ev, true);
-      },
-      clear_request(ev) {
-        const b = ev.body;
-        const v = ctx.model.vcpu(b.vm, b.vcpu);
-        const nr = ctx.model.resolve(b.request).nr;
-        const p = nr === undefined ? undefined : v.pending.get(nr);
-        if (p !== undefined) check(ctx, v, p, ev, true);
-      },
+      check_request: (ev) => served(ev),
+      clear_request: (ev) => served(ev),
       finish() {
         const last = ctx.model.lastEvent;
         if (last === undefined) return;

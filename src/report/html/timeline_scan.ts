@@ -198,12 +198,16 @@ export class TimelineScanner {
       }
       case "check_request":
       case "clear_request": {
-        if (b.kind === "check_request" && !b.result) return;
-        const request = this.model.resolve(b.request);
-        const v = this.model.vcpu(b.vm, b.vcpu);
-        const made = request.nr === undefined ? undefined : v.pending.get(request.nr);
-        if (b.kind === "clear_request" && made === undefined) return;
-        this.emit({ kind: "served", vm: b.vm, vcpu: b.vcpu, ev, request, made });
+        const c = this.model.consumedBy(b);
+        if (c === undefined || (b.kind === "clear_request" && c.pending === undefined)) return;
+        this.emit({
+          kind: "served",
+          vm: b.vm,
+          vcpu: b.vcpu,
+          ev,
+          request: c.request,
+          made: c.pending,
+        });
         return;
       }
       case "kick":
