@@ -25,6 +25,14 @@ function toBytes(
 }
 
 /**
+ * Output limits for a block of known size: one output chunk of that size
+ * (the default 16 KB chunks cost an allocation each and a final copy).
+ */
+function sizedOutput(expected: number): { maxOutputLength: number; chunkSize: number } {
+  return { maxOutputLength: Math.max(expected, 1), chunkSize: Math.max(64, expected) };
+}
+
+/**
  * The decompressor for the algorithm named in a v7 header, or `undefined`
  * for an algorithm this reader does not know.
  */
@@ -33,13 +41,13 @@ export function decompressorFor(name: string): Decompressor | undefined {
     case "zstd":
       return (data, expected) =>
         checked(
-          toBytes(zlib.zstdDecompressSync(data, { maxOutputLength: Math.max(expected, 1) })),
+          toBytes(zlib.zstdDecompressSync(data, sizedOutput(expected))),
           expected,
         );
     case "zlib":
       return (data, expected) =>
         checked(
-          toBytes(zlib.inflateSync(data, { maxOutputLength: Math.max(expected, 1) })),
+          toBytes(zlib.inflateSync(data, sizedOutput(expected))),
           expected,
         );
     case "none":

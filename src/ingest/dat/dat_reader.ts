@@ -162,6 +162,7 @@ async function* merge(
     if (ok) heap.siftTop();
     else heap.pop();
     if (pending.out.length >= batch) {
+      emit.flushCounts(streams);
       const out = pending.out;
       pending.out = [];
       yield out;
@@ -185,9 +186,13 @@ export async function* readDatBatches(
   const pending = { out: [] as TraceRecord[] };
   try {
     const session = await setUp(ra, counter, stats, dat, options);
-    for await (const out of merge(session, pending, options.batchSize ?? 1024)) {
-      stats.bytes = counter.bytes;
-      yield out;
+    try {
+      for await (const out of merge(session, pending, options.batchSize ?? 1024)) {
+        stats.bytes = counter.bytes;
+        yield out;
+      }
+    } finally {
+      session.emit.flushCounts(session.streams);
     }
     dat.pages = session.streams.reduce((n, s) => n + s.pages, 0);
     for (const [k, v] of session.dec.fallbacks) dat.fallbacks.set(k, v);

@@ -74,6 +74,8 @@ export class RecordDecoder {
   /** Id of ftrace's kernel_stack event, if recorded. */
   readonly kernelStackId: number | undefined;
   readonly #events = new Map<number, EventEntry>();
+  /** {@link #events} as an array indexed by id (ids are 16-bit in practice). */
+  readonly #byId: (EventEntry | undefined)[] = [];
   readonly #type: Common | undefined;
   readonly #pid: Common | undefined;
   readonly #flags: Common | undefined;
@@ -108,8 +110,11 @@ export class RecordDecoder {
       } else if (key === "ftrace:function") {
         plugin = (ctx) => functionEvent(ctx, this.#indent);
       }
-      this.#events.set(format.id, { format, kind, plugin, printer: undefined });
+      const entry: EventEntry = { format, kind, plugin, printer: undefined };
+      this.#events.set(format.id, entry);
+      if (format.id >= 0 && format.id < 1 << 16) this.#byId[format.id] = entry;
     }
+    for (let i = 0; i < this.#byId.length; i++) this.#byId[i] ??= undefined; // no holes
     this.kernelStackId = stackId;
     this.#type = common(meta.formats, "common_type");
     this.#pid = common(meta.formats, "common_pid");
@@ -131,9 +136,19 @@ export class RecordDecoder {
     return t ? readSmall(r, t.offset, t.size) : -1;
   }
 
+  /**
+   * Byte offset of `common_type` in a record when it is a 16-bit field (as
+   * in every kernel's format), else -1: lets the merge loop read event ids
+   * without going through {@link eventId}.
+   */
+  get typeOffset16(): number {
+    const t = this.#type;
+    return t !== undefined && t.size === 2 && t.offset >= 0 ? t.offset : -1;
+  }
+
   /** The entry for an event id, `undefined` when the file has no format for it. */
   entry(id: number): EventEntry | undefined {
-    return this.#events.get(id);
+    return id >= 0 && id < this.#byId.length ? this.#byId[id] : this.#events.get(id);
   }
 
   /** The pid of record `r` (a C `int`). */

@@ -58,6 +58,17 @@ export class RecordEmitter {
   readonly #fix: TimeFix;
   readonly #last: (TraceEvent | typeof FILTERED | undefined)[] = [];
   readonly #r: RecordView;
+  /** Per event id: 1 keep, -1 filtered out, 0 not asked yet. */
+  readonly #keep = new Int8Array(1 << 16);
+  /** Per event id: events counted since the last {@link flushCounts}. */
+  readonly #pending = new Float64Array(1 << 16);
+  /** Ids with a non-zero {@link #pending} count. */
+  readonly #touched: number[] = [];
+  /** Per CPU stream order: events counted since the last flush. */
+  readonly #pendingCpu: number[] = [];
+  /** {@link RecordDecoder.typeOffset16}. */
+  readonly #typeAt: number;
+  readonly #le: boolean;
   #line = 0;
   #lastTs = -1;
 
@@ -82,6 +93,8 @@ export class RecordEmitter {
     this.#dat = dat;
     this.#opts = opts;
     this.#fix = fix;
+    this.#typeAt = dec.typeOffset16;
+    this.#le = !bigEndian;
     this.#r = {
       bytes: new Uint8Array(0),
       view: new DataView(new ArrayBuffer(0)),
@@ -101,7 +114,6 @@ export class RecordEmitter {
   }
 
   #lost(s: CpuStream, out: TraceRecord[]): void {
-    if (s.lost === 0) return;
     const stats = this.#stats;
     stats.lines++;
     stats.markerLines++;
@@ -110,12 +122,18 @@ export class RecordEmitter {
     out.push({ type: "lost", line: ++this.#line, cpu: s.cpu, count: s.lost > 0 ? s.lost : null });
   }
 
+  /** The event id of the current record of `s`. */
+  #idOf(s: CpuStream): number {
+    const at = this.#typeAt;
+    if (at >= 0 && at + 2 <= s.dataLen) return s.view.getUint16(s.dataAt + at, this.#le);
+    return this.#dec.eventId(this.#view(s));
+  }
+
   /** Emits the current record of `s`; returns its entry when it was an event (kept or not). */
   record(s: CpuStream, out: TraceRecord[]): EventEntry | undefined {
-    const r = this.#view(s);
     this.#dat.records++;
-    this.#lost(s, out);
-    const id = this.#dec.eventId(r);
+    if (s.lost !== 0) this.#lost(s, out);
+    const id = this.#idOf(s);
     const e = this.#dec.entry(id);
     if (e === undefined) {
       if (this.#opts.strict) {
@@ -134,26 +152,25 @@ export class RecordEmitter {
       return undefined;
     }
     if (e.kind === "kernel_stack") {
-      this.#stack(s, e, r, out);
+      this.#stack(s, e, this.#view(s), out);
       return undefined;
     }
     const stats = this.#stats;
     const name = e.format.name;
     stats.lines++;
     stats.events++;
-    addCount(stats.eventsByName, name);
-    addCount(stats.eventsByCpu, s.cpu);
+    this.#count(id, name, s);
     if (s.tsNum < this.#lastTs) {
       stats.outOfOrder++;
       if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = this.#line + 1;
     } else this.#lastTs = s.tsNum;
     const line = ++this.#line;
-    const keep = this.#opts.keepEvent;
-    if (keep !== undefined && !keep(name)) {
-      this.#dec.learn(e, r, s.cpu);
+    if (!this.#kept(id, name)) {
+      if (e.kind !== "plain") this.#dec.learn(e, this.#view(s), s.cpu);
       this.#last[s.order] = FILTERED;
       return e;
     }
+    const r = this.#view(s);
     const ts = fixTime(s.time(), this.#fix);
     const pid = this.#dec.pid(r);
     const comm = this.#dec.comms.comm(pid); // before the text: plugins may learn this pid's name
@@ -178,6 +195,54 @@ export class RecordEmitter {
     return e;
   }
 
+  /**
+   * Counts an event of `id` on the CPU of `s`. The per-name and per-CPU maps
+   * are updated in bulk by {@link flushCounts}; a name or CPU seen for the
+   * first time enters its map at once, so map order is first-seen order.
+   */
+  #count(id: number, name: string, s: CpuStream): void {
+    const stats = this.#stats;
+    if (this.#pending[id] === 0) {
+      this.#touched.push(id);
+      if (!stats.eventsByName.has(name)) stats.eventsByName.set(name, 0);
+    }
+    this.#pending[id]++;
+    const n = this.#pendingCpu[s.order];
+    if (n === undefined || n === 0) {
+      if (!stats.eventsByCpu.has(s.cpu)) stats.eventsByCpu.set(s.cpu, 0);
+      this.#pendingCpu[s.order] = 1;
+    } else this.#pendingCpu[s.order] = n + 1;
+  }
+
+  /** Whether events of `id` are materialized (the filter is asked once per id). */
+  #kept(id: number, name: string): boolean {
+    const k = this.#keep[id];
+    if (k !== 0) return k > 0;
+    const keep = this.#opts.keepEvent;
+    const yes = keep === undefined || keep(name);
+    this.#keep[id] = yes ? 1 : -1;
+    return yes;
+  }
+
+  /**
+   * Moves the counts kept since the last call into the per-name and per-CPU
+   * maps of the read statistics; called before every batch is handed out.
+   */
+  flushCounts(streams: readonly CpuStream[]): void {
+    const stats = this.#stats;
+    for (const id of this.#touched) {
+      const name = (this.#dec.entry(id) as EventEntry).format.name;
+      addCount(stats.eventsByName, name, this.#pending[id]);
+      this.#pending[id] = 0;
+    }
+    this.#touched.length = 0;
+    for (const s of streams) {
+      const n = this.#pendingCpu[s.order];
+      if (n) addCount(stats.eventsByCpu, s.cpu, n);
+      this.#pendingCpu[s.order] = 0;
+    }
+  }
+
   /** The text as the text reader keeps it: first line, blanks trimmed (trailing CRs too). */
   #fields(info: string): string {
     let end = info.indexOf("\n");
@@ -198,9 +263,9 @@ export class RecordEmitter {
    * belongs to the event just emitted from `s`; returns whether it did.
    */
   attachNext(s: CpuStream, out: TraceRecord[]): boolean {
-    const r = this.#view(s);
-    const id = this.#dec.eventId(r);
+    const id = this.#idOf(s);
     if (id !== this.#dec.kernelStackId) return false;
+    const r = this.#view(s);
     const prev = this.#last[s.order];
     if (
       prev !== FILTERED &&
@@ -210,7 +275,7 @@ export class RecordEmitter {
     }
     const e = this.#dec.entry(id) as EventEntry;
     this.#dat.records++;
-    this.#lost(s, out);
+    if (s.lost !== 0) this.#lost(s, out);
     this.#stack(s, e, r, out);
     return true;
   }
