@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Decompressor } from "./compression.ts";
+import { type Decompressor, SLACK } from "./compression.ts";
 import { DatFormatError } from "./dat_error.ts";
 import type { CpuData } from "./meta_types.ts";
 import type { RandomAccess, ReadCounter } from "./random_access.ts";
@@ -60,7 +60,14 @@ export function plainSource(
 /** The largest decompressed chunk accepted before calling the data corrupt. */
 const MAX_CHUNK = 1 << 28;
 
-/** Pages in compressed chunks. */
+/** Bytes read from the file at a time for compressed chunks (several chunks each). */
+const READ_AHEAD = 256 << 10;
+
+/**
+ * Pages in compressed chunks. The file is read a window of several chunks
+ * at a time, and each chunk is decompressed into one buffer reused for the
+ * next (records are copied out before the stream asks for another block).
+ */
 export function compressedSource(
   ra: RandomAccess,
   data: CpuData,
@@ -72,49 +79,63 @@ export function compressedSource(
   // trace-cmd's recorded size leaves out the 4-byte chunk count.
   const end = data.offset + data.size + 4;
   let chunks = -1;
-  const head = new Uint8Array(8);
-  const view = new DataView(head.buffer);
+  let win = new Uint8Array(0);
+  let winView = new DataView(win.buffer);
+  let winStart = 0;
+  let winLen = 0;
+  let out = new Uint8Array(0);
   const fail = (at: number, what: string) =>
     new DatFormatError(ra.name, "flyrecord", at, what, data.cpu);
-  async function readHead(n: number): Promise<boolean> {
+  /** Makes `n` bytes at `pos` available in the window; false when the data ends first. */
+  async function need(n: number): Promise<boolean> {
     if (pos + n > end) return false;
-    const got = await ra.readAt(pos, head.subarray(0, n));
+    if (pos >= winStart && pos + n <= winStart + winLen) return true;
+    const want = Math.min(Math.max(n, READ_AHEAD), end - pos);
+    if (win.length < want) {
+      win = new Uint8Array(Math.max(want, READ_AHEAD));
+      winView = new DataView(win.buffer);
+    }
+    const got = await ra.readAt(pos, win.subarray(0, want));
     counter.bytes += got;
-    return got === n;
+    winStart = pos;
+    winLen = got;
+    return got >= n;
   }
   return {
     async next() {
       if (chunks === -1) {
         if (data.size === 0) return undefined;
-        if (!(await readHead(4))) {
+        if (!(await need(4))) {
           return { bytes: new Uint8Array(0), fileOffset: pos, error: fail(pos, "truncated") };
         }
-        chunks = view.getUint32(0, !bigEndian);
+        chunks = winView.getUint32(pos - winStart, !bigEndian);
         pos += 4;
       }
       if (chunks === 0) return undefined;
       const at = pos;
-      if (!(await readHead(8))) {
+      if (!(await need(8))) {
         return { bytes: new Uint8Array(0), fileOffset: at, error: fail(at, "truncated") };
       }
-      const csize = view.getUint32(0, !bigEndian);
-      const usize = view.getUint32(4, !bigEndian);
+      const csize = winView.getUint32(at - winStart, !bigEndian);
+      const usize = winView.getUint32(at - winStart + 4, !bigEndian);
       if (usize > MAX_CHUNK || at + 8 + csize > end) {
         chunks = 0;
         const what = usize > MAX_CHUNK ? `chunk of ${usize} bytes in` : "truncated";
         return { bytes: new Uint8Array(0), fileOffset: at, error: fail(at, what) };
       }
-      const packed = new Uint8Array(csize);
-      const got = await ra.readAt(at + 8, packed);
-      counter.bytes += got;
+      pos = at + 8;
+      const whole = await need(csize);
       chunks--;
       pos = at + 8 + csize;
-      if (got !== csize) {
+      if (!whole) {
         chunks = 0;
         return { bytes: new Uint8Array(0), fileOffset: at, error: fail(at, "truncated") };
       }
+      const from = at + 8 - winStart;
+      const packed = win.subarray(from, from + csize);
+      if (out.length < usize + SLACK) out = new Uint8Array(usize + SLACK);
       try {
-        return { bytes: decompress(packed, usize), fileOffset: at, error: undefined };
+        return { bytes: decompress(packed, usize, out), fileOffset: at, error: undefined };
       } catch {
         chunks = 0;
         return {

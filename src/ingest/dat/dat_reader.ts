@@ -159,6 +159,15 @@ async function* merge(
       more = s.step();
       ok = more === Step.RECORD || (more === Step.NEED_DATA && await refillAndStep(s));
     }
+    // Runs of records that are only counted skip the heap while they stay first.
+    while (ok && event !== undefined) {
+      more = emit.skipCounted(s, heap.second());
+      if (more === Step.RECORD) {
+        if (!emit.attachNext(s, pending.out)) break;
+        more = s.step();
+      }
+      ok = more === Step.RECORD || (more === Step.NEED_DATA && await refillAndStep(s));
+    }
     if (ok) heap.siftTop();
     else heap.pop();
     if (pending.out.length >= batch) {
@@ -193,6 +202,7 @@ export async function* readDatBatches(
       }
     } finally {
       session.emit.flushCounts(session.streams);
+      dat.badFormats += session.dec.badFormats;
     }
     dat.pages = session.streams.reduce((n, s) => n + s.pages, 0);
     for (const [k, v] of session.dec.fallbacks) dat.fallbacks.set(k, v);

@@ -36,7 +36,11 @@ export interface DatStats {
   unknownEventRecords: number;
   /** Those records by event id. */
   readonly unknownEventIds: Map<number, number>;
-  /** Event format descriptions that could not be read (their events are unknown). */
+  /**
+   * Event format descriptions that could not be read (their events are
+   * unknown): those without a name or id, and those of events in the trace
+   * whose fields could not be read (formats are parsed when first needed).
+   */
   badFormats: number;
   /** Events printed as `[FAILED TO PARSE]` raw fields, by `system:name`. */
   readonly fallbacks: Map<string, Fallback>;

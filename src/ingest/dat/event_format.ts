@@ -167,6 +167,43 @@ export function parseFieldLine(line: string, longSize: number): FieldDef | undef
   return { name, type, offset, size, flags, arraylen, elementsize };
 }
 
+/** An event description as stored, with only its name and id read. */
+export interface FormatSource {
+  /** Event id (`common_type` value). */
+  readonly id: number;
+  /** Event name. */
+  readonly name: string;
+  /** Subsystem. */
+  readonly system: string;
+  /** The whole description, parsed by {@link parseEventFormat} when first needed. */
+  readonly text: string;
+}
+
+/**
+ * Reads the name and ID at the head of a format description (the lines
+ * before `format:`); `undefined` when either is missing or malformed.
+ */
+export function readFormatHead(
+  text: string,
+  system: string,
+): FormatSource | undefined {
+  let name: string | undefined;
+  let id: number | undefined;
+  for (let p = 0; p < text.length;) {
+    let nl = text.indexOf("\n", p);
+    if (nl < 0) nl = text.length;
+    const line = text.slice(p, nl).trim();
+    p = nl + 1;
+    if (line.startsWith("name:")) name = line.slice(5).trim();
+    else if (line.startsWith("ID:")) id = numberAfter(line, "ID:");
+    else if (line.startsWith("format:")) {
+      if (name === undefined || !IDENT.test(name) || id === undefined) return undefined;
+      return { id, name, system, text };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Parses a format description of subsystem `system`; `undefined` when its
  * name, ID or field list cannot be read (the event is then unknown).
@@ -176,19 +213,12 @@ export function parseEventFormat(
   system: string,
   longSize: number,
 ): EventFormat | undefined {
+  const head = readFormatHead(text, system);
+  if (head === undefined) return undefined;
+  const { id, name } = head;
   const lines = text.split("\n");
-  let name: string | undefined;
-  let id: number | undefined;
   let i = 0;
-  for (; i < lines.length; i++) {
-    const line = lines[i].trim();
-    if (line.startsWith("name:")) name = line.slice(5).trim();
-    else if (line.startsWith("ID:")) id = numberAfter(line, "ID:");
-    else if (line.startsWith("format:")) break;
-  }
-  if (name === undefined || !IDENT.test(name) || id === undefined || i >= lines.length) {
-    return undefined;
-  }
+  while (!lines[i].trim().startsWith("format:")) i++;
   const groups: FieldDef[][] = [[], []];
   let g = 0;
   for (i++; i < lines.length && g < 2; i++) {

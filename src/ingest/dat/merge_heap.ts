@@ -8,7 +8,8 @@
 
 import type { CpuStream } from "./cpu_stream.ts";
 
-function less(a: CpuStream, b: CpuStream): boolean {
+/** Whether `a`'s current record comes before `b`'s in merged order. */
+export function before(a: CpuStream, b: CpuStream): boolean {
   if (a.tsBig === undefined && b.tsBig === undefined) {
     return a.tsNum < b.tsNum || (a.tsNum === b.tsNum && a.order < b.order);
   }
@@ -31,6 +32,13 @@ export class MergeHeap {
     return this.#h[0];
   }
 
+  /** The earliest stream after the top one (`undefined` when there is one stream). */
+  second(): CpuStream | undefined {
+    const h = this.#h;
+    if (h.length < 3) return h[1];
+    return before(h[2], h[1]) ? h[2] : h[1];
+  }
+
   /** Adds a stream positioned on a record. */
   push(s: CpuStream): void {
     const h = this.#h;
@@ -38,7 +46,7 @@ export class MergeHeap {
     let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(h[i], h[p])) break;
+      if (!before(h[i], h[p])) break;
       [h[i], h[p]] = [h[p], h[i]];
       i = p;
     }
@@ -53,8 +61,8 @@ export class MergeHeap {
       const l = 2 * i + 1;
       const r = l + 1;
       let m = i;
-      if (l < n && less(h[l], h[m])) m = l;
-      if (r < n && less(h[r], h[m])) m = r;
+      if (l < n && before(h[l], h[m])) m = l;
+      if (r < n && before(h[r], h[m])) m = r;
       if (m === i) return;
       [h[i], h[m]] = [h[m], h[i]];
       i = m;

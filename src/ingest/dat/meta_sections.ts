@@ -7,7 +7,7 @@
  * @module
  */
 
-import { parseEventFormat } from "./event_format.ts";
+import { readFormatHead } from "./event_format.ts";
 import type { DatMeta } from "./meta_types.ts";
 import type { SeqReader } from "./seq_reader.ts";
 
@@ -42,9 +42,11 @@ export async function readHeaderInfo(r: SeqReader, meta: DatMeta): Promise<void>
 async function readFormat(r: SeqReader, meta: DatMeta, system: string): Promise<void> {
   await r.need(8);
   const text = await r.text(r.u64n());
-  const ev = parseEventFormat(text, system, meta.longSize);
-  if (ev === undefined) meta.badFormats++;
-  else meta.formats.push(ev);
+  // Only the name and id now: a recording carries every event's format, and a
+  // trace uses a few of them (the decoder parses those when first seen).
+  const head = readFormatHead(text, system);
+  if (head === undefined) meta.badFormats++;
+  else meta.formats.push(head);
 }
 
 /** Reads the ftrace event formats (system `ftrace`). */

@@ -7,7 +7,7 @@
  */
 
 import type { Decompressor } from "./compression.ts";
-import type { EventFormat } from "./event_format.ts";
+import type { FormatSource } from "./event_format.ts";
 
 /** Where one CPU's ring-buffer pages are in the file. */
 export interface CpuData {
@@ -63,9 +63,9 @@ export interface DatMeta {
   compression: string;
   /** Its decompressor. */
   decompress: Decompressor | undefined;
-  /** Parsed event formats. */
-  readonly formats: EventFormat[];
-  /** Event format descriptions that could not be read. */
+  /** Event formats, with only name and id read so far. */
+  readonly formats: FormatSource[];
+  /** Event format descriptions whose name or id could not be read. */
   badFormats: number;
   /** kallsyms text. */
   kallsyms: string;

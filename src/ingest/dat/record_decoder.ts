@@ -8,7 +8,7 @@
  */
 
 import { CommTable } from "./comm_table.ts";
-import type { EventFormat } from "./event_format.ts";
+import { type EventFormat, type FormatSource, parseEventFormat } from "./event_format.ts";
 import type { EvalEnv } from "./fmt_eval.ts";
 import { EventPrinter, type FallbackReason } from "./fmt_render.ts";
 import { Kallsyms } from "./kallsyms.ts";
@@ -50,11 +50,8 @@ interface Common {
   readonly size: number;
 }
 
-function common(formats: readonly EventFormat[], name: string): Common | undefined {
-  // libtraceevent takes the common fields from the event with the lowest id.
-  let first: EventFormat | undefined;
-  for (const f of formats) if (first === undefined || f.id < first.id) first = f;
-  const field = first?.commonFields.find((c) => c.name === name);
+function common(format: EventFormat | undefined, name: string): Common | undefined {
+  const field = format?.commonFields.find((c) => c.name === name);
   return field ? { offset: field.offset, size: field.size } : undefined;
 }
 
@@ -73,9 +70,12 @@ export class RecordDecoder {
   readonly fallbacks = new Map<string, Fallback>();
   /** Id of ftrace's kernel_stack event, if recorded. */
   readonly kernelStackId: number | undefined;
-  readonly #events = new Map<number, EventEntry>();
-  /** {@link #events} as an array indexed by id (ids are 16-bit in practice). */
-  readonly #byId: (EventEntry | undefined)[] = [];
+  /** Formats by id, parsed into {@link #byId} when their id is first met. */
+  readonly #sources = new Map<number, FormatSource>();
+  /** Entries by id; `null` for a format that failed to parse. */
+  readonly #byId: (EventEntry | null | undefined)[] = [];
+  readonly #parsed = new Map<number, EventEntry | null>();
+  readonly #longSize: number;
   readonly #type: Common | undefined;
   readonly #pid: Common | undefined;
   readonly #flags: Common | undefined;
@@ -84,9 +84,12 @@ export class RecordDecoder {
   /** Latency columns by flags and preempt count (few distinct values: interned). */
   readonly #latency: (string | undefined)[] = [];
   readonly #ctx: PluginCtx;
+  /** Formats found unreadable when their events were first met. */
+  badFormats = 0;
 
   /** @param meta the trace's metadata */
   constructor(meta: DatMeta) {
+    this.#longSize = meta.longSize;
     this.env = {
       longSize: meta.longSize,
       kallsyms: new Kallsyms(meta.kallsyms),
@@ -94,32 +97,21 @@ export class RecordDecoder {
     };
     this.comms.load(meta.cmdlines);
     let stackId: number | undefined;
-    for (const format of meta.formats) {
-      const key = `${format.system}:${format.name}`;
-      let kind: EventKind = "plain";
-      let plugin: PluginHandler | undefined = KVM_HANDLERS.get(key);
-      if (key === "ftrace:kernel_stack") {
-        kind = "kernel_stack";
-        stackId = format.id;
-      } else if (key === "sched:sched_switch") {
-        kind = "sched_switch";
-        plugin = schedSwitch;
-      } else if (key === "sched:sched_wakeup" || key === "sched:sched_wakeup_new") {
-        kind = "sched_wakeup";
-        plugin = schedWakeup;
-      } else if (key === "ftrace:function") {
-        plugin = (ctx) => functionEvent(ctx, this.#indent);
-      }
-      const entry: EventEntry = { format, kind, plugin, printer: undefined };
-      this.#events.set(format.id, entry);
-      if (format.id >= 0 && format.id < 1 << 16) this.#byId[format.id] = entry;
+    let lowest: FormatSource | undefined;
+    for (const src of meta.formats) {
+      this.#sources.set(src.id, src);
+      if (src.system === "ftrace" && src.name === "kernel_stack") stackId = src.id;
     }
-    for (let i = 0; i < this.#byId.length; i++) this.#byId[i] ??= undefined; // no holes
+    for (const src of this.#sources.values()) {
+      if (lowest === undefined || src.id < lowest.id) lowest = src;
+    }
     this.kernelStackId = stackId;
-    this.#type = common(meta.formats, "common_type");
-    this.#pid = common(meta.formats, "common_pid");
-    this.#flags = common(meta.formats, "common_flags");
-    this.#pc = common(meta.formats, "common_preempt_count");
+    // libtraceevent takes the common fields from the event with the lowest id.
+    const first = lowest && this.entry(lowest.id)?.format;
+    this.#type = common(first, "common_type");
+    this.#pid = common(first, "common_pid");
+    this.#flags = common(first, "common_flags");
+    this.#pc = common(first, "common_preempt_count");
     this.#ctx = {
       r: undefined as unknown as RecordView,
       ev: undefined as unknown as EventFormat,
@@ -128,6 +120,32 @@ export class RecordDecoder {
       cpu: 0,
       out: "",
     };
+  }
+
+  /** Parses the format of `id` and builds its entry; `null` when it cannot be read. */
+  #build(id: number): EventEntry | null | undefined {
+    const src = this.#sources.get(id);
+    if (src === undefined) return undefined;
+    const format = parseEventFormat(src.text, src.system, this.#longSize);
+    if (format === undefined) {
+      this.badFormats++;
+      return null;
+    }
+    const key = `${format.system}:${format.name}`;
+    let kind: EventKind = "plain";
+    let plugin: PluginHandler | undefined = KVM_HANDLERS.get(key);
+    if (key === "ftrace:kernel_stack") {
+      kind = "kernel_stack";
+    } else if (key === "sched:sched_switch") {
+      kind = "sched_switch";
+      plugin = schedSwitch;
+    } else if (key === "sched:sched_wakeup" || key === "sched:sched_wakeup_new") {
+      kind = "sched_wakeup";
+      plugin = schedWakeup;
+    } else if (key === "ftrace:function") {
+      plugin = (ctx) => functionEvent(ctx, this.#indent);
+    }
+    return { format, kind, plugin, printer: undefined };
   }
 
   /** The event id of record `r`. */
@@ -146,9 +164,20 @@ export class RecordDecoder {
     return t !== undefined && t.size === 2 && t.offset >= 0 ? t.offset : -1;
   }
 
-  /** The entry for an event id, `undefined` when the file has no format for it. */
+  /**
+   * The entry for an event id, `undefined` when the file has no readable
+   * format for it. The format is parsed the first time its id is asked for.
+   */
   entry(id: number): EventEntry | undefined {
-    return id >= 0 && id < this.#byId.length ? this.#byId[id] : this.#events.get(id);
+    const hit = id >= 0 && id < 1 << 16 ? this.#byId[id] : this.#parsed.get(id);
+    if (hit !== undefined) return hit ?? undefined;
+    const built = this.#build(id);
+    if (built === undefined) return undefined;
+    if (id >= 0 && id < 1 << 16) {
+      for (let i = this.#byId.length; i < id; i++) this.#byId.push(undefined); // no holes
+      this.#byId[id] = built;
+    } else this.#parsed.set(id, built);
+    return built ?? undefined;
   }
 
   /** The pid of record `r` (a C `int`). */

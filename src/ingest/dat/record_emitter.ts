@@ -12,9 +12,10 @@
 import type { TraceEvent, TraceRecord } from "../../events/types.ts";
 import type { BuilderOptions } from "../record_builder.ts";
 import { addCount, type ReadStats } from "../read_stats.ts";
-import type { CpuStream } from "./cpu_stream.ts";
+import { type CpuStream, Step } from "./cpu_stream.ts";
 import { DatFormatError } from "./dat_error.ts";
 import type { DatStats } from "./dat_stats.ts";
+import { before } from "./merge_heap.ts";
 import { STACK_HEADER } from "./plugin_ftrace.ts";
 import type { EventEntry, RecordDecoder } from "./record_decoder.ts";
 import type { RecordView } from "./record_view.ts";
@@ -62,6 +63,8 @@ export class RecordEmitter {
   readonly #keep = new Int8Array(1 << 16);
   /** Per event id: events counted since the last {@link flushCounts}. */
   readonly #pending = new Float64Array(1 << 16);
+  /** Per event id: 1 when its records are only counted (plain kind, filtered out). */
+  readonly #skippable = new Int8Array(1 << 16);
   /** Ids with a non-zero {@link #pending} count. */
   readonly #touched: number[] = [];
   /** Per CPU stream order: events counted since the last flush. */
@@ -159,7 +162,7 @@ export class RecordEmitter {
     const name = e.format.name;
     stats.lines++;
     stats.events++;
-    this.#count(id, name, s);
+    this.#count(id, s);
     if (s.tsNum < this.#lastTs) {
       stats.outOfOrder++;
       if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = this.#line + 1;
@@ -167,6 +170,7 @@ export class RecordEmitter {
     const line = ++this.#line;
     if (!this.#kept(id, name)) {
       if (e.kind !== "plain") this.#dec.learn(e, this.#view(s), s.cpu);
+      else this.#skippable[id] = 1;
       this.#last[s.order] = FILTERED;
       return e;
     }
@@ -200,18 +204,55 @@ export class RecordEmitter {
    * are updated in bulk by {@link flushCounts}; a name or CPU seen for the
    * first time enters its map at once, so map order is first-seen order.
    */
-  #count(id: number, name: string, s: CpuStream): void {
-    const stats = this.#stats;
+  #count(id: number, s: CpuStream): void {
     if (this.#pending[id] === 0) {
       this.#touched.push(id);
-      if (!stats.eventsByName.has(name)) stats.eventsByName.set(name, 0);
+      const name = (this.#dec.entry(id) as EventEntry).format.name;
+      if (!this.#stats.eventsByName.has(name)) this.#stats.eventsByName.set(name, 0);
     }
     this.#pending[id]++;
     const n = this.#pendingCpu[s.order];
     if (n === undefined || n === 0) {
-      if (!stats.eventsByCpu.has(s.cpu)) stats.eventsByCpu.set(s.cpu, 0);
+      if (!this.#stats.eventsByCpu.has(s.cpu)) this.#stats.eventsByCpu.set(s.cpu, 0);
       this.#pendingCpu[s.order] = 1;
     } else this.#pendingCpu[s.order] = n + 1;
+  }
+
+  /**
+   * Moves `s` past the records that are only counted (events of a plain
+   * kind the filter does not keep) for as long as they come before `bound`'s
+   * current record in merged order, doing for each exactly what
+   * {@link record} does for it, without the merge heap in between. Stops on
+   * any other record, a lost-events mark, or a time beyond 2^53. Returns the
+   * {@link Step} of `s` (RECORD: positioned on a record for the merge).
+   */
+  skipCounted(s: CpuStream, bound: CpuStream | undefined): number {
+    const stats = this.#stats;
+    const skippable = this.#skippable;
+    const at = this.#typeAt;
+    if (at < 0) return Step.RECORD;
+    for (;;) {
+      if (s.lost !== 0 || s.tsBig !== undefined || at + 2 > s.dataLen) return Step.RECORD;
+      if (bound !== undefined && !before(s, bound)) return Step.RECORD;
+      const id = s.view.getUint16(s.dataAt + at, this.#le);
+      if (skippable[id] !== 1) return Step.RECORD;
+      this.#dat.records++;
+      stats.lines++;
+      stats.events++;
+      this.#count(id, s);
+      if (s.tsNum < this.#lastTs) {
+        stats.outOfOrder++;
+        if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = this.#line + 1;
+      } else this.#lastTs = s.tsNum;
+      this.#line++;
+      this.#last[s.order] = FILTERED;
+      const st = s.step();
+      if (st !== Step.RECORD) return st;
+      // A kernel_stack after it is the caller's to attach (or drop).
+      if (s.dataLen >= at + 2 && s.view.getUint16(s.dataAt + at, this.#le) === this.#dec.kernelStackId) {
+        return Step.RECORD;
+      }
+    }
   }
 
   /** Whether events of `id` are materialized (the filter is asked once per id). */
@@ -273,7 +314,8 @@ export class RecordEmitter {
     ) {
       return false;
     }
-    const e = this.#dec.entry(id) as EventEntry;
+    const e = this.#dec.entry(id);
+    if (e === undefined) return false; // a kernel_stack format that could not be read
     this.#dat.records++;
     if (s.lost !== 0) this.#lost(s, out);
     this.#stack(s, e, r, out);
