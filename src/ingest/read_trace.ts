@@ -15,7 +15,6 @@ import { CH, wordView } from "./ascii.ts";
 import { type ByteSource, openByteSource } from "./byte_source.ts";
 import { createDatStats, type DatStats, isTraceDat, readDatBatches } from "./dat/dat_reader.ts";
 import { BinaryInputError } from "./errors.ts";
-import { JsonlRecordBuilder } from "./jsonl_reader.ts";
 import { readChunkBytes } from "./parallel/chunk_scan.ts";
 import { readChunksInParallel } from "./parallel/parallel_reader.ts";
 import { createReadStats, type ReadStats } from "./read_stats.ts";
@@ -129,9 +128,10 @@ function readTraceOf(
     stats,
     timeSpan: () => ({ first: sink?.firstTs ?? dat.firstTs, last: sink?.lastTs ?? dat.lastTs }),
     batches: () =>
-      readBatches(source, stats, options, file, (format) => {
+      readBatches(source, stats, options, file, async (format) => {
+        // JSON Lines (and zod, which validates them) are loaded only when read.
         sink = format === "jsonl"
-          ? new JsonlRecordBuilder(stats, options)
+          ? new (await import("./jsonl_reader.ts")).JsonlRecordBuilder(stats, options)
           : new RecordBuilder(stats, options);
         return sink;
       }, dat),
@@ -157,7 +157,7 @@ async function* readBatches(
   stats: ReadStats,
   options: ReadOptions,
   file: RegularFile | undefined,
-  makeSink: (format: InputFormat) => LineSink,
+  makeSink: (format: InputFormat) => Promise<LineSink>,
   dat: DatStats,
 ): AsyncGenerator<TraceRecord[], void, undefined> {
   const maxLine = options.maxLineBytes ?? 65536;
@@ -196,7 +196,7 @@ async function* readBatches(
       stats.formatForced = true;
     }
     stats.format = format;
-    const sink = makeSink(format);
+    const sink = await makeSink(format);
     if (sink instanceof RecordBuilder) {
       // After the first batch, a large regular file continues in parallel, in
       // chunks of `readSize` bytes (batches of `chunk`) from where the first

@@ -19,7 +19,8 @@
  */
 
 import assert from "node:assert/strict";
-import { buildLintReport, lintReportSchema } from "../../src/report/lint_json.ts";
+import { buildLintReport } from "../../src/report/lint_json.ts";
+import { lintReportSchema } from "../../src/report/lint_json_schema.ts";
 import { RULES } from "../../src/rules/index.ts";
 import type { LintResult } from "../../src/rules/lint_input.ts";
 import { lintFile, ROOT } from "./lint_fixture.ts";

@@ -249,7 +249,9 @@ export class RecordEmitter {
       const st = s.step();
       if (st !== Step.RECORD) return st;
       // A kernel_stack after it is the caller's to attach (or drop).
-      if (s.dataLen >= at + 2 && s.view.getUint16(s.dataAt + at, this.#le) === this.#dec.kernelStackId) {
+      if (
+        s.dataLen >= at + 2 && s.view.getUint16(s.dataAt + at, this.#le) === this.#dec.kernelStackId
+      ) {
         return Step.RECORD;
       }
     }

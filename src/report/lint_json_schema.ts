@@ -1,0 +1,56 @@
+/**
+ * The zod schema of `kvmreq lint --format json` (the contract for tools
+ * that read it). Tests validate reports against it; `kvmreq lint` itself
+ * only uses its type, so zod is not loaded to print a report.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+
+const evidenceSchema = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  timestamp: z.string(),
+  text: z.string(),
+  stack: z.array(z.string()).optional(),
+});
+
+/** One finding in the JSON report. */
+export const jsonFindingSchema = z.object({
+  ruleId: z.string(),
+  severity: z.enum(["error", "warning", "info"]),
+  seedSection: z.string(),
+  vm: z.string(),
+  vcpu: z.number().int().nullable(),
+  file: z.string(),
+  line: z.number().int(),
+  timestamp: z.string(),
+  message: z.string(),
+  evidence: z.array(evidenceSchema).min(1),
+  confidence: z.enum(["normal", "lowered"]),
+  confidenceNote: z.string().optional(),
+});
+
+/** The JSON report: one entry per input, and totals. */
+export const lintReportSchema = z.object({
+  tool: z.object({ name: z.literal("kvmreq"), version: z.string() }),
+  files: z.array(z.object({
+    file: z.string(),
+    format: z.string().nullable(),
+    timeUnit: z.enum(["ns", "ticks"]),
+    events: z.number().int(),
+    lines: z.number().int(),
+    skippedLines: z.number().int(),
+    lostEvents: z.number().int(),
+    vcpus: z.number().int(),
+    findings: z.array(jsonFindingSchema),
+    checkedRules: z.array(z.string()),
+    notCheckedRules: z.array(z.object({ id: z.string(), needs: z.array(z.array(z.string())) })),
+    undecodedProtocolEvents: z.number().int(),
+  })),
+  totals: z.object({ error: z.number().int(), warning: z.number().int(), info: z.number().int() }),
+});
+
+/** The JSON report's type. */
+export type LintReport = z.infer<typeof lintReportSchema>;
