@@ -1,11 +1,14 @@
 /**
  * End-to-end benchmark of `kvmreq lint`: builds the inputs (bench/inputs.ts,
- * fixed seeds, cached outside the repository), runs `deno run -A main.ts
- * lint FILE` as a subprocess several times on each, and prints MB/s,
+ * fixed seeds, cached outside the repository), runs `kvmreq lint FILE` as a
+ * subprocess several times on each, and prints MB/s,
  * events/s, CPU time and peak RSS, in parallel (default) and sequential
- * (`KVMREQ_WORKERS=0`) mode. With /work/big/boot.dat and `trace-cmd`
- * present it also times `trace-cmd report` of that recording against
- * `kvmreq lint` of its text (/work/big/boot.trace).
+ * (`KVMREQ_WORKERS=0`) mode, the way `deno task kvmreq` runs it (same
+ * runtime flags). With a large real recording made by
+ * `scripts/record-samples.sh --big DIR` (DIR = `$KVMREQ_BIG_DIR`, default
+ * /work/big: boot.dat and its text boot.trace) and `trace-cmd` present, it
+ * also times `trace-cmd report` of that recording against `kvmreq lint` of
+ * the trace.dat itself and of its text.
  *
  * ```
  * deno run -A bench/run.ts                 # mixed-200, mixed-1g, dense, real traces
@@ -90,6 +93,18 @@ export async function measure(
   return { wall: (performance.now() - t0) / 1000, cpu, rssKb, code: status.code };
 }
 
+/**
+ * The `deno` arguments that run kvmreq as `deno task kvmreq` does (its
+ * runtime flags included), read from deno.json so the benchmark measures
+ * what users run.
+ */
+export function kvmreqArgs(): string[] {
+  const config = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`));
+  const words = String(config.tasks.kvmreq).split(/\s+/).filter((w) => w !== "");
+  if (words[0] !== "deno") throw new Error(`deno.json tasks.kvmreq does not start with deno`);
+  return words.slice(1).map((w) => (w === "main.ts" ? `${ROOT}main.ts` : w));
+}
+
 /** Runs `kvmreq lint` on `path` `runs` times; the run with the best wall time, and the worst RSS. */
 export async function benchLint(
   path: string,
@@ -99,7 +114,7 @@ export async function benchLint(
   let best: RunResult | undefined;
   let rssMaxKb = 0;
   for (let i = 0; i < runs; i++) {
-    const r = await measure(Deno.execPath(), ["run", "-A", `${ROOT}main.ts`, "lint", path], env);
+    const r = await measure(Deno.execPath(), [...kvmreqArgs(), "lint", path], env);
     if (r.code !== 0 && r.code !== 1) throw new Error(`kvmreq lint ${path} exited with ${r.code}`);
     rssMaxKb = Math.max(rssMaxKb, r.rssKb);
     if (best === undefined || r.wall < best.wall) best = r;
@@ -154,7 +169,8 @@ if (import.meta.main) {
   const inputs: BenchInput[] = [];
   for (const n of selected) inputs.push(await benchInput(n));
   if (names.length === 0 && !quick) {
-    for (const real of ["/work/big/boot.trace", `${ROOT}traces/boot-2vcpu.trace`]) {
+    const big = Deno.env.get("KVMREQ_BIG_DIR") ?? "/work/big";
+    for (const real of [`${big}/boot.trace`, `${ROOT}traces/boot-2vcpu.trace`]) {
       try {
         const bytes = (await Deno.stat(real)).size;
         inputs.push({
@@ -183,9 +199,10 @@ if (import.meta.main) {
     const seq = await benchLint(input.path, runs, { KVMREQ_WORKERS: "0" });
     console.log(report(`${input.name} sequential`, input, seq));
   }
-  // trace-cmd side by side, on the same recording.
-  const dat = "/work/big/boot.dat";
-  const text = "/work/big/boot.trace";
+  // trace-cmd side by side, on the same recording (scripts/record-samples.sh --big DIR).
+  const big = Deno.env.get("KVMREQ_BIG_DIR") ?? "/work/big";
+  const dat = `${big}/boot.dat`;
+  const text = `${big}/boot.trace`;
   let haveDat = false;
   try {
     await Deno.stat(dat);
@@ -198,16 +215,19 @@ if (import.meta.main) {
       const r = await measure("trace-cmd", ["report", "-i", dat]);
       if (tc === undefined || r.wall < tc.wall) tc = r;
     }
-    const lint = await benchLint(text, runs);
+    const events = await countEvents(text);
     console.log(
       `\ntrace-cmd report -i ${dat} > /dev/null: ${tc!.wall.toFixed(2)} s (cpu ${
         tc!.cpu.toFixed(2)
-      } s, RSS ${(tc!.rssKb / 1024).toFixed(0)} MB)`,
+      } s, RSS ${(tc!.rssKb / 1024).toFixed(0)} MB), ${(events / 1e6).toFixed(2)} M events`,
     );
-    console.log(
-      `kvmreq lint ${text}: ${lint.wall.toFixed(2)} s (cpu ${lint.cpu.toFixed(2)} s, RSS ${
-        (lint.rssMaxKb / 1024).toFixed(0)
-      } MB) — ${(tc!.wall / lint.wall).toFixed(1)}× faster than trace-cmd report`,
-    );
+    for (const path of [dat, text]) {
+      const lint = await benchLint(path, runs);
+      console.log(
+        `kvmreq lint ${path}: ${lint.wall.toFixed(2)} s (cpu ${lint.cpu.toFixed(2)} s, RSS ${
+          (lint.rssMaxKb / 1024).toFixed(0)
+        } MB) — ${(tc!.wall / lint.wall).toFixed(1)}× faster than trace-cmd report`,
+      );
+    }
   }
 }
