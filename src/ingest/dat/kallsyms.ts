@@ -6,7 +6,8 @@
  * same binary search — so the chosen name matches `trace-cmd report`'s.
  *
  * A full table has over 100 000 symbols, so it is kept compact: addresses
- * as 32-bit halves in typed arrays, names as offsets into the saved text.
+ * as 32-bit halves in typed arrays, names as offsets into the saved text's
+ * bytes (decoded when a lookup returns them).
  *
  * @module
  */
@@ -30,79 +31,126 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09;
 }
 
+/** Latin-1 bytes of a string (kallsyms text is ASCII). */
+function latin1Bytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return out;
+}
+
+const latin1 = new TextDecoder("latin1");
+
+/** Growable columns of parsed lines, before sorting. */
+class Columns {
+  hi = new Uint32Array(1024);
+  lo = new Uint32Array(1024);
+  start = new Int32Array(1024);
+  end = new Int32Array(1024);
+  n = 0;
+
+  push(hi: number, lo: number, start: number, end: number): void {
+    if (this.n === this.hi.length) {
+      const grow = <T extends Uint32Array | Int32Array>(a: T): T => {
+        const b = new (a.constructor as { new (n: number): T })(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.hi = grow(this.hi);
+      this.lo = grow(this.lo);
+      this.start = grow(this.start);
+      this.end = grow(this.end);
+    }
+    const i = this.n++;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.start[i] = start;
+    this.end[i] = end;
+  }
+}
+
 /** The sorted symbol table of one trace. */
 export class Kallsyms {
-  readonly #text: string;
+  readonly #text: Uint8Array;
   readonly #hi: Uint32Array;
   readonly #lo: Uint32Array;
   readonly #start: Int32Array;
   readonly #end: Int32Array;
   readonly #cache = new Map<bigint, Symbol | null>();
 
-  /** @param text the kallsyms text saved in the trace (may be empty) */
-  constructor(text: string) {
-    this.#text = text;
-    const hi: number[] = [];
-    const lo: number[] = [];
-    const start: number[] = [];
-    const end: number[] = [];
-    for (let p = 0; p < text.length;) {
-      let nl = text.indexOf("\n", p);
-      if (nl < 0) nl = text.length;
-      const line = this.#line(p, nl);
+  /**
+   * @param text the kallsyms text saved in the trace (may be empty), as
+   * bytes or as a string
+   */
+  constructor(text: Uint8Array | string) {
+    const t = typeof text === "string" ? latin1Bytes(text) : text;
+    this.#text = t;
+    const cols = new Columns();
+    for (let p = 0; p < t.length;) {
+      let nl = t.indexOf(0x0a, p);
+      if (nl < 0) nl = t.length;
+      const ok = this.#line(p, nl, cols);
       p = nl + 1;
-      if (line === undefined) continue;
-      if (line === null) break; // libtraceevent stops at the first line it cannot read
-      hi.push(line[0]);
-      lo.push(line[1]);
-      start.push(line[2]);
-      end.push(line[3]);
+      if (!ok) break; // libtraceevent stops at the first line it cannot read
     }
+    const { hi, lo, start, end, n } = cols;
     // libtraceevent prepends each symbol to a list and sorts it stably:
     // among equal addresses, later lines come first.
-    const order = [...hi.keys()].sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || b - a);
-    const n = order.length;
+    const order = new Int32Array(n);
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      order[i] = i;
+      if (i > 0 && (hi[i] < hi[i - 1] || (hi[i] === hi[i - 1] && lo[i] <= lo[i - 1]))) {
+        sorted = false;
+      }
+    }
+    if (!sorted) order.sort((a, b) => hi[a] - hi[b] || lo[a] - lo[b] || b - a);
     this.#hi = new Uint32Array(n + 1); // plus libtraceevent's end marker (address 0)
     this.#lo = new Uint32Array(n + 1);
     this.#start = new Int32Array(n);
     this.#end = new Int32Array(n);
-    order.forEach((j, i) => {
+    for (let i = 0; i < n; i++) {
+      const j = order[i];
       this.#hi[i] = hi[j];
       this.#lo[i] = lo[j];
       this.#start[i] = start[j];
       this.#end[i] = end[j];
-    });
+    }
   }
 
   /**
-   * One line: `addr type name[\t[module]]` → [hi, lo, nameStart, nameEnd];
-   * `undefined` for a line kept out (absolute or `$` symbol, blank), `null`
-   * for a line that cannot be read.
+   * Reads one line, `addr type name[\t[module]]`, into `cols` unless it is
+   * kept out (absolute or `$` symbol, blank line); false when the line
+   * cannot be read.
    */
-  #line(from: number, to: number): [number, number, number, number] | undefined | null {
+  #line(from: number, to: number, cols: Columns): boolean {
     const t = this.#text;
     let p = from;
-    if (p === to) return undefined;
+    if (p === to) return true;
     let hi = 0;
     let lo = 0;
     let digits = 0;
     for (; p < to && digits < 16; p++, digits++) {
-      const d = hexDigit(t.charCodeAt(p));
+      const d = hexDigit(t[p]);
       if (d < 0) break;
       hi = ((hi << 4) | (lo >>> 28)) >>> 0;
       lo = ((lo << 4) | d) >>> 0;
     }
-    if (digits === 0 || p >= to || !isSpace(t.charCodeAt(p))) return null;
-    while (p < to && isSpace(t.charCodeAt(p))) p++;
+    if (digits === 0 || p >= to || !isSpace(t[p])) return false;
+    while (p < to && isSpace(t[p])) p++;
     const type = t[p];
     p++;
-    if (p >= to || !isSpace(t.charCodeAt(p))) return null;
-    while (p < to && isSpace(t.charCodeAt(p))) p++;
+    if (p >= to || !isSpace(t[p])) return false;
+    while (p < to && isSpace(t[p])) p++;
     const s = p;
-    while (p < to && !isSpace(t.charCodeAt(p)) && t.charCodeAt(p) !== 0x0d) p++;
-    if (p === s) return null;
-    if (t[s] === "$" || type === "A" || type === "a") return undefined;
-    return [hi, lo, s, p];
+    while (p < to && !isSpace(t[p]) && t[p] !== 0x0d) p++;
+    if (p === s) return false;
+    // `$` names and absolute symbols (`A`, `a`) are kept out.
+    if (t[s] !== 0x24 && type !== 0x41 && type !== 0x61) cols.push(hi, lo, s, p);
+    return true;
+  }
+
+  #name(i: number): string {
+    return latin1.decode(this.#text.subarray(this.#start[i], this.#end[i]));
   }
 
   /** Number of symbols kept. */
@@ -119,9 +167,7 @@ export class Kallsyms {
     const hit = this.#cache.get(addr);
     if (hit !== undefined) return hit ?? undefined;
     const i = this.#search(Number(addr >> 32n) >>> 0, Number(addr & 0xffffffffn));
-    const sym = i < 0
-      ? undefined
-      : { name: this.#text.slice(this.#start[i], this.#end[i]), addr: this.#addr(i) };
+    const sym = i < 0 ? undefined : { name: this.#name(i), addr: this.#addr(i) };
     if (this.#cache.size >= 65536) this.#cache.clear();
     this.#cache.set(addr, sym ?? null);
     return sym;
@@ -149,12 +195,14 @@ export class Kallsyms {
 
   /** The address of the first symbol named `name` in table order, or 0. */
   addressOf(name: string): bigint {
+    const want = latin1Bytes(name);
+    const t = this.#text;
     for (let i = 0; i < this.#start.length; i++) {
-      if (
-        this.#end[i] - this.#start[i] === name.length && this.#text.startsWith(name, this.#start[i])
-      ) {
-        return this.#addr(i);
-      }
+      const from = this.#start[i];
+      if (this.#end[i] - from !== want.length) continue;
+      let same = true;
+      for (let k = 0; k < want.length && same; k++) same = t[from + k] === want[k];
+      if (same) return this.#addr(i);
     }
     return 0n;
   }

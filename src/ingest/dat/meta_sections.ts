@@ -70,11 +70,11 @@ export async function readEventFormats(r: SeqReader, meta: DatMeta): Promise<voi
   }
 }
 
-/** Reads the kallsyms text. */
+/** Reads the kallsyms text (kept as bytes: it is megabytes, and read once). */
 export async function readKallsyms(r: SeqReader, meta: DatMeta): Promise<void> {
   r.section = "kallsyms";
   await r.need(4);
-  meta.kallsyms = await r.text(r.u32());
+  meta.kallsyms = await r.view(r.u32());
 }
 
 /** Reads the printk_formats text. */

@@ -67,8 +67,8 @@ export interface DatMeta {
   readonly formats: FormatSource[];
   /** Event format descriptions whose name or id could not be read. */
   badFormats: number;
-  /** kallsyms text. */
-  kallsyms: string;
+  /** kallsyms text, as bytes. */
+  kallsyms: Uint8Array;
   /** printk_formats text. */
   printk: string;
   /** saved_cmdlines text. */
@@ -103,7 +103,7 @@ export function emptyMeta(): DatMeta {
     decompress: undefined,
     formats: [],
     badFormats: 0,
-    kallsyms: "",
+    kallsyms: new Uint8Array(0),
     printk: "",
     cmdlines: "",
     buffers: [],

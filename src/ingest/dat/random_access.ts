@@ -23,6 +23,8 @@ export interface RandomAccess {
   readAt(pos: number, into: Uint8Array): Promise<number>;
   /** Releases the underlying handle. */
   close(): void;
+  /** The whole input, when it is already in memory (read it in place). */
+  readonly whole?: Uint8Array;
 }
 
 /** Bytes read through a {@link RandomAccess}, for the `bytes` counter. */
@@ -36,6 +38,7 @@ export function memoryRandomAccess(name: string, data: Uint8Array): RandomAccess
   return {
     name,
     size: data.length,
+    whole: data,
     readAt(pos, into) {
       if (pos >= data.length || pos < 0) return Promise.resolve(0);
       const n = Math.min(into.length, data.length - pos);

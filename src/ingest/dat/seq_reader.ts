@@ -17,8 +17,8 @@ const latin1 = new TextDecoder("latin1");
 export class SeqReader {
   readonly #ra: RandomAccess;
   readonly #counter: ReadCounter | undefined;
-  #buf = new Uint8Array(0);
-  #view = new DataView(this.#buf.buffer);
+  #buf: Uint8Array = new Uint8Array(0);
+  #view: DataView = new DataView(this.#buf.buffer);
   #winStart = 0;
   /** Absolute position of the next byte to read. */
   pos: number;
@@ -63,6 +63,14 @@ export class SeqReader {
     const rel = this.pos - this.#winStart;
     if (rel >= 0 && rel + n <= this.#buf.length) return;
     if (n < 0 || this.pos + n > this.#ra.size) throw this.error("truncated");
+    const whole = this.#ra.whole;
+    if (whole !== undefined) {
+      // In memory already (a decompressed section): read it in place.
+      this.#buf = whole;
+      this.#view = new DataView(whole.buffer, whole.byteOffset, whole.byteLength);
+      this.#winStart = 0;
+      return;
+    }
     const len = Math.min(Math.max(n, WINDOW), this.#ra.size - this.pos);
     const buf = new Uint8Array(len);
     const got = await this.#ra.readAt(this.pos, buf);
@@ -112,6 +120,17 @@ export class SeqReader {
   bytes(n: number): Uint8Array {
     const rel = this.#at(n);
     return this.#buf.slice(rel, rel + n);
+  }
+
+  /**
+   * The next `n` bytes without a copy, fetching them first. The window is
+   * never written to again (each fetch gets a new one), so the view stays
+   * valid.
+   */
+  async view(n: number): Promise<Uint8Array> {
+    await this.need(n);
+    const rel = this.#at(n);
+    return this.#buf.subarray(rel, rel + n);
   }
 
   /** Skips `n` bytes without reading them. */
