@@ -114,6 +114,9 @@ export function findLineFeed(
   return -1;
 }
 
+/** Lookups per sampling window of {@link AsciiStringCache}'s hit rate. */
+const SAMPLE = 1024;
+
 /**
  * A direct-mapped cache of strings decoded from bytes: comms, flag columns
  * and field texts repeat a lot, and checking a cached copy against the bytes
@@ -125,7 +128,9 @@ export function findLineFeed(
  * A text enters the cache only when its hash was seen recently (a table of
  * hashes, no objects): one-off texts such as `kvm_exit` fields with their
  * addresses would otherwise live in the cache just long enough to be
- * promoted to the old generation and fill it with garbage.
+ * promoted to the old generation and fill it with garbage. When fewer than
+ * one lookup in eight hits, the cache stands aside for a while (texts are
+ * decoded without hashing) and then samples again.
  */
 export class AsciiStringCache {
   readonly #strings: (string | undefined)[];
@@ -135,6 +140,11 @@ export class AsciiStringCache {
   readonly #poolView: DataView;
   readonly #mask: number;
   readonly #maxLength: number;
+  /** Lookups and hits in the current sampling window. */
+  #lookups = 0;
+  #hits = 0;
+  /** Lookups left to decode directly (texts that rarely repeat, such as fields with addresses). */
+  #bypass = 0;
 
   /**
    * @param slots number of entries, a power of two
@@ -155,6 +165,16 @@ export class AsciiStringCache {
     const len = end - start;
     if (len <= 0) return "";
     if (len > this.#maxLength) return decodeBytes(buf, start, end);
+    if (this.#bypass > 0) {
+      this.#bypass--;
+      return decodeBytes(buf, start, end);
+    }
+    if (++this.#lookups === SAMPLE) {
+      // Hashing pays only when texts repeat: below 1 hit in 8, stop for a while.
+      if (this.#hits < SAMPLE >> 3) this.#bypass = SAMPLE * 16;
+      this.#lookups = 0;
+      this.#hits = 0;
+    }
     let h = len;
     let i = start;
     const wordEnd = end - 3;
@@ -170,7 +190,10 @@ export class AsciiStringCache {
       if (j >= lastWord) {
         const bytes = this.#pool;
         while (j < len && bytes[at + j] === buf[start + j]) j++;
-        if (j === len) return this.#strings[slot]!;
+        if (j === len) {
+          this.#hits++;
+          return this.#strings[slot]!;
+        }
       }
     }
     const fresh = decodeBytes(buf, start, end);

@@ -101,6 +101,11 @@ export class RecordBuilder {
   readonly #comms = new AsciiStringCache(1024, 64);
   readonly #flagTexts = new AsciiStringCache(64, 16);
   readonly #fieldTexts = new AsciiStringCache(4096, 256);
+  /** The last comm decoded per pid slot (records replayed from a worker have no prefix slot). */
+  readonly #commByPid: (string | undefined)[] = new Array(1024).fill(undefined);
+  readonly #commPid = new Int32Array(1024).fill(-1);
+  /** Flag columns (a few bytes, few distinct values) by their bytes packed into a number. */
+  readonly #flagsByKey = new Map<number, string>();
   readonly #frameTexts = new AsciiStringCache(1024, 96);
   /** Comm and flag texts per prefix-cache slot, valid while the slot's stamp is unchanged. */
   readonly #slotStamp = new Int32Array(PREFIX_SLOTS).fill(-1);
@@ -417,10 +422,10 @@ export class RecordBuilder {
       comm = this.#slotComm[slot];
       flags = this.#slotFlags[slot];
     } else {
-      comm = this.#comms.get(buf, view, scan.commStart, scan.commEnd);
+      comm = this.#commOf(buf, view, scan.commStart, scan.commEnd, scan.pid);
       flags = scan.flagsStart < 0
         ? undefined
-        : this.#flagTexts.get(buf, view, scan.flagsStart, scan.flagsEnd);
+        : this.#flagsOf(buf, view, scan.flagsStart, scan.flagsEnd);
       if (slot >= 0) {
         this.#slotStamp[slot] = this.#prefixes.stampOf(slot);
         this.#slotComm[slot] = comm;
@@ -440,6 +445,40 @@ export class RecordBuilder {
       fields: this.#fieldTexts.get(buf, view, scan.fieldsStart, scan.fieldsEnd),
       stack: undefined,
     };
+  }
+
+  /**
+   * The comm of `buf[start, end)` for `pid`: the last one seen for the pid
+   * when the bytes are the same (compared as ASCII: equal lengths and codes
+   * mean equal bytes), else decoded through the comm cache.
+   */
+  #commOf(buf: Uint8Array, view: DataView, start: number, end: number, pid: number): string {
+    const slot = pid & 1023;
+    const len = end - start;
+    const last = this.#commByPid[slot];
+    if (last !== undefined && this.#commPid[slot] === pid && last.length === len) {
+      let i = 0;
+      while (i < len && last.charCodeAt(i) === buf[start + i]) i++;
+      if (i === len) return last;
+    }
+    const fresh = this.#comms.get(buf, view, start, end);
+    this.#commByPid[slot] = fresh;
+    this.#commPid[slot] = pid;
+    return fresh;
+  }
+
+  /** The flags column `buf[start, end)`; up to 6 bytes are looked up by value. */
+  #flagsOf(buf: Uint8Array, view: DataView, start: number, end: number): string {
+    const len = end - start;
+    if (len > 6) return this.#flagTexts.get(buf, view, start, end);
+    let key = len;
+    for (let i = start; i < end; i++) key = key * 256 + buf[i];
+    let text = this.#flagsByKey.get(key);
+    if (text === undefined) {
+      text = decodeBytes(buf, start, end);
+      if (this.#flagsByKey.size < 4096) this.#flagsByKey.set(key, text);
+    }
+    return text;
   }
 
   #startStack(buf: Uint8Array, line: number, out: TraceRecord[]): void {
