@@ -79,7 +79,20 @@ export interface LineScan {
   lostCount: number;
   /** Why the line was skipped, for `LineKind.Skip`. */
   skipReason: SkipReason;
+  /**
+   * The last event name scanned (bytes, length, hash): consecutive lines
+   * mostly share their event, and comparing bytes with it costs less than
+   * hashing them again. Scanner state, not part of a line's result.
+   */
+  readonly lastName: Uint8Array;
+  /** Length of {@link lastName} in use; 0 when none. */
+  lastNameLen: number;
+  /** Hash of {@link lastName}. */
+  lastNameHash: number;
 }
+
+/** Longest event name {@link LineScan.lastName} remembers. */
+const LAST_NAME_MAX = 64;
 
 /** Creates a scan record to pass to {@link scanFtraceLine}. */
 export function createLineScan(): LineScan {
@@ -101,6 +114,9 @@ export function createLineScan(): LineScan {
     fieldsEnd: 0,
     lostCount: -1,
     skipReason: "not-a-trace-line",
+    lastName: new Uint8Array(LAST_NAME_MAX),
+    lastNameLen: 0,
+    lastNameHash: 0,
   };
 }
 
@@ -530,7 +546,28 @@ function scanFromTimestamp(buf: Uint8Array, q: number, end: number, out: LineSca
     }
   }
   // The name ends at the first ':' that is followed by a blank or the end;
-  // its hash is computed on the way, for the name table.
+  // its hash is computed on the way, for the name table. The same name as
+  // the last line's (it has no ': ' inside) is recognized by its bytes.
+  const ll = out.lastNameLen;
+  const le = q + ll;
+  if (
+    ll > 0 && le < end && buf[le] === 0x3a &&
+    (le + 1 === end || (c = buf[le + 1]) === 0x20 || c === 0x09)
+  ) {
+    const last = out.lastName;
+    let i = 0;
+    while (i < ll && buf[q + i] === last[i]) i++;
+    if (i === ll) {
+      out.nameStart = ns;
+      out.nameEnd = le;
+      out.nameHash = out.lastNameHash;
+      q = le + 1;
+      while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
+      out.fieldsStart = q;
+      out.fieldsEnd = end;
+      return isStackName(buf, ns, le) ? LineKind.StackHeader : LineKind.Event;
+    }
+  }
   let h = NAME_HASH_SEED;
   while (q < end) {
     c = buf[q];
@@ -542,6 +579,12 @@ function scanFromTimestamp(buf: Uint8Array, q: number, end: number, out: LineSca
   out.nameStart = ns;
   out.nameEnd = q;
   out.nameHash = h;
+  if (q - ns <= LAST_NAME_MAX) {
+    const last = out.lastName;
+    for (let i = ns; i < q; i++) last[i - ns] = buf[i];
+    out.lastNameLen = q - ns;
+    out.lastNameHash = h;
+  }
   q++;
   while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   out.fieldsStart = q;

@@ -36,6 +36,9 @@ export class NameTable {
   #entryLength: number[] = [];
   #pool = new Uint8Array(4096);
   #poolUsed = 0;
+  /** Entry index and hash of the last name found, -1 when none. */
+  #lastEntry = -1;
+  #lastHash = 0;
 
   /** Number of distinct names. */
   get size(): number {
@@ -44,6 +47,16 @@ export class NameTable {
 
   /** The id of `buf[start, end)`, whose FNV-1a hash is `hash` (see {@link nameHash}). */
   lookup(buf: Uint8Array, start: number, end: number, hash: number): number {
+    // Runs of one event are the common case: try the last answer first.
+    const lastK = this.#lastEntry;
+    const len0 = end - start;
+    if (lastK >= 0 && this.#lastHash === hash && this.#entryLength[lastK] === len0) {
+      const pool = this.#pool;
+      const at = this.#entryStart[lastK];
+      let j = 0;
+      while (j < len0 && pool[at + j] === buf[start + j]) j++;
+      if (j === len0) return this.#entryId[lastK];
+    }
     const slots = this.#slots;
     const mask = slots.length - 1;
     const len = end - start;
@@ -58,7 +71,11 @@ export class NameTable {
           const at = this.#entryStart[k];
           let j = 0;
           while (j < len && pool[at + j] === buf[start + j]) j++;
-          if (j === len) return this.#entryId[k];
+          if (j === len) {
+            this.#lastEntry = k;
+            this.#lastHash = hash;
+            return this.#entryId[k];
+          }
         }
       }
       i = (i + 1) & mask;

@@ -549,7 +549,7 @@ function addTo(map: Map<number, number>, key: number, n: number): void {
   map.set(key, (map.get(key) ?? 0) + n);
 }
 
-/** Copies every field of a line scan. */
+/** Copies every result field of a line scan (not the scanner's last-name memo). */
 export function copyScan(from: LineScan, to: LineScan): void {
   to.commStart = from.commStart;
   to.commEnd = from.commEnd;
