@@ -283,7 +283,8 @@ export class PrefixCache {
    * cache.scan(buf, view, 0, nl, a);
    * cache.scan(buf, view, nl + 1, buf.length - 1, a); // served from the cache
    * scanFtraceLine(buf, nl + 1, buf.length - 1, b);
-   * if (JSON.stringify(a) !== JSON.stringify(b) || a.cpu !== 0) throw new Error();
+   * const result = (s: typeof a) => [s.cpu, s.pid, s.commStart, s.tsStart, s.nameStart, s.nameEnd];
+   * if (String(result(a)) !== String(result(b)) || a.cpu !== 0) throw new Error();
    * ```
    */
   scan(buf: Uint8Array, view: DataView, start: number, end: number, out: LineScan): LineKind {
