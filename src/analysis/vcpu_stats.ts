@@ -10,6 +10,7 @@
 import type { Mode } from "../events/protocol.ts";
 import type { ModelEvent } from "../model/model_event.ts";
 import type { ProtocolModel } from "../model/protocol_model.ts";
+import { setBits64 } from "../events/bits.ts";
 
 /** Statistics of one vCPU. */
 export interface VcpuStats {
@@ -94,7 +95,7 @@ export class VcpuStatsCollector {
         const r = this.model.resolve(b.request);
         const targets = b.mask === undefined
           ? this.model.allVcpus().filter((v) => v.vm === b.vm).map((v) => v.vcpu)
-          : [...Array(64).keys()].filter((i) => (b.mask! >> BigInt(i)) & 1n);
+          : setBits64(b.mask);
         for (const id of targets) inc(this.#of(b.vm, id).requestsMade, r.name ?? r.text);
         return;
       }

@@ -10,6 +10,7 @@
  */
 
 import { parseBigInteger, parseInteger, parseKeyValues, valueBefore } from "./fields.ts";
+import { setBits } from "./bits.ts";
 
 /** A decoded stock event. */
 export type StockEvent =
@@ -155,10 +156,7 @@ export function parseCpuList(text: string): number[] {
     /^(0x)?[0-9a-f]+$/i.test(text) && !text.includes(",") && !text.includes("-") && text.length >= 8
   ) {
     const mask = parseBigInteger(text.startsWith("0x") ? text : "0x" + text) ?? 0n;
-    for (let cpu = 0; mask >> BigInt(cpu) !== 0n; cpu++) {
-      if ((mask >> BigInt(cpu)) & 1n) out.push(cpu);
-    }
-    return out;
+    return setBits(mask);
   }
   for (const part of text.split(",")) {
     const [a, b] = part.split("-");

@@ -19,6 +19,7 @@ import {
   type PendingRequest,
   type VcpuState,
 } from "./vcpu_state.ts";
+import { setBits64 } from "../events/bits.ts";
 
 /** What one thread did to one vCPU since its last kick of it. */
 export interface KickerState {
@@ -368,11 +369,7 @@ export class ProtocolModel {
     if (mask === undefined) {
       for (const v of this.allVcpus()) if (v.vm === vm) targets.push(v.vcpu);
     } else {
-      // Bits 0–63 of the mask, tested on two 32-bit halves (no BigInt per bit).
-      const lo = Number(BigInt.asUintN(32, mask));
-      const hi = Number(BigInt.asUintN(32, mask >> 32n));
-      for (let i = 0; i < 32; i++) if ((lo >>> i) & 1) targets.push(i);
-      for (let i = 0; i < 32; i++) if ((hi >>> i) & 1) targets.push(32 + i);
+      targets.push(...setBits64(mask));
     }
     this.#calls.set(key, {
       begin: ev,

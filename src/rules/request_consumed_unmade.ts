@@ -18,6 +18,7 @@
 import type { ModelEvent } from "../model/model_event.ts";
 import { vcpuLabel } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
+import { setBits64 } from "../events/bits.ts";
 
 function report(ctx: RuleContext, ev: ModelEvent, vm: string, vcpu: number, what: string): void {
   const lost = ctx.model.lastLost;
@@ -60,10 +61,7 @@ export const requestConsumedUnmade: Rule = {
         const b = ev.body;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         if (!v.historyKnown || b.pending === 0n) return;
-        const unmade: number[] = [];
-        for (let nr = 0; nr < 64; nr++) {
-          if ((b.pending >> BigInt(nr)) & 1n && !v.pending.has(nr)) unmade.push(nr);
-        }
+        const unmade = setBits64(b.pending).filter((nr) => !v.pending.has(nr));
         if (unmade.length > 0) {
           report(
             ctx,

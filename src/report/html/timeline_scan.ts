@@ -13,6 +13,7 @@ import type { ModelEvent } from "../../model/model_event.ts";
 import type { ProtocolModel } from "../../model/protocol_model.ts";
 import type { ResolvedRequest } from "../../model/request_ref.ts";
 import type { PendingRequest, VcpuState } from "../../model/vcpu_state.ts";
+import { setBits64 } from "../../events/bits.ts";
 
 /** What a vCPU row shows at an instant: its mode, or `blocked` inside kvm_vcpu_block(). */
 export type TrackState =
@@ -182,7 +183,7 @@ export class TimelineScanner {
         if (b.mask === undefined) {
           for (const v of this.model.allVcpus()) if (v.vm === b.vm) ids.push(v.vcpu);
         } else {
-          for (let i = 0; i < 64; i++) if ((b.mask >> BigInt(i)) & 1n) ids.push(i);
+          ids.push(...setBits64(b.mask));
         }
         this.emit({
           kind: "made",
