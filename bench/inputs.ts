@@ -12,6 +12,7 @@
 
 import { simulate } from "../src/sim/simulate.ts";
 import { writeMixedTrace } from "./gen_mixed.ts";
+import { startProgress } from "../src/cli/progress.ts";
 
 /** A built input. */
 export interface BenchInput {
@@ -35,6 +36,8 @@ interface Recipe {
   readonly key: string;
   /** Writes the input through `write`; returns the number of events. */
   build(write: (text: string) => void): number;
+  /** Size it will have, when known (for progress). */
+  readonly bytes?: number;
 }
 
 function mixed(mb: number): Recipe {
@@ -43,6 +46,7 @@ function mixed(mb: number): Recipe {
     description:
       `${mb} MB real-shaped mixed trace (≈15% kvm_entry/kvm_exit, a few sched/ipi/csd, rest unmodelled)`,
     key: `gen_mixed v3 seed=1 bytes=${mb << 20}`,
+    bytes: mb << 20,
     build: (write) => writeMixedTrace({ bytes: mb << 20, seed: 1 }, write).events,
   };
 }
@@ -113,14 +117,21 @@ export async function benchInput(name: string, log = true): Promise<BenchInput> 
     pendingLength = 0;
   };
   let events: number;
+  let written = 0;
+  const progress = startProgress(`building ${recipe.name}`, recipe.bytes ?? 0);
   try {
     events = recipe.build((text) => {
       pending.push(text);
       pendingLength += text.length;
-      if (pendingLength >= 4 << 20) flush();
+      if (pendingLength >= 4 << 20) {
+        written += pendingLength;
+        flush();
+        progress.update(written);
+      }
     });
     flush();
   } finally {
+    progress.done();
     file.close();
   }
   const bytes = (await Deno.stat(path)).size;

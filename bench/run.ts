@@ -23,6 +23,10 @@
  */
 
 import { type BenchInput, benchInput, countEvents } from "./inputs.ts";
+import { statusLine } from "./status.ts";
+
+/** Progress of the runs on stderr (a terminal only). */
+const runStatus = statusLine();
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
@@ -113,8 +117,11 @@ export async function benchLint(
 ): Promise<RunResult & { rssMaxKb: number }> {
   let best: RunResult | undefined;
   let rssMaxKb = 0;
+  const mode = env.KVMREQ_WORKERS === "0" ? "sequential" : "parallel";
   for (let i = 0; i < runs; i++) {
+    runStatus.show(`kvmreq lint ${path.split("/").pop()} (${mode}): run ${i + 1} of ${runs}`);
     const r = await measure(Deno.execPath(), [...kvmreqArgs(), "lint", path], env);
+    runStatus.clear();
     if (r.code !== 0 && r.code !== 1) throw new Error(`kvmreq lint ${path} exited with ${r.code}`);
     rssMaxKb = Math.max(rssMaxKb, r.rssKb);
     if (best === undefined || r.wall < best.wall) best = r;
@@ -212,7 +219,9 @@ if (import.meta.main) {
   if (!quick && haveDat && await which("trace-cmd")) {
     let tc: RunResult | undefined;
     for (let i = 0; i < runs; i++) {
+      runStatus.show(`trace-cmd report -i ${dat}: run ${i + 1} of ${runs}`);
       const r = await measure("trace-cmd", ["report", "-i", dat]);
+      runStatus.clear();
       if (tc === undefined || r.wall < tc.wall) tc = r;
     }
     const events = await countEvents(text);
