@@ -52,6 +52,8 @@ function sizedOutput(expected: number): { maxOutputLength: number; chunkSize: nu
 
 /** The native handle inside a node:zlib stream (`_handle`), as far as it is used here. */
 interface NativeHandle {
+  /** Called by the handle, during `writeSync`, with zlib's error (bad data, bad checksum). */
+  onerror: (message: string, errno: number) => void;
   reset(): void;
   writeSync(
     flush: number,
@@ -81,6 +83,8 @@ class HandleDecoder {
   readonly #create: () => StreamInternals;
   #stream: StreamInternals | undefined;
   #broken = false;
+  /** Set by the handle's error callback during the current call. */
+  #failed = false;
 
   constructor(create: () => StreamInternals) {
     this.#create = create;
@@ -91,11 +95,17 @@ class HandleDecoder {
       try {
         const s = this.#create();
         const ok = typeof s._handle?.writeSync === "function" &&
-          typeof s._handle.reset === "function" && s._writeState instanceof Uint32Array &&
+          typeof s._handle.reset === "function" && typeof s._handle.onerror === "function" &&
+          s._writeState instanceof Uint32Array &&
           s._writeState.length >= 2 && typeof s._finishFlushFlag === "number";
         if (!ok) this.#broken = true;
         else {
-          // zlib reports some errors as an event after the call: keep them from crashing.
+          // The handle reports damage (a bad checksum after complete output, say)
+          // through this callback, during writeSync: note it here instead of
+          // letting the stream turn it into an 'error' event later.
+          (s._handle as NativeHandle).onerror = () => {
+            this.#failed = true;
+          };
           s.on("error", () => this.#drop());
           this.#stream = s;
         }
@@ -115,6 +125,7 @@ class HandleDecoder {
     if (s === undefined || into.length < expected + SLACK) return -1;
     const h = s._handle as NativeHandle;
     const state = s._writeState as Uint32Array;
+    this.#failed = false;
     try {
       h.reset();
       h.writeSync(s._finishFlushFlag as number, data, 0, data.length, into, 0, into.length);
@@ -123,7 +134,7 @@ class HandleDecoder {
       return -1;
     }
     const produced = into.length - state[0];
-    if (state[1] !== 0 || produced !== expected || this.#stream !== s) {
+    if (this.#failed || state[1] !== 0 || produced !== expected || this.#stream !== s) {
       this.#drop();
       return -1;
     }

@@ -15,7 +15,10 @@ function pages(seed: number, size: number): Uint8Array {
 }
 
 const COMPRESS = {
-  zstd: (d: Uint8Array) => new Uint8Array(zlib.zstdCompressSync(d)),
+  zstd: (d: Uint8Array) =>
+    new Uint8Array(
+      zlib.zstdCompressSync(d, { params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 } }),
+    ),
   zlib: (d: Uint8Array) => new Uint8Array(zlib.deflateSync(d)),
 };
 
@@ -40,6 +43,11 @@ for (const kind of ["zstd", "zlib"] as const) {
     const packed = COMPRESS[kind](plain);
     const flipped = packed.map((b, i) => (i > 8 ? b ^ 0x5a : b));
     throws(() => dec(flipped, plain.length, into));
+    // Complete output but a wrong checksum (zlib's adler32, zstd's xxhash) is damage too.
+    const badSum = packed.slice();
+    badSum[badSum.length - 1] ^= 0xff;
+    throws(() => dec(badSum, plain.length, into), /check|checksum/);
+    deepStrictEqual(dec(packed, plain.length, into), plain);
     throws(() => dec(packed.subarray(0, packed.length >> 1), plain.length, into));
     // Announced size smaller or larger than the real one: refused, not truncated.
     throws(() => dec(packed, plain.length - 4096, into));
