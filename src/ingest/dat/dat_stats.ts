@@ -38,8 +38,9 @@ export interface DatStats {
   readonly unknownEventIds: Map<number, number>;
   /**
    * Event format descriptions that could not be read (their events are
-   * unknown): those without a name or id, and those of events in the trace
-   * whose fields could not be read (formats are parsed when first needed).
+   * unknown): those without a name or id, and those whose fields could not
+   * be read among the formats parsed (formats are parsed when their event
+   * first appears, and from the lowest id up to find the common fields).
    */
   badFormats: number;
   /** Events printed as `[FAILED TO PARSE]` raw fields, by `system:name`. */

@@ -97,17 +97,17 @@ export class RecordDecoder {
     };
     this.comms.load(meta.cmdlines);
     let stackId: number | undefined;
-    let lowest: FormatSource | undefined;
     for (const src of meta.formats) {
       this.#sources.set(src.id, src);
       if (src.system === "ftrace" && src.name === "kernel_stack") stackId = src.id;
     }
-    for (const src of this.#sources.values()) {
-      if (lowest === undefined || src.id < lowest.id) lowest = src;
-    }
     this.kernelStackId = stackId;
-    // libtraceevent takes the common fields from the event with the lowest id.
-    const first = lowest && this.entry(lowest.id)?.format;
+    // libtraceevent takes the common fields from the readable event with the lowest id.
+    let first: EventFormat | undefined;
+    for (const id of [...this.#sources.keys()].sort((a, b) => a - b)) {
+      first = this.entry(id)?.format;
+      if (first !== undefined) break;
+    }
     this.#type = common(first, "common_type");
     this.#pid = common(first, "common_pid");
     this.#flags = common(first, "common_flags");

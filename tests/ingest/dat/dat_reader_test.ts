@@ -136,3 +136,26 @@ Deno.test("dat: readDatFrom reports the time span and closes the source", async 
   ok(span.first !== undefined && span.last !== undefined && span.first <= span.last);
   equal(reader.datStats.version, 6);
 });
+
+Deno.test("dat: an unreadable format costs only its own events (common fields from the next readable one)", async () => {
+  const f = syntheticFile();
+  const good = await datRecords(writeDatV6(f));
+  // Break the field list of the lowest-id format (ftrace:function, id 1).
+  const ftrace = (f.ftrace ?? []).map((t) =>
+    /^name: function$/m.test(t) ? t.replace(/field:unsigned long ip;/, "field:??? ;") : t
+  );
+  ok(ftrace.some((t) => t.includes("field:???")), "the test broke a format");
+  const bad = await datRecords(writeDatV6({ ...f, ftrace }));
+  equal(bad.error, undefined);
+  // Parsed for the common fields (it has the lowest id), found unreadable, counted.
+  equal(bad.dat.badFormats, good.dat.badFormats + 1);
+  const keep = (r: TraceRecord) => r.type === "event" && r.name !== "function";
+  deepEqual(
+    bad.records.filter(keep).map((r) =>
+      JSON.stringify(r, (_k, v) => typeof v === "bigint" ? String(v) : v)
+    ),
+    good.records.filter(keep).map((r) =>
+      JSON.stringify(r, (_k, v) => typeof v === "bigint" ? String(v) : v)
+    ),
+  );
+});
