@@ -96,7 +96,6 @@ export function compressedSource(
       winView = new DataView(win.buffer);
     }
     const got = await ra.readAt(pos, win.subarray(0, want));
-    counter.bytes += got;
     winStart = pos;
     winLen = got;
     return got >= n;
@@ -110,6 +109,7 @@ export function compressedSource(
         }
         chunks = winView.getUint32(pos - winStart, !bigEndian);
         pos += 4;
+        counter.bytes += 4;
       }
       if (chunks === 0) return undefined;
       const at = pos;
@@ -131,6 +131,8 @@ export function compressedSource(
         chunks = 0;
         return { bytes: new Uint8Array(0), fileOffset: at, error: fail(at, "truncated") };
       }
+      // Counted as consumed, not as read: the read-ahead windows overlap.
+      counter.bytes += 8 + csize;
       const from = at + 8 - winStart;
       const packed = win.subarray(from, from + csize);
       if (out.length < usize + SLACK) out = new Uint8Array(usize + SLACK);

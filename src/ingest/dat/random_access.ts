@@ -27,9 +27,9 @@ export interface RandomAccess {
   readonly whole?: Uint8Array;
 }
 
-/** Bytes read through a {@link RandomAccess}, for the `bytes` counter. */
+/** Bytes of the file consumed (each counted once, read-ahead not), for the `bytes` counter. */
 export interface ReadCounter {
-  /** Bytes read so far. */
+  /** Bytes consumed so far. */
   bytes: number;
 }
 

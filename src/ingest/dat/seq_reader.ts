@@ -33,7 +33,8 @@ export class SeqReader {
    * @param ra where to read
    * @param pos absolute start position
    * @param bigEndian byte order of numbers
-   * @param counter receives the number of bytes fetched
+   * @param counter receives the number of bytes consumed (read or skipped
+   * through this reader, each once; not the read-ahead)
    */
   constructor(ra: RandomAccess, pos: number, bigEndian: boolean, counter?: ReadCounter) {
     this.#ra = ra;
@@ -74,7 +75,6 @@ export class SeqReader {
     const len = Math.min(Math.max(n, WINDOW), this.#ra.size - this.pos);
     const buf = new Uint8Array(len);
     const got = await this.#ra.readAt(this.pos, buf);
-    if (this.#counter) this.#counter.bytes += got;
     if (got < n) throw this.error("truncated");
     this.#buf = buf.subarray(0, got);
     this.#view = new DataView(buf.buffer, 0, got);
@@ -85,6 +85,7 @@ export class SeqReader {
     const rel = this.pos - this.#winStart;
     if (rel < 0 || rel + n > this.#buf.length) throw this.error("truncated");
     this.pos += n;
+    if (this.#counter) this.#counter.bytes += n;
     return rel;
   }
 
@@ -136,6 +137,7 @@ export class SeqReader {
   /** Skips `n` bytes without reading them. */
   skip(n: number): void {
     this.pos += n;
+    if (this.#counter) this.#counter.bytes += n;
   }
 
   /** Reads a NUL-terminated string (bytes as Latin-1), fetching as needed. */
@@ -149,6 +151,7 @@ export class SeqReader {
       if (nul >= 0) {
         const s = latin1.decode(this.#buf.subarray(rel, nul));
         this.pos = start + (nul - rel) + 1;
+        if (this.#counter) this.#counter.bytes += this.pos - start;
         return s;
       }
       len = this.#buf.length - rel;

@@ -159,3 +159,16 @@ Deno.test("dat: an unreadable format costs only its own events (common fields fr
     ),
   );
 });
+
+Deno.test("dat: the bytes counter is the part of the file consumed, each byte once (progress never passes 100%)", async () => {
+  const dir = new URL("../../../fixtures/dat/", import.meta.url).pathname;
+  for (const name of ["v6", "v7", "v7-zstd", "stacktrace-v6", "stacktrace-v7-zstd"]) {
+    const path = `${dir}${name}.dat`;
+    const size = (await Deno.stat(path)).size;
+    const r = await datRecords(path);
+    ok(
+      r.stats.bytes <= size && r.stats.bytes >= 0.9 * size,
+      `${name}: ${r.stats.bytes} of ${size}`,
+    );
+  }
+});
