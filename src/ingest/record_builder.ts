@@ -94,6 +94,11 @@ export class RecordBuilder {
   /** Frames of the stack being read, `null` when its event was filtered out. */
   #frames: string[] | null | undefined = undefined;
   #lastTs = -1n;
+  /** Whether every timestamp so far was exact as a double ({@link #maxNum}, {@link #minNum} valid). */
+  #exactNums = true;
+  /** Largest and smallest timestamps so far, as doubles (while {@link #exactNums}). */
+  #maxNum = -1;
+  #minNum = Infinity;
   #unit: TimeUnit | undefined;
   /** A `DataView` of the buffer lines come from (for the string caches). */
   #buf: Uint8Array | undefined;
@@ -392,25 +397,48 @@ export class RecordBuilder {
       return undefined;
     }
     let ts: bigint;
+    /** The timestamp as a number when exact (-1 otherwise): ordering is checked on it. */
+    let num = -1;
     if (i - tsStart > 15) {
       // More digits than a double holds exactly: let BigInt read them.
       const whole = BigInt(decodeBytes(buf, tsStart, i));
       ts = i === tsEnd ? whole : whole * 1_000_000_000n + BigInt(fractionNs(buf, i + 1, tsEnd));
     } else if (i === tsEnd) {
+      num = sec;
       ts = BigInt(sec);
     } else {
       const frac = fractionNs(buf, i + 1, tsEnd);
       const ns = sec * 1e9 + frac;
-      ts = Number.isSafeInteger(ns) ? BigInt(ns) : BigInt(sec) * 1_000_000_000n + BigInt(frac);
+      if (Number.isSafeInteger(ns)) {
+        num = ns;
+        ts = BigInt(ns);
+      } else ts = BigInt(sec) * 1_000_000_000n + BigInt(frac);
     }
-    if (ts < this.#lastTs) {
-      stats.outOfOrder++;
-      if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
+    if (num >= 0 && this.#exactNums) {
+      // Every timestamp so far fit a double exactly: compare doubles, not bigints.
+      if (num < this.#maxNum) {
+        stats.outOfOrder++;
+        if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
+      } else {
+        this.#maxNum = num;
+        this.#lastTs = ts;
+        this.lastTs = ts;
+      }
+      if (num < this.#minNum) {
+        this.#minNum = num;
+        this.firstTs = ts;
+      }
     } else {
-      this.#lastTs = ts;
+      this.#exactNums = false;
+      if (ts < this.#lastTs) {
+        stats.outOfOrder++;
+        if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
+      } else {
+        this.#lastTs = ts;
+      }
+      if (this.firstTs === undefined || ts < this.firstTs) this.firstTs = ts;
+      if (this.lastTs === undefined || ts > this.lastTs) this.lastTs = ts;
     }
-    if (this.firstTs === undefined || ts < this.firstTs) this.firstTs = ts;
-    if (this.lastTs === undefined || ts > this.lastTs) this.lastTs = ts;
     if (buf !== this.#buf) {
       this.#buf = buf;
       this.#view = dataViewOf(buf);
