@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import type { TraceEvent } from "../../src/events/types.ts";
 import { BinaryInputError, InputError } from "../../src/ingest/errors.ts";
 import { countsAddUp, readAll } from "./read_helpers.ts";
+import { memoryByteSource } from "../../src/ingest/byte_source.ts";
+import { readTraceFrom } from "../../src/ingest/read_trace.ts";
 
 // Lines as the kernel prints them (from the event contract, recorded on 6.18).
 const FTRACE = `# tracer: nop
@@ -170,4 +172,26 @@ Deno.test("keepEvent filters materialization but every event is counted", async 
   assert.equal(stats.events, 5);
   assert.equal(stats.eventsByName.get("sched_waking"), 1);
   assert.ok(countsAddUp(stats));
+});
+
+Deno.test("time order and span stay exact when timestamps pass 2^53 ns mid-trace", async () => {
+  const line = (ts: string) =>
+    `       CPU 0/KVM-6459    [000] d..1.  ${ts}: kvm_entry: vcpu 0, rip 0xffffffff81000000\n`;
+  const text = line("5000.000000002") + line("5000.000000001") + // out of order (as doubles)
+    line("9007199.254740993") + // 2^53 + 1 ns: from here on, bigints
+    line("9007199.254740992") + // out of order by 1 ns, only visible exactly
+    line("4999.000000000"); // the earliest
+  const reader = readTraceFrom(memoryByteSource("t", new TextEncoder().encode(text)), {});
+  const events: TraceEvent[] = [];
+  for await (const b of reader.batches()) events.push(...(b as TraceEvent[]));
+  assert.deepEqual(events.map((e) => e.ts), [
+    5000000000002n,
+    5000000000001n,
+    9007199254740993n,
+    9007199254740992n,
+    4999000000000n,
+  ]);
+  assert.equal(reader.stats.outOfOrder, 3);
+  assert.equal(reader.stats.firstOutOfOrderLine, 2);
+  assert.deepEqual(reader.timeSpan(), { first: 4999000000000n, last: 9007199254740993n });
 });
