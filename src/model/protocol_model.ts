@@ -96,12 +96,22 @@ interface KickerTable {
 
 const PID_SPAN = 1 << 22;
 
+/**
+ * The key of thread `pid`'s call in `vm`: the pid itself in VM "0" (every
+ * trace without VM ids), a string otherwise (no string built per lookup in
+ * the common case).
+ */
+function callKey(vm: string, pid: number): string | number {
+  return vm === "0" && Number.isInteger(pid) ? pid : `${vm}\u0000${pid}`;
+}
+
 /** The reference model. Feed it events in trace order with {@link ProtocolModel.apply}. */
 export class ProtocolModel {
   /** vCPU states by VM, then id; `#allVcpus` in creation order. */
   readonly #vcpus = new PerVm(() => new IntTable<VcpuState>());
   readonly #allVcpus: VcpuState[] = [];
-  readonly #calls = new Map<string, AllCpusCall>();
+  /** Calls in flight, by {@link callKey}; insertion order is call order. */
+  readonly #calls = new Map<string | number, AllCpusCall>();
   readonly #kickers = new PerVm<KickerTable>(() => ({ packed: new Map(), other: new Map() }));
   readonly #threads = new Map<number, VcpuState>();
   /**
@@ -160,7 +170,7 @@ export class ProtocolModel {
   /** The kvm_make_all_cpus_request() thread `pid` is inside, if any. */
   callOf(vm: string, pid: number): AllCpusCall | undefined {
     if (this.#calls.size === 0) return undefined;
-    return this.#calls.get(`${vm}\u0000${pid}`);
+    return this.#calls.get(callKey(vm, pid));
   }
 
   /** What thread `pid` did to a vCPU since its last kick of it. */
@@ -360,7 +370,7 @@ export class ProtocolModel {
     request: ResolvedRequest,
     mask: bigint | undefined,
   ): void {
-    const key = `${vm}\u0000${ev.origin.pid}`;
+    const key = callKey(vm, ev.origin.pid);
     if (phase === "end") {
       this.#calls.delete(key);
       return;
