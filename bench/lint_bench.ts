@@ -1,5 +1,5 @@
 /**
- * `deno task bench`: `kvmreq lint` end to end (subprocess) on the 200 MB
+ * `kvmreq lint` end to end (subprocess, run as `deno task kvmreq` runs it) on the 200 MB
  * mixed trace and the dense protocol trace from bench/inputs.ts, parallel
  * and sequential. Deno's table gives the time per run; the throughput and
  * peak RSS of each case are printed as they finish. For the full set
@@ -9,9 +9,8 @@
  */
 
 import { benchInput } from "./inputs.ts";
-import { measure } from "./run.ts";
+import { kvmreqArgs, measure } from "./run.ts";
 
-const main = new URL("../main.ts", import.meta.url).pathname;
 const mixed = await benchInput("mixed-200");
 const dense = await benchInput("dense");
 
@@ -24,7 +23,7 @@ for (const input of [mixed, dense]) {
       n: 3,
       warmup: 0,
       async fn() {
-        const r = await measure(Deno.execPath(), ["run", "-A", main, "lint", input.path], env);
+        const r = await measure(Deno.execPath(), [...kvmreqArgs(), "lint", input.path], env);
         console.log(
           `  ${input.name} ${mode}: ${(input.bytes / 1e6 / r.wall).toFixed(0)} MB/s, ${
             (input.events / r.wall / 1e6).toFixed(2)
