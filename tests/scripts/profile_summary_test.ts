@@ -27,11 +27,11 @@ Deno.test("profile summary: self time per stage and per function, largest first"
   match(text, /^total 8 ms/);
   match(
     text,
-    /by stage:\n 62\.5%\s+5 ms  src\/ingest\n 25\.0%\s+2 ms  src\/model\n 12\.5%\s+1 ms  GC/,
+    /by stage:\n 62\.5%\s+5 ms {2}src\/ingest\n 25\.0%\s+2 ms {2}src\/model\n 12\.5%\s+1 ms {2}GC/,
   );
   match(
     text,
-    /by function \(self time\):\n 62\.5%\s+5 ms  scan ingest\/ftrace_line\.ts:2\n 25\.0%/,
+    /by function \(self time\):\n 62\.5%\s+5 ms {2}scan ingest\/ftrace_line\.ts:2\n 25\.0%/,
   );
   equal(text.split("by function")[1].trim().split("\n").length, 3); // header + top 2
 });
