@@ -10,6 +10,7 @@
 
 import { deepEqual, ok } from "node:assert/strict";
 import type { TraceRecord } from "../../../src/events/types.ts";
+import { MODEL_EVENT_NAMES } from "../../../src/model/normalize.ts";
 import { datRecords } from "./compare.ts";
 import { writeDatV7 } from "./dat_writer_v7.ts";
 import { flipBits, type Outcome, prng, readDamaged, truncations } from "./fuzz.ts";
@@ -73,6 +74,20 @@ Deno.test("dat fuzz: random bit flips never raise anything but DatFormatError, n
     for (let i = 0; i < 150; i++) {
       const o = await readDamaged(flipBits(data, 1 + Math.floor(rnd() * 4), rnd));
       allowed(o, `${label} flip #${i}`);
+    }
+  }
+});
+
+Deno.test("dat fuzz: bit flips and truncations read with lint's filter (records only counted) are survived", async () => {
+  const rnd = prng(29112026);
+  const keep = (n: string) => MODEL_EVENT_NAMES.has(n);
+  for (const [label, data] of inputs()) {
+    for (let i = 0; i < 100; i++) {
+      const o = await readDamaged(flipBits(data, 1 + Math.floor(rnd() * 8), rnd), 5000, keep);
+      allowed(o, `${label} filtered flip #${i}`);
+    }
+    for (const at of truncations(data.length, 100, 50)) {
+      allowed(await readDamaged(data.subarray(0, at), 5000, keep), `${label} filtered cut ${at}`);
     }
   }
 });

@@ -48,8 +48,15 @@ export type Outcome =
   | { readonly kind: "other-error"; readonly records: number; readonly error: unknown }
   | { readonly kind: "timeout"; readonly records: number };
 
-/** Reads `data` as a trace.dat within `ms` milliseconds. */
-export async function readDamaged(data: Uint8Array, ms = 5000): Promise<Outcome> {
+/**
+ * Reads `data` as a trace.dat within `ms` milliseconds; `keepEvent` filters
+ * as lint does (the other records are only counted).
+ */
+export async function readDamaged(
+  data: Uint8Array,
+  ms = 5000,
+  keepEvent?: (name: string) => boolean,
+): Promise<Outcome> {
   const source = memoryByteSource("fuzz.dat", data);
   let records = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -57,6 +64,7 @@ export async function readDamaged(data: Uint8Array, ms = 5000): Promise<Outcome>
     try {
       const gen = readDatBatches(source, createReadStats("fuzz.dat"), {
         datStats: createDatStats(),
+        keepEvent,
       });
       for await (const b of gen) records += b.length;
       return { kind: "ok", records };
