@@ -12,18 +12,23 @@ import { INPUT_FORMATS } from "../events/types.ts";
 /** The `FILE...` argument: trace files, directories, or `-` for stdin. */
 export const traceFiles = multiple(
   argument(string({ metavar: "FILE" }), {
-    description: message`Trace files (ftrace text, trace_pipe capture, trace-cmd report text, \
+    description:
+      message`Trace files (trace-cmd trace.dat, ftrace text, trace_pipe capture, trace-cmd report text, \
 kvmreq JSON Lines), directories of them, or ${"-"} for standard input.`,
   }),
   { min: 1 },
 );
 
-/** `--input-format` and `--strict`, accepted by every command that reads traces. */
+/** `--input-format`, `--strict` and `--buffer`, accepted by every command that reads traces. */
 export const readOptions = object({
   inputFormat: optional(option("--input-format", choice(INPUT_FORMATS), {
     description: message`Read every input as this format instead of detecting it.`,
   })),
   strict: optional(flag("--strict", {
     description: message`Stop at the first line that cannot be read, naming file, line and reason.`,
+  })),
+  buffer: optional(option("--buffer", string({ metavar: "NAME" }), {
+    description: message`trace.dat: read the buffer of instance NAME instead of the top one \
+(${"kvmreq stats"} lists a file's buffers).`,
   })),
 });

@@ -54,12 +54,17 @@ export type StatsOptions = InferValue<typeof statsCommand>;
 /** Runs `kvmreq stats`; returns the exit code. */
 export async function runStats(opts: StatsOptions, out: TextSink): Promise<number> {
   const all: StatsSummary[] = [];
-  for await (const input of openInputs(opts.files, opts)) {
+  for await (const input of openInputs(opts.files, { ...opts, allFormats: true })) {
     const comms = new Map<string, number>();
     for await (const batch of input.batches()) {
       for (const r of batch) if (r.type === "event") addCount(comms, r.comm);
     }
-    const summary = summarizeStats(input.reader.stats, comms, input.reader.timeSpan());
+    const summary = summarizeStats(
+      input.reader.stats,
+      comms,
+      input.reader.timeSpan(),
+      input.reader.datStats,
+    );
     if (opts.format === "text") {
       await out.write((all.length > 0 ? "\n" : "") + formatStatsText(summary));
     }

@@ -19,6 +19,10 @@ export interface TraceInputOptions {
   readonly strict?: boolean;
   /** Which events to materialize (others are only counted). */
   readonly keepEvent?: (name: string) => boolean;
+  /** trace.dat: parse (and audit) every event format, used or not. */
+  readonly allFormats?: boolean;
+  /** trace.dat: the instance buffer to read (the top one when absent). */
+  readonly buffer?: string;
 }
 
 /** One opened input: its reader, and its batches with progress reporting. */
@@ -41,6 +45,8 @@ export async function* openInputs(
       format: options.inputFormat,
       strict: options.strict,
       keepEvent: options.keepEvent,
+      allFormats: options.allFormats,
+      buffer: options.buffer,
     });
     const total = await inputSize(path);
     yield {

@@ -14,7 +14,7 @@ import type { InputFormat, TraceRecord } from "../events/types.ts";
 import { CH, wordView } from "./ascii.ts";
 import { type ByteSource, openByteSource } from "./byte_source.ts";
 import { createDatStats, type DatStats, isTraceDat, readDatBatches } from "./dat/dat_reader.ts";
-import { BinaryInputError } from "./errors.ts";
+import { BinaryInputError, InputError } from "./errors.ts";
 import { readChunkBytes } from "./parallel/chunk_scan.ts";
 import { readChunksInParallel } from "./parallel/parallel_reader.ts";
 import { createReadStats, type ReadStats } from "./read_stats.ts";
@@ -54,6 +54,14 @@ export interface ReadOptions extends BuilderOptions {
    */
   readonly parallel?: boolean;
   /**
+   * trace.dat: parse every event format the file holds, so that unreadable
+   * ones are counted even when no event uses them (by default a format is
+   * parsed when its event first appears). For `kvmreq stats`.
+   */
+  readonly allFormats?: boolean;
+  /** trace.dat: the instance whose buffer is read (`""`, the default, is the top one). */
+  readonly buffer?: string;
+  /**
    * Worker threads for parallel reading.
    * @default available cores minus one, at most 3 (environment `KVMREQ_WORKERS` overrides)
    */
@@ -71,6 +79,8 @@ export interface TraceReader {
   timeSpan(): { first: bigint | undefined; last: bigint | undefined };
   /** The records, in input order, in batches. */
   batches(): AsyncGenerator<TraceRecord[], void, undefined>;
+  /** trace.dat counters, when the input is a trace.dat (final once iteration ends). */
+  readonly datStats?: DatStats;
 }
 
 interface LineSink {
@@ -126,6 +136,9 @@ function readTraceOf(
   const dat = createDatStats();
   return {
     stats,
+    get datStats() {
+      return stats.format === "dat" ? dat : undefined;
+    },
     timeSpan: () => ({ first: sink?.firstTs ?? dat.firstTs, last: sink?.lastTs ?? dat.lastTs }),
     batches: () =>
       readBatches(source, stats, options, file, async (format) => {
@@ -196,6 +209,14 @@ async function* readBatches(
       stats.formatForced = true;
     }
     stats.format = format;
+    if (options.buffer !== undefined && options.buffer !== "") {
+      throw new InputError(
+        source.name,
+        0,
+        `--buffer ${JSON.stringify(options.buffer)} selects an instance of a trace.dat; ` +
+          `this input is ${format} text, which has one buffer`,
+      );
+    }
     const sink = await makeSink(format);
     if (sink instanceof RecordBuilder) {
       // After the first batch, a large regular file continues in parallel, in

@@ -7,6 +7,8 @@
 
 import { formatTimestamp } from "../ingest/timestamp.ts";
 import type { ReadStats } from "../ingest/read_stats.ts";
+import type { DatStats } from "../ingest/dat/dat_stats.ts";
+import { Opt } from "../ingest/dat/meta_types.ts";
 import { SKIP_REASONS } from "../ingest/skip_reasons.ts";
 
 /** The JSON form of one input's statistics. */
@@ -33,6 +35,81 @@ export interface StatsSummary {
   lostEventsByCpu: Record<string, number>;
   lostMarkersWithoutCount: Record<string, number>;
   skipped: Record<string, { count: number; reason: string; exampleLines: number[] }>;
+  /** What a trace.dat held and what of it was skipped; `null` for text inputs. */
+  traceDat: TraceDatSummary | null;
+}
+
+/** The trace.dat part of a summary. */
+export interface TraceDatSummary {
+  version: number | null;
+  compression: string | null;
+  byteOrder: "little-endian" | "big-endian";
+  kernelLongBytes: number;
+  pageBytes: number;
+  clock: string | null;
+  /** Every buffer in the file (`""` is the top one). */
+  buffers: string[];
+  /** The buffer read. */
+  buffer: string | null;
+  cpus: number;
+  pages: number;
+  records: number;
+  stacksAttached: number;
+  /** Stacks of events a filter did not keep (never for `stats`, which keeps all). */
+  stacksDropped: number;
+  /** Event formats that could not be read (their events count as unknown). */
+  unreadableFormats: number;
+  /** Options this reader does not know, by name or id: skipped. */
+  unknownOptions: Record<string, number>;
+  /** Options known but not applied (guest time shifts, …). */
+  ignoredOptions: Record<string, number>;
+  /** Records whose event id has no readable format: skipped. */
+  unknownEventRecords: number;
+  unknownEventIds: Record<string, number>;
+  /** Events printed as raw fields because libtraceevent could not use their print format. */
+  rawFieldEvents: Record<string, { count: number; reason: string; error: string | null }>;
+  /** Event texts of several lines, cut at the first as the text reader would. */
+  multiLineTextsCut: number;
+}
+
+const OPTION_NAMES = new Map<number, string>(Object.entries(Opt).map(([k, v]) => [v, k]));
+
+function optionCounts(m: ReadonlyMap<number, number>): Record<string, number> {
+  return Object.fromEntries(
+    [...m.entries()].sort((a, b) => a[0] - b[0]).map((
+      [id, n],
+    ) => [OPTION_NAMES.get(id) ?? `id ${id}`, n]),
+  );
+}
+
+/** The trace.dat part of a summary, from the reader's counters. */
+export function summarizeDat(d: DatStats): TraceDatSummary {
+  const raw: TraceDatSummary["rawFieldEvents"] = {};
+  for (const [name, f] of [...d.fallbacks.entries()].sort((a, b) => b[1].count - a[1].count)) {
+    raw[name] = { count: f.count, reason: f.reason, error: f.error ?? null };
+  }
+  return {
+    version: d.version ?? null,
+    compression: d.compression ?? null,
+    byteOrder: d.bigEndian ? "big-endian" : "little-endian",
+    kernelLongBytes: d.kernelLongSize,
+    pageBytes: d.pageSize,
+    clock: d.clock ?? null,
+    buffers: [...d.buffers],
+    buffer: d.buffer ?? null,
+    cpus: d.cpus,
+    pages: d.pages,
+    records: d.records,
+    stacksAttached: d.attachedStacks,
+    stacksDropped: d.droppedStacks,
+    unreadableFormats: d.badFormats,
+    unknownOptions: optionCounts(d.unknownOptions),
+    ignoredOptions: optionCounts(d.ignoredOptions),
+    unknownEventRecords: d.unknownEventRecords,
+    unknownEventIds: sortedByKey(d.unknownEventIds),
+    rawFieldEvents: raw,
+    multiLineTextsCut: d.multiLineFields,
+  };
 }
 
 function sortedByCount<K>(m: ReadonlyMap<K, number>): Record<string, number> {
@@ -48,11 +125,15 @@ function sortedByKey(m: ReadonlyMap<number, number>): Record<string, number> {
   );
 }
 
-/** Builds the summary of `stats`, with per-comm counts and the time span the caller collected. */
+/**
+ * Builds the summary of `stats`, with per-comm counts and the time span the
+ * caller collected, and the trace.dat counters when the input was one.
+ */
 export function summarizeStats(
   stats: ReadStats,
   comms: ReadonlyMap<string, number>,
   span: { first: bigint | undefined; last: bigint | undefined },
+  dat?: DatStats,
 ): StatsSummary {
   const unit = stats.timeUnit ?? "ns";
   const skipped: StatsSummary["skipped"] = {};
@@ -82,6 +163,7 @@ export function summarizeStats(
     lostEventsByCpu: sortedByKey(stats.lostByCpu),
     lostMarkersWithoutCount: sortedByKey(stats.lostMarkersWithoutCount),
     skipped,
+    traceDat: dat === undefined ? null : summarizeDat(dat),
   };
 }
 
@@ -122,6 +204,7 @@ export function formatStatsText(s: StatsSummary): string {
   text += table("events by comm", s.eventsByComm, 20);
   text += table("lost events by CPU", s.lostEventsByCpu);
   text += table("lost-event markers without a count, by CPU", s.lostMarkersWithoutCount);
+  if (s.traceDat !== null) text += formatDatText(s.traceDat);
   const reasons = Object.entries(s.skipped);
   if (reasons.length > 0) {
     text += "skipped lines:\n";
@@ -130,6 +213,45 @@ export function formatStatsText(s: StatsSummary): string {
         `  ${id} (${r.reason}): ${r.count}, first at line${r.exampleLines.length > 1 ? "s" : ""} ` +
         `${r.exampleLines.join(", ")}\n`;
     }
+  }
+  return text;
+}
+
+function counts(rows: Record<string, number>): string {
+  return Object.entries(rows).map(([k, n]) => `${k} ×${n}`).join(", ");
+}
+
+/** The trace.dat section of the text summary. */
+function formatDatText(d: TraceDatSummary): string {
+  let text = `trace.dat:\n`;
+  text += `  file:     version ${d.version ?? "?"}, ${d.compression ?? "?"}, ${d.byteOrder}, ` +
+    `${d.kernelLongBytes}-byte kernel long, ${d.pageBytes}-byte pages, clock ${d.clock ?? "?"}\n`;
+  const others = d.buffers.filter((b) => b !== d.buffer).map((b) => JSON.stringify(b));
+  text += `  buffer:   ${JSON.stringify(d.buffer ?? "")}` +
+    (others.length > 0
+      ? ` (the file also has ${others.join(", ")}: read with --buffer NAME)`
+      : "") +
+    "\n";
+  text += `  data:     ${d.cpus} CPUs, ${d.pages} pages, ${d.records} records, ` +
+    `${d.stacksAttached} stacks attached to their event` +
+    (d.stacksDropped > 0 ? `, ${d.stacksDropped} dropped with filtered events` : "") + "\n";
+  text += `  skipped:  ${d.unreadableFormats} unreadable event formats, ` +
+    `${Object.values(d.unknownOptions).reduce((a, b) => a + b, 0)} unknown options, ` +
+    `${d.unknownEventRecords} records of unknown events\n`;
+  if (Object.keys(d.unknownOptions).length > 0) {
+    text += `  unknown options: ${counts(d.unknownOptions)}\n`;
+  }
+  if (Object.keys(d.ignoredOptions).length > 0) {
+    text += `  options not applied: ${counts(d.ignoredOptions)}\n`;
+  }
+  if (Object.keys(d.unknownEventIds).length > 0) {
+    text += `  unknown event ids: ${counts(d.unknownEventIds)}\n`;
+  }
+  for (const [name, r] of Object.entries(d.rawFieldEvents)) {
+    text += `  raw fields: ${name} ×${r.count} (${r.reason}${r.error ? `: ${r.error}` : ""})\n`;
+  }
+  if (d.multiLineTextsCut > 0) {
+    text += `  ${d.multiLineTextsCut} multi-line event texts cut at their first line\n`;
   }
   return text;
 }

@@ -223,6 +223,7 @@ Deno.test("export streams: output arrives in bounded chunks while the trace is r
         latencyThresholdMs: undefined,
         inputFormat: undefined,
         strict: undefined,
+        buffer: undefined,
         files: [path],
       },
       sink,

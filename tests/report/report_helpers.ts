@@ -111,6 +111,7 @@ export async function exportFiles(files: string[]): Promise<string> {
     latencyThresholdMs: undefined,
     inputFormat: undefined,
     strict: undefined,
+    buffer: undefined,
     files,
   };
   await runExport(opts, out, "test");
@@ -133,6 +134,7 @@ export async function reportFiles(
     latencyThresholdMs: undefined,
     inputFormat: undefined,
     strict: undefined,
+    buffer: undefined,
     files,
   };
   const quiet = console.error;

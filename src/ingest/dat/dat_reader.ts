@@ -49,6 +49,11 @@ export interface DatReadOptions extends BuilderOptions {
   readonly datStats?: DatStats;
   /** Bytes already read from the start of the source (e.g. while sniffing). */
   readonly head?: Uint8Array;
+  /**
+   * Parse every event format up front (unreadable ones are then all counted
+   * in {@link DatStats.badFormats}), not only those of events met.
+   */
+  readonly allFormats?: boolean;
 }
 
 /** A {@link TraceReader} that also exposes the trace.dat counters. */
@@ -121,6 +126,7 @@ async function setUp(
     clock.startsWith("mono");
   stats.timeUnit = ns ? "ns" : "ticks";
   const dec = new RecordDecoder(meta);
+  if (options.allFormats) dec.parseAll();
   const fix: TimeFix = {
     tsc: meta.tsc2nsec && { mult: BigInt(meta.tsc2nsec.mult), shift: BigInt(meta.tsc2nsec.shift) },
     offset: meta.tsOffset,

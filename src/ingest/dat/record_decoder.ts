@@ -122,6 +122,11 @@ export class RecordDecoder {
     };
   }
 
+  /** Parses every format not parsed yet (so {@link badFormats} counts all unreadable ones). */
+  parseAll(): void {
+    for (const id of this.#sources.keys()) this.entry(id);
+  }
+
   /** Parses the format of `id` and builds its entry; `null` when it cannot be read. */
   #build(id: number): EventEntry | null | undefined {
     const src = this.#sources.get(id);
