@@ -41,19 +41,29 @@ export interface StatsSummary {
 
 /** The trace.dat part of a summary. */
 export interface TraceDatSummary {
+  /** File version (6 or 7). */
   version: number | null;
+  /** Compression of the data (`none`, `zstd`, `zlib`). */
   compression: string | null;
+  /** Byte order of the numbers. */
   byteOrder: "little-endian" | "big-endian";
+  /** Size of the traced kernel's `long`. */
   kernelLongBytes: number;
+  /** Ring-buffer page size. */
   pageBytes: number;
+  /** Trace clock of the buffer read. */
   clock: string | null;
   /** Every buffer in the file (`""` is the top one). */
   buffers: string[];
   /** The buffer read. */
   buffer: string | null;
+  /** CPUs with data in the buffer read. */
   cpus: number;
+  /** Ring-buffer pages decoded. */
   pages: number;
+  /** Data records decoded (events and stacks). */
   records: number;
+  /** kernel_stack records attached to their event. */
   stacksAttached: number;
   /** Stacks of events a filter did not keep (never for `stats`, which keeps all). */
   stacksDropped: number;
@@ -65,6 +75,7 @@ export interface TraceDatSummary {
   ignoredOptions: Record<string, number>;
   /** Records whose event id has no readable format: skipped. */
   unknownEventRecords: number;
+  /** Those records by event id. */
   unknownEventIds: Record<string, number>;
   /** Events printed as raw fields because libtraceevent could not use their print format. */
   rawFieldEvents: Record<string, { count: number; reason: string; error: string | null }>;
