@@ -6,7 +6,7 @@
  */
 
 import type { TraceRecord } from "../events/types.ts";
-import { decodeBytes } from "./ascii.ts";
+import { decodeBytes, findLineFeed } from "./ascii.ts";
 import { InputError } from "./errors.ts";
 import { jsonlRecordSchema } from "./jsonl_schema.ts";
 import { addCount, countSkip, type ReadStats } from "./read_stats.ts";
@@ -23,6 +23,8 @@ export class JsonlRecordBuilder {
   firstTs: bigint | undefined;
   /** Latest timestamp of kept events. */
   lastTs: bigint | undefined;
+  /** Lines numbered so far. */
+  lineNo = 0;
 
   /**
    * @param stats counters of this input
@@ -120,6 +122,37 @@ export class JsonlRecordBuilder {
     }
   }
 
+  /**
+   * Processes every LF-terminated line of `buf[start, end)`, numbering them
+   * on from {@link lineNo}; lines longer than `maxLine` are skipped. Returns
+   * the offset after the last LF. `words` is `wordView(buf)`.
+   */
+  addLines(
+    buf: Uint8Array,
+    words: Uint32Array | undefined,
+    start: number,
+    end: number,
+    maxLine: number,
+    out: TraceRecord[],
+  ): number {
+    let s = start;
+    while (true) {
+      const nl = findLineFeed(buf, words, s, end);
+      if (nl < 0) return s;
+      const line = ++this.lineNo;
+      if (nl - s > maxLine) {
+        this.#stats.lines++;
+        this.skipLine("line-too-long", line);
+      } else {
+        this.addLine(buf, s, nl, line, out);
+      }
+      s = nl + 1;
+    }
+  }
+
   /** Nothing is held back in JSON Lines. */
   flush(_out: TraceRecord[]): void {}
+
+  /** The stats are updated as lines come: nothing to copy. */
+  syncStats(): void {}
 }

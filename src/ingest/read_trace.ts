@@ -83,10 +83,26 @@ export interface TraceReader {
   readonly datStats?: DatStats;
 }
 
+/**
+ * What {@link readText} feeds: the ftrace {@link RecordBuilder} or the JSON
+ * Lines builder. It numbers lines itself (`lineNo`), takes the complete
+ * lines of a buffer at once (`addLines`, which returns where the unfinished
+ * line starts) and copies its counts to the stats at batch ends.
+ */
 interface LineSink {
+  lineNo: number;
+  addLines(
+    buf: Uint8Array,
+    words: Uint32Array | undefined,
+    start: number,
+    end: number,
+    maxLine: number,
+    out: TraceRecord[],
+  ): number;
   addLine(buf: Uint8Array, start: number, end: number, line: number, out: TraceRecord[]): void;
   skipLine(reason: "line-too-long", line: number): void;
   flush(out: TraceRecord[]): void;
+  syncStats(): void;
   firstTs: bigint | undefined;
   lastTs: bigint | undefined;
 }
@@ -247,7 +263,7 @@ async function* readBatches(
       }
       return;
     }
-    yield* readLines(source, sink, stats, buf, filled, eof, maxLine, readSize);
+    yield* readText(source, sink, stats, buf, filled, eof, maxLine, readSize, chunk, () => false);
   } finally {
     source.close();
   }
@@ -292,15 +308,15 @@ function keptShare(path: string, size: number, builder: RecordBuilder): number {
 }
 
 /**
- * The ftrace-text loop: reads `readSize` bytes at a time and lets
- * {@link RecordBuilder.addLines} take the complete lines, yielding a batch
+ * The line loop (ftrace text and JSON Lines): reads `readSize` bytes at a
+ * time and lets the sink's `addLines` take the complete lines, yielding a batch
  * at every `batchBytes` boundary of the input (counted from the end of the
  * first batch) and after each read. After the first batch it asks
  * `handOff`; `true` stops here (the parallel reader takes over).
  */
 async function* readText(
   source: ByteSource,
-  builder: RecordBuilder,
+  builder: LineSink,
   stats: ReadStats,
   buf: Uint8Array,
   filled: number,
@@ -395,92 +411,6 @@ async function* readText(
     } else {
       filled += n;
       inputEnd += n;
-      stats.bytes += n;
-    }
-  }
-}
-
-/** The generic line loop (JSON Lines). */
-async function* readLines(
-  source: ByteSource,
-  sink: LineSink,
-  stats: ReadStats,
-  buf: Uint8Array,
-  filled: number,
-  eof: boolean,
-  maxLine: number,
-  chunk: number,
-): AsyncGenerator<TraceRecord[], void, undefined> {
-  let lineNo = 0;
-  let discarding = false;
-  let out: TraceRecord[] = [];
-  while (true) {
-    const view = buf.subarray(0, filled);
-    let s = 0;
-    if (discarding) {
-      const nl = view.indexOf(CH.LF);
-      if (nl < 0) {
-        filled = 0;
-      } else {
-        discarding = false;
-        stats.lines++;
-        sink.skipLine("line-too-long", ++lineNo);
-        s = nl + 1;
-      }
-    }
-    if (!discarding) {
-      while (true) {
-        const nl = view.indexOf(CH.LF, s);
-        if (nl < 0) break;
-        lineNo++;
-        if (nl - s > maxLine) {
-          stats.lines++;
-          sink.skipLine("line-too-long", lineNo);
-        } else {
-          sink.addLine(buf, s, nl, lineNo, out);
-        }
-        s = nl + 1;
-      }
-      const rem = filled - s;
-      if (eof) {
-        if (rem > 0) {
-          lineNo++;
-          if (rem > maxLine) {
-            stats.lines++;
-            sink.skipLine("line-too-long", lineNo);
-          } else {
-            sink.addLine(buf, s, filled, lineNo, out);
-          }
-        }
-        sink.flush(out);
-        if (out.length > 0) yield out;
-        return;
-      }
-      if (rem > maxLine) {
-        discarding = true;
-        filled = 0;
-      } else {
-        buf.copyWithin(0, s, filled);
-        filled = rem;
-      }
-    } else if (eof) {
-      stats.lines++;
-      sink.skipLine("line-too-long", ++lineNo);
-      sink.flush(out);
-      if (out.length > 0) yield out;
-      return;
-    }
-    if (out.length > 0) {
-      yield out;
-      out = [];
-    }
-    const n = await source.read(buf.subarray(filled, filled + chunk));
-    if (n === null) eof = true;
-    else if (n === 0) {
-      // A live source went quiet: release the records held for stack attachment.
-      sink.flush(out);
-    } else {
-      filled += n;
       stats.bytes += n;
     }
   }
