@@ -158,16 +158,8 @@ export class RecordEmitter {
       this.#stack(s, e, this.#view(s), out);
       return undefined;
     }
-    const stats = this.#stats;
     const name = e.format.name;
-    stats.lines++;
-    stats.events++;
-    this.#count(id, s);
-    if (s.tsNum < this.#lastTs) {
-      stats.outOfOrder++;
-      if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = this.#line + 1;
-    } else this.#lastTs = s.tsNum;
-    const line = ++this.#line;
+    const line = this.#countEvent(id, s);
     if (!this.#kept(id, name)) {
       if (e.kind !== "plain") this.#dec.learn(e, this.#view(s), s.cpu);
       else this.#skippable[id] = 1;
@@ -200,6 +192,22 @@ export class RecordEmitter {
   }
 
   /**
+   * Counts the current record of `s`, an event of `id`, as a line and an
+   * event (checking its time order) and gives it the next line number.
+   */
+  #countEvent(id: number, s: CpuStream): number {
+    const stats = this.#stats;
+    stats.lines++;
+    stats.events++;
+    this.#count(id, s);
+    if (s.tsNum < this.#lastTs) {
+      stats.outOfOrder++;
+      if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = this.#line + 1;
+    } else this.#lastTs = s.tsNum;
+    return ++this.#line;
+  }
+
+  /**
    * Counts an event of `id` on the CPU of `s`. The per-name and per-CPU maps
    * are updated in bulk by {@link flushCounts}; a name or CPU seen for the
    * first time enters its map at once, so map order is first-seen order.
@@ -227,7 +235,6 @@ export class RecordEmitter {
    * {@link Step} of `s` (RECORD: positioned on a record for the merge).
    */
   skipCounted(s: CpuStream, bound: CpuStream | undefined): number {
-    const stats = this.#stats;
     const skippable = this.#skippable;
     const at = this.#typeAt;
     if (at < 0) return Step.RECORD;
@@ -237,14 +244,7 @@ export class RecordEmitter {
       const id = s.view.getUint16(s.dataAt + at, this.#le);
       if (skippable[id] !== 1) return Step.RECORD;
       this.#dat.records++;
-      stats.lines++;
-      stats.events++;
-      this.#count(id, s);
-      if (s.tsNum < this.#lastTs) {
-        stats.outOfOrder++;
-        if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = this.#line + 1;
-      } else this.#lastTs = s.tsNum;
-      this.#line++;
+      this.#countEvent(id, s);
       this.#last[s.order] = FILTERED;
       const st = s.step();
       if (st !== Step.RECORD) return st;
