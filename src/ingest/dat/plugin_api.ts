@@ -36,16 +36,8 @@ export type PluginHandler = (ctx: PluginCtx) => number;
  * or `undefined` after writing libtraceevent's error text when `err`.
  */
 export function fieldVal(ctx: PluginCtx, name: string, err: boolean): bigint | undefined {
-  const f = findField(ctx.ev, name);
-  if (!f) {
-    if (err) ctx.out += `<CANT FIND FIELD ${name}>`;
-    return undefined;
-  }
-  if (f.size !== 1 && f.size !== 2 && f.size !== 4 && f.size !== 8) {
-    if (err) ctx.out += ` ${name}=INVALID`;
-    return undefined;
-  }
-  return readNumber(ctx.r, f.offset, f.size);
+  const f = numField(ctx, name, err);
+  return f === undefined ? undefined : readNumber(ctx.r, f.offset, f.size);
 }
 
 /**
