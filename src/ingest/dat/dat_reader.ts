@@ -160,12 +160,8 @@ async function* merge(
     const event = emit.record(s, pending.out);
     let more = s.step();
     let ok = more === Step.RECORD || (more === Step.NEED_DATA && await refillAndStep(s));
-    // A kernel_stack right after its event on the same CPU joins it now.
-    while (ok && event !== undefined && emit.attachNext(s, pending.out)) {
-      more = s.step();
-      ok = more === Step.RECORD || (more === Step.NEED_DATA && await refillAndStep(s));
-    }
-    // Runs of records that are only counted skip the heap while they stay first.
+    // A kernel_stack right after its event on the same CPU joins it now, and
+    // runs of records that are only counted skip the heap while they stay first.
     while (ok && event !== undefined) {
       more = emit.skipCounted(s, heap.second());
       if (more === Step.RECORD) {

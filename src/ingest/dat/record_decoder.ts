@@ -84,7 +84,7 @@ export class RecordDecoder {
   /** Latency columns by flags and preempt count (few distinct values: interned). */
   readonly #latency: (string | undefined)[] = [];
   readonly #ctx: PluginCtx;
-  /** Formats found unreadable when their events were first met. */
+  /** Formats found unreadable when parsed (first use, the common-field search, {@link parseAll}). */
   badFormats = 0;
 
   /** @param meta the trace's metadata */
