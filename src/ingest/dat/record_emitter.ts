@@ -23,6 +23,11 @@ import type { RecordView } from "./record_view.ts";
 const U64 = (1n << 64n) - 1n;
 const FILTERED = "filtered";
 
+/** Filter decisions per event id (see `RecordEmitter#keep`). */
+const KEEP = 1;
+const DROP = -1;
+const COUNT_ONLY = -2;
+
 /** Timestamp corrections applied to every record. */
 export interface TimeFix {
   /** TSC → ns multiplier and shift, when recorded. */
@@ -59,12 +64,14 @@ export class RecordEmitter {
   readonly #fix: TimeFix;
   readonly #last: (TraceEvent | typeof FILTERED | undefined)[] = [];
   readonly #r: RecordView;
-  /** Per event id: 1 keep, -1 filtered out, 0 not asked yet. */
+  /**
+   * Per event id: {@link KEEP} kept, {@link DROP} filtered out,
+   * {@link COUNT_ONLY} filtered out and of a plain kind (its records are only
+   * counted: {@link skipCounted} takes them), 0 not asked yet.
+   */
   readonly #keep = new Int8Array(1 << 16);
   /** Per event id: events counted since the last {@link flushCounts}. */
   readonly #pending = new Float64Array(1 << 16);
-  /** Per event id: 1 when its records are only counted (plain kind, filtered out). */
-  readonly #skippable = new Int8Array(1 << 16);
   /** Ids with a non-zero {@link #pending} count. */
   readonly #touched: number[] = [];
   /** Per CPU stream order: events counted since the last flush. */
@@ -162,7 +169,7 @@ export class RecordEmitter {
     const line = this.#countEvent(id, s);
     if (!this.#kept(id, name)) {
       if (e.kind !== "plain") this.#dec.learn(e, this.#view(s), s.cpu);
-      else this.#skippable[id] = 1;
+      else this.#keep[id] = COUNT_ONLY;
       this.#last[s.order] = FILTERED;
       return e;
     }
@@ -235,35 +242,30 @@ export class RecordEmitter {
    * {@link Step} of `s` (RECORD: positioned on a record for the merge).
    */
   skipCounted(s: CpuStream, bound: CpuStream | undefined): number {
-    const skippable = this.#skippable;
+    const keep = this.#keep;
     const at = this.#typeAt;
     if (at < 0) return Step.RECORD;
+    // Any other record (a kernel_stack included: the caller attaches or drops it) ends the run.
     for (;;) {
       if (s.lost !== 0 || s.tsBig !== undefined || at + 2 > s.dataLen) return Step.RECORD;
       if (bound !== undefined && !before(s, bound)) return Step.RECORD;
       const id = s.view.getUint16(s.dataAt + at, this.#le);
-      if (skippable[id] !== 1) return Step.RECORD;
+      if (keep[id] !== COUNT_ONLY) return Step.RECORD;
       this.#dat.records++;
       this.#countEvent(id, s);
       this.#last[s.order] = FILTERED;
       const st = s.step();
       if (st !== Step.RECORD) return st;
-      // A kernel_stack after it is the caller's to attach (or drop).
-      if (
-        s.dataLen >= at + 2 && s.view.getUint16(s.dataAt + at, this.#le) === this.#dec.kernelStackId
-      ) {
-        return Step.RECORD;
-      }
     }
   }
 
   /** Whether events of `id` are materialized (the filter is asked once per id). */
   #kept(id: number, name: string): boolean {
     const k = this.#keep[id];
-    if (k !== 0) return k > 0;
+    if (k !== 0) return k === KEEP;
     const keep = this.#opts.keepEvent;
     const yes = keep === undefined || keep(name);
-    this.#keep[id] = yes ? 1 : -1;
+    this.#keep[id] = yes ? KEEP : DROP;
     return yes;
   }
 
