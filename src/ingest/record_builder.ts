@@ -93,7 +93,6 @@ export class RecordBuilder {
   readonly #filteredSparse = new Set<number>();
   /** Frames of the stack being read, `null` when its event was filtered out. */
   #frames: string[] | null | undefined = undefined;
-  #lastTs = -1n;
   /** Whether every timestamp so far was exact as a double ({@link #maxNum}, {@link #minNum} valid). */
   #exactNums = true;
   /** Largest and smallest timestamps so far, as doubles (while {@link #exactNums}). */
@@ -421,7 +420,6 @@ export class RecordBuilder {
         if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
       } else {
         this.#maxNum = num;
-        this.#lastTs = ts;
         this.lastTs = ts;
       }
       if (num < this.#minNum) {
@@ -430,14 +428,14 @@ export class RecordBuilder {
       }
     } else {
       this.#exactNums = false;
-      if (ts < this.#lastTs) {
+      // lastTs is the latest timestamp so far: an earlier one is out of order.
+      if (this.lastTs !== undefined && ts < this.lastTs) {
         stats.outOfOrder++;
         if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
       } else {
-        this.#lastTs = ts;
+        this.lastTs = ts;
       }
       if (this.firstTs === undefined || ts < this.firstTs) this.firstTs = ts;
-      if (this.lastTs === undefined || ts > this.lastTs) this.lastTs = ts;
     }
     if (buf !== this.#buf) {
       this.#buf = buf;
