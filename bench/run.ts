@@ -109,6 +109,40 @@ export function kvmreqArgs(): string[] {
   return words.slice(1).map((w) => (w === "main.ts" ? `${ROOT}main.ts` : w));
 }
 
+/**
+ * The `deno` arguments that run bench/stages.ts on `path` with kvmreq's
+ * runtime flags (see {@link kvmreqArgs}).
+ */
+export function stagesArgs(path: string, runs: number): string[] {
+  const main = `${ROOT}main.ts`;
+  const args = kvmreqArgs().map((a) => (a === main ? `${ROOT}bench/stages.ts` : a));
+  if (!args.includes(`${ROOT}bench/stages.ts`)) {
+    throw new Error("tasks.kvmreq does not run main.ts");
+  }
+  return [...args, path, "--runs", String(runs)];
+}
+
+/** The 1-minute load average (`/proc/loadavg`), `undefined` where there is none. */
+export function loadAverage(): number | undefined {
+  try {
+    const v = Number(Deno.readTextFileSync("/proc/loadavg").split(" ")[0]);
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line on how busy the machine is: timings are only comparable on a quiet one. */
+export function machineLine(when: string): string {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const load = loadAverage();
+  if (load === undefined) return `${when}: ${cores} cores, load average unknown`;
+  const busy = load >= 0.5 * cores
+    ? ` — other work is running: expect lower numbers than on a quiet machine`
+    : "";
+  return `${when}: ${cores} cores, load average ${load.toFixed(2)} (1 min)${busy}`;
+}
+
 /** Runs `kvmreq lint` on `path` `runs` times; the run with the best wall time, and the worst RSS. */
 export async function benchLint(
   path: string,
@@ -190,6 +224,7 @@ if (import.meta.main) {
       } catch { /* absent */ }
     }
   }
+  console.log(machineLine("before"));
   // One unmeasured run first: after a source change Deno compiles and caches
   // the code, which costs time and memory that later runs do not pay.
   await benchLint(inputs[0].path, 1);
@@ -205,6 +240,19 @@ if (import.meta.main) {
     console.log(report(`${input.name} parallel`, input, par));
     const seq = await benchLint(input.path, runs, { KVMREQ_WORKERS: "0" });
     console.log(report(`${input.name} sequential`, input, seq));
+  }
+  // Where a dense trace's time goes, stage by stage (bench/stages.ts).
+  for (const input of inputs) {
+    if (!input.name.startsWith("dense")) continue;
+    runStatus.show(`stages of ${input.name}`);
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: stagesArgs(input.path, runs),
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    runStatus.clear();
+    const text = new TextDecoder().decode(r.stdout).trimEnd();
+    console.log(`\n${input.name}: ${r.success ? text : `stage bench failed (exit ${r.code})`}`);
   }
   // trace-cmd side by side, on the same recording (scripts/record-samples.sh --big DIR).
   const big = Deno.env.get("KVMREQ_BIG_DIR") ?? "/work/big";
@@ -239,4 +287,5 @@ if (import.meta.main) {
       );
     }
   }
+  console.log(`\n${machineLine("after")}`);
 }
