@@ -68,8 +68,15 @@ export interface ReadOptions extends BuilderOptions {
   readonly workers?: number;
 }
 
-/** Files smaller than this are read on one thread unless `parallel: true`. */
-export const PARALLEL_MIN_BYTES = 16 << 20;
+/**
+ * Files smaller than this are read on one thread unless `parallel: true`.
+ * A second thread has to warm up (its code, and this thread's chunk path,
+ * start unoptimized), which costs about 0.1–0.2 s on this project's 2-core
+ * test machine: measured with `kvmreq lint` on slices of a real recording
+ * (best of 7), two threads were slower up to 64 MB (32 MB: 0.33 s against
+ * 0.25 s; 64 MB: 0.43 against 0.30) and even at 128 MB (0.44 against 0.42).
+ */
+export const PARALLEL_MIN_BYTES = 128 << 20;
 
 /** An open trace: its counters, and its records as an async sequence of batches. */
 export interface TraceReader {
