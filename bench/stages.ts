@@ -20,6 +20,9 @@
  * @module
  */
 
+import { findLineFeed, wordView } from "../src/ingest/ascii.ts";
+import { createLineScan, LineKind, PrefixCache } from "../src/ingest/ftrace_line.ts";
+import { NameTable } from "../src/ingest/name_table.ts";
 import { readTrace } from "../src/ingest/read_trace.ts";
 import { EventNormalizer, MODEL_EVENT_NAMES } from "../src/model/normalize.ts";
 import { Checker } from "../src/rules/checker.ts";
@@ -29,11 +32,15 @@ import type { ModelEvent } from "../src/model/model_event.ts";
 import { benchInput, RECIPES } from "./inputs.ts";
 import { statusLine } from "./status.ts";
 
-/** The stages, in pipeline order. */
-export type Stage = "read" | "normalize" | "model" | "rules";
+/**
+ * The stages, in pipeline order: finding and scanning the lines (`scan`),
+ * building the records lint keeps (`build`), normalizing them to model
+ * events, the model, the rules.
+ */
+export type Stage = "scan" | "build" | "normalize" | "model" | "rules";
 
 /** The stages, in pipeline order. */
-export const STAGES: readonly Stage[] = ["read", "normalize", "model", "rules"];
+export const STAGES: readonly Stage[] = ["scan", "build", "normalize", "model", "rules"];
 
 /** Lint's default rule options (10 ms latency threshold, no allowed kick sites). */
 const RULE_OPTIONS: RuleOptions = { latencyThresholdNs: 10_000_000n, allowedKickSites: [] };
@@ -95,6 +102,50 @@ export async function runPass(path: string, withRules: boolean): Promise<PassRes
   return { readMs, normalizeMs, checkMs, events: reader.stats.events, modelEvents };
 }
 
+/**
+ * Reads `path` (an ftrace text file) in the reader's 256 KB reads and only
+ * finds and scans its lines, with the reader's own scanner (prefix cache,
+ * name table): the part of reading that every line costs, kept or not.
+ * Returns the ms taken and the event lines seen.
+ */
+export function scanPass(path: string): { ms: number; events: number } {
+  const t0 = performance.now();
+  const readSize = 1 << 18;
+  const maxLine = 65536;
+  const buf = new Uint8Array(readSize + maxLine + 1);
+  const words = wordView(buf);
+  const view = new DataView(buf.buffer);
+  const scan = createLineScan();
+  const prefixes = new PrefixCache();
+  const names = new NameTable();
+  let events = 0;
+  let filled = 0;
+  const file = Deno.openSync(path, { read: true });
+  try {
+    while (true) {
+      const n = file.readSync(buf.subarray(filled, filled + readSize));
+      if (n === null || n === 0) break;
+      filled += n;
+      let s = 0;
+      while (true) {
+        const nl = findLineFeed(buf, words, s, filled);
+        if (nl < 0) break;
+        if (prefixes.scan(buf, view, s, nl, scan) === LineKind.Event) {
+          names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
+          events++;
+        }
+        s = nl + 1;
+      }
+      if (filled - s > maxLine) throw new Error(`${path}: a line longer than ${maxLine} bytes`);
+      buf.copyWithin(0, s, filled);
+      filled -= s;
+    }
+  } finally {
+    file.close();
+  }
+  return { ms: performance.now() - t0, events };
+}
+
 /** Cost of each stage. */
 export interface StageCosts {
   /** Events in the input. */
@@ -105,13 +156,16 @@ export interface StageCosts {
 
 /**
  * Per-stage cost from the best (smallest) time of each part over passes with
- * rules (`full`) and without (`modelOnly`): the rules' cost is the checker's
- * time with rules minus its time without (never below 0). Throws a
- * `RangeError` when either list is empty.
+ * rules (`full`) and without (`modelOnly`), and of the scan-only passes
+ * (`scanMs`; none: building takes all of reading): building is reading
+ * minus scanning, the rules' cost the checker's time with rules minus its
+ * time without (neither below 0). Throws a `RangeError` when `full` or
+ * `modelOnly` is empty.
  */
 export function stageCosts(
   full: readonly PassResult[],
   modelOnly: readonly PassResult[],
+  scanMs: readonly number[] = [],
 ): StageCosts {
   const min = (xs: readonly PassResult[], f: (p: PassResult) => number) => Math.min(...xs.map(f));
   if (full.length === 0 || modelOnly.length === 0) {
@@ -120,8 +174,11 @@ export function stageCosts(
   const all = [...full, ...modelOnly];
   const events = all[0].events;
   const model = min(modelOnly, (p) => p.checkMs);
+  const read = min(all, (p) => p.readMs);
+  const scan = Math.min(read, ...scanMs);
   const ms: Record<Stage, number> = {
-    read: min(all, (p) => p.readMs),
+    scan: scanMs.length === 0 ? 0 : scan,
+    build: scanMs.length === 0 ? read : read - scan,
     normalize: min(all, (p) => p.normalizeMs),
     model,
     rules: Math.max(0, min(full, (p) => p.checkMs) - model),
@@ -150,7 +207,19 @@ export async function measureStages(path: string, runs: number): Promise<StageCo
   const status = statusLine();
   const full: PassResult[] = [];
   const modelOnly: PassResult[] = [];
+  const scanMs: number[] = [];
   for (let r = 0; r < runs; r++) {
+    status.show(`stages of ${path}: scan pass ${r + 1} of ${runs}`);
+    const scanned = scanPass(path);
+    status.clear();
+    scanMs.push(scanned.ms);
+    if (full[0] !== undefined && scanned.events !== full[0].events) {
+      // Lines the reader skips (a clock mismatch, say) still scan as events.
+      console.error(
+        `note: ${path}: the scan pass saw ${scanned.events} event lines, the reader ` +
+          `${full[0].events} events; the scan stage covers the difference too`,
+      );
+    }
     for (const withRules of [true, false]) {
       status.show(`stages of ${path}: pass ${2 * r + (withRules ? 1 : 2)} of ${2 * runs}`);
       const pass = await runPass(path, withRules);
@@ -168,13 +237,14 @@ export async function measureStages(path: string, runs: number): Promise<StageCo
       (withRules ? full : modelOnly).push(pass);
     }
   }
-  return stageCosts(full, modelOnly);
+  return stageCosts(full, modelOnly, scanMs);
 }
 
 /** The stage table as printed. */
 export function formatStages(costs: StageCosts, cores: number): string {
   const labels: Record<Stage, string> = {
-    read: "read + build records",
+    scan: "find and scan lines",
+    build: "build kept records",
     normalize: "normalize to model events",
     model: "reference model",
     rules: `rules (${RULES.length})`,

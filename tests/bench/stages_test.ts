@@ -3,6 +3,7 @@ import {
   formatStages,
   type PassResult,
   runPass,
+  scanPass,
   stageBounds,
   stageCosts,
 } from "../../bench/stages.ts";
@@ -22,9 +23,21 @@ Deno.test("stages: each part's best time; rules = checker with rules minus witho
   const costs = stageCosts(
     [pass(600, 200, 400), pass(650, 180, 380)],
     [pass(590, 210, 170), pass(700, 190, 160)],
+    [320, 300, 310],
   );
   equal(costs.events, 1_000_000);
-  deepEqual(costs.nsPerEvent, { read: 590, normalize: 180, model: 160, rules: 220 });
+  deepEqual(costs.nsPerEvent, { scan: 300, build: 290, normalize: 180, model: 160, rules: 220 });
+});
+
+Deno.test("stages: without scan passes, building takes all of reading", () => {
+  const costs = stageCosts([pass(600, 200, 400)], [pass(590, 210, 170)]);
+  deepEqual(costs.nsPerEvent, { scan: 0, build: 590, normalize: 200, model: 170, rules: 230 });
+});
+
+Deno.test("stages: scanning never costs more than reading", () => {
+  const costs = stageCosts([pass(600, 200, 400)], [pass(590, 210, 170)], [700]);
+  equal(costs.nsPerEvent.scan, 590);
+  equal(costs.nsPerEvent.build, 0);
 });
 
 Deno.test("stages: rules never cost less than nothing", () => {
@@ -33,7 +46,7 @@ Deno.test("stages: rules never cost less than nothing", () => {
 });
 
 Deno.test("stages: bounds on one core and on cores sharing the work", () => {
-  const costs = stageCosts([pass(500, 100, 400)], [pass(500, 100, 200)]);
+  const costs = stageCosts([pass(500, 100, 400)], [pass(500, 100, 200)], [200]);
   const b = stageBounds(costs, 2);
   // 500 + 100 + 200 + 200 = 1000 ns per event.
   equal(Math.round(b.one), 1_000_000);
@@ -53,6 +66,10 @@ Deno.test("stages: passes over a real trace agree on what they read", async () =
   for (const p of [full, modelOnly]) {
     ok(p.readMs > 0 && p.normalizeMs >= 0 && p.checkMs >= 0);
   }
+  // The scan-only pass sees every event line the reader does.
+  const scanned = scanPass(TRACE);
+  equal(scanned.events, full.events);
+  ok(scanned.ms > 0);
 });
 
 Deno.test("stages: run with kvmreq's runtime flags, on the given file", () => {
