@@ -132,15 +132,21 @@ export function loadAverage(): number | undefined {
   }
 }
 
-/** One line on how busy the machine is: timings are only comparable on a quiet one. */
-export function machineLine(when: string): string {
+/**
+ * One line on how busy the machine is: timings are only comparable on a
+ * quiet one. `before` the runs, a load of half the cores or more gets a
+ * warning; after them the load includes the benchmark's own runs.
+ */
+export function machineLine(when: "before" | "after"): string {
   const cores = navigator.hardwareConcurrency ?? 1;
   const load = loadAverage();
   if (load === undefined) return `${when}: ${cores} cores, load average unknown`;
-  const busy = load >= 0.5 * cores
-    ? ` — other work is running: expect lower numbers than on a quiet machine`
+  const note = when === "after"
+    ? " (the runs above included)"
+    : load >= 0.5 * cores
+    ? " — other work is running: expect lower numbers than on a quiet machine"
     : "";
-  return `${when}: ${cores} cores, load average ${load.toFixed(2)} (1 min)${busy}`;
+  return `${when}: ${cores} cores, load average ${load.toFixed(2)} (1 min)${note}`;
 }
 
 /** Runs `kvmreq lint` on `path` `runs` times; the run with the best wall time, and the worst RSS. */

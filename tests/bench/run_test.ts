@@ -11,5 +11,8 @@ Deno.test("bench: the machine line names cores and the load average", () => {
     const cores = navigator.hardwareConcurrency ?? 1;
     // Busy means at least half a core's worth of other work per core.
     ok(line.includes("other work is running") === (load >= 0.5 * cores), line);
+    const after = machineLine("after");
+    ok(!after.includes("other work is running"), after);
+    match(after, /^after: \d+ cores, load average [\d.]+ \(1 min\) \(the runs above included\)$/);
   }
 });
