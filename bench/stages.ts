@@ -57,6 +57,8 @@ export interface PassResult {
   readonly events: number;
   /** Model events produced. */
   readonly modelEvents: number;
+  /** The input's format, as the reader found it. */
+  readonly format: string | undefined;
 }
 
 /**
@@ -99,7 +101,15 @@ export async function runPass(path: string, withRules: boolean): Promise<PassRes
   const t3 = performance.now();
   checker.finish();
   checkMs += performance.now() - t3;
-  return { readMs, normalizeMs, checkMs, events: reader.stats.events, modelEvents };
+  const stats = reader.stats;
+  return {
+    readMs,
+    normalizeMs,
+    checkMs,
+    events: stats.events,
+    modelEvents,
+    format: stats.format,
+  };
 }
 
 /**
@@ -209,21 +219,13 @@ export async function measureStages(path: string, runs: number): Promise<StageCo
   const modelOnly: PassResult[] = [];
   const scanMs: number[] = [];
   for (let r = 0; r < runs; r++) {
-    status.show(`stages of ${path}: scan pass ${r + 1} of ${runs}`);
-    const scanned = scanPass(path);
-    status.clear();
-    scanMs.push(scanned.ms);
-    if (full[0] !== undefined && scanned.events !== full[0].events) {
-      // Lines the reader skips (a clock mismatch, say) still scan as events.
-      console.error(
-        `note: ${path}: the scan pass saw ${scanned.events} event lines, the reader ` +
-          `${full[0].events} events; the scan stage covers the difference too`,
-      );
-    }
     for (const withRules of [true, false]) {
-      status.show(`stages of ${path}: pass ${2 * r + (withRules ? 1 : 2)} of ${2 * runs}`);
+      status.show(`stages of ${path}: pass ${3 * r + (withRules ? 1 : 2)} of ${3 * runs}`);
       const pass = await runPass(path, withRules);
       status.clear();
+      if (pass.format !== "ftrace" && pass.format !== "trace-pipe" && pass.format !== "report") {
+        throw new Error(`${path}: ${pass.format} input; the stage benchmark reads text traces`);
+      }
       const first = full[0] ?? modelOnly[0];
       if (
         first !== undefined &&
@@ -235,6 +237,17 @@ export async function measureStages(path: string, runs: number): Promise<StageCo
         );
       }
       (withRules ? full : modelOnly).push(pass);
+    }
+    status.show(`stages of ${path}: pass ${3 * r + 3} of ${3 * runs} (scan only)`);
+    const scanned = scanPass(path);
+    status.clear();
+    scanMs.push(scanned.ms);
+    if (r === 0 && scanned.events !== full[0].events) {
+      // Lines the reader skips (a clock mismatch, say) still scan as events.
+      console.error(
+        `note: ${path}: the scan pass saw ${scanned.events} event lines, the reader ` +
+          `${full[0].events} events; the scan stage covers the difference too`,
+      );
     }
   }
   return stageCosts(full, modelOnly, scanMs);

@@ -1,6 +1,7 @@
-import { deepEqual, equal, ok, throws } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import {
   formatStages,
+  measureStages,
   type PassResult,
   runPass,
   scanPass,
@@ -17,6 +18,7 @@ const pass = (readMs: number, normalizeMs: number, checkMs: number): PassResult 
   checkMs,
   events: 1_000_000,
   modelEvents: 900_000,
+  format: "ftrace",
 });
 
 Deno.test("stages: each part's best time; rules = checker with rules minus without", () => {
@@ -70,6 +72,13 @@ Deno.test("stages: passes over a real trace agree on what they read", async () =
   const scanned = scanPass(TRACE);
   equal(scanned.events, full.events);
   ok(scanned.ms > 0);
+});
+
+Deno.test("stages: a binary trace.dat is refused by name, not scanned as text", async () => {
+  const dat = new URL("../../fixtures/dat/", import.meta.url).pathname;
+  const file = [...Deno.readDirSync(dat)].map((e) => e.name).find((n) => n.endsWith(".dat"));
+  ok(file !== undefined, `a trace.dat fixture in ${dat}`);
+  await rejects(() => measureStages(dat + file, 1), /dat input; the stage benchmark reads text/);
 });
 
 Deno.test("stages: run with kvmreq's runtime flags, on the given file", () => {
