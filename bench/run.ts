@@ -23,6 +23,7 @@
  */
 
 import { type BenchInput, benchInput, countEvents } from "./inputs.ts";
+import { checkCores, formatCoreCheck } from "./core_check.ts";
 import { statusLine } from "./status.ts";
 
 /** Progress of the runs on stderr (a terminal only). */
@@ -231,6 +232,10 @@ if (import.meta.main) {
     }
   }
   console.log(machineLine("before"));
+  runStatus.show("checking how two threads share this machine");
+  const cores = await checkCores();
+  runStatus.clear();
+  console.log(formatCoreCheck(cores));
   // One unmeasured run first: after a source change Deno compiles and caches
   // the code, which costs time and memory that later runs do not pay.
   await benchLint(inputs[0].path, 1);
