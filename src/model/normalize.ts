@@ -114,6 +114,18 @@ export class EventNormalizer {
     const d = decodeStockEvent("sched_switch", f);
     return d.kind === "sched_switch" ? d.nextPid : undefined;
   });
+  /** `ipi_send_cpu` texts: the target CPU of an IPI a kick function sent, `null` for other IPIs. */
+  readonly #kickIpiMemo = new FieldMemo<{ readonly cpu: number | undefined } | null>((f) => {
+    const d = decodeStockEvent("ipi_send_cpu", f);
+    if (d.kind !== "ipi_send_cpu" || d.callsite === undefined) return null;
+    return KICK_SET.has(frameFunction(d.callsite)) ? { cpu: d.cpu } : null;
+  });
+  /** `csd_function_entry` texts: whether the function run is KVM's kick acknowledgement. */
+  readonly #ackMemo = new FieldMemo<boolean>((f) => {
+    const d = decodeStockEvent("csd_function_entry", f);
+    return d.kind === "csd_function_entry" && d.func !== undefined &&
+      frameFunction(d.func) === "ack_kick";
+  });
   /** Entry bodies by vCPU id; exit bodies by vCPU id and reason. */
   readonly #entryBodies = new Map<number, ModelBody>();
   readonly #exitBodies = new Map<number, Map<string | undefined, ModelBody>>();
@@ -245,9 +257,8 @@ export class EventNormalizer {
         };
       }
       case "ipi_send_cpu": {
-        const d = decodeStockEvent("ipi_send_cpu", r.fields);
-        if (d.kind !== "ipi_send_cpu" || d.callsite === undefined) return undefined;
-        if (!KICK_SET.has(frameFunction(d.callsite))) return undefined;
+        const d = this.#kickIpiMemo.get(r.fields);
+        if (d === null) return undefined;
         const id = d.cpu === undefined ? undefined : this.identity.vcpuOnCpu(d.cpu);
         if (id === undefined) this.unidentifiedKicks++;
         const site = r.stack === undefined ? undefined : findKickCallSite(r.stack)?.callSite;
@@ -262,13 +273,7 @@ export class EventNormalizer {
         };
       }
       case "csd_function_entry": {
-        const d = decodeStockEvent("csd_function_entry", r.fields);
-        if (
-          d.kind !== "csd_function_entry" || d.func === undefined ||
-          frameFunction(d.func) !== "ack_kick"
-        ) {
-          return undefined;
-        }
+        if (!this.#ackMemo.get(r.fields)) return undefined;
         return { kind: "stock_ack", vm: "0", vcpu: this.identity.vcpuOnCpu(r.cpu)?.vcpu };
       }
     }
