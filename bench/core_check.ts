@@ -2,8 +2,8 @@
  * How much two threads get done at once on this machine, for reading the
  * parallel numbers: a shared or throttled host may give the second core
  * much less than a whole core (on this project's VM two concurrent spin
- * loops have taken anywhere from 1.0× to 1.5× as long as one alone, and one
- * alone varies by a third from minute to minute). Spins
+ * loops have taken anywhere from 1.0× to 1.6× as long as one alone, and one
+ * alone from 92 to 161 ms from one minute to the next). Spins
  * a fixed integer loop on this thread alone, then on this thread and a
  * worker at once, and reports each concurrent loop's speed relative to the
  * one alone.
