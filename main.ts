@@ -28,8 +28,8 @@ import { runStats, statsCommand } from "./src/cli/stats_command.ts";
 import { InputError } from "./src/ingest/errors.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
-/** The whole command line: one subcommand per job. */
-const cli = or(
+/** The whole command line: one subcommand per job (exported for tests of the help's examples). */
+export const cli = or(
   lintCommand,
   replayCommand,
   analyzeCommand,

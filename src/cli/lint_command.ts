@@ -91,7 +91,7 @@ cannot support (missing events, no flag column) are listed as not checked, never
 Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.`,
     footer: examples(
       ["kvmreq lint traces/", "the bundled real traces"],
-      ["kvmreq lint --format sarif -o /dev/null boot.trace > kvmreq.sarif", "for code scanning"],
+      ["kvmreq lint --format sarif boot.trace > kvmreq.sarif", "for code scanning"],
       [
         "kvmreq lint --rule request-less-kick --fail-on warning /sys/kernel/tracing/trace",
         "one rule, in CI",

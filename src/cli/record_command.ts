@@ -7,6 +7,7 @@
  */
 
 import {
+  argument,
   command,
   constant,
   flag,
@@ -14,7 +15,6 @@ import {
   object,
   option,
   optional,
-  passThrough,
   withDefault,
 } from "@optique/core";
 import { message } from "@optique/core/message";
@@ -75,10 +75,14 @@ traced threads with a stack trace on each wakeup; kvm-all: the same with every k
     dryRun: optional(flag("-n", "--dry-run", {
       description: message`Print every tracefs write instead of making it (needs no root).`,
     })),
-    argv: passThrough({
-      format: "greedy",
-      description: message`-- COMMAND ARGS: record while it runs.`,
-    }),
+    // Positional words, not a greedy pass-through: that would swallow
+    // `--help` and start recording. After `--` every word is the command's.
+    argv: multiple(
+      argument(string({ metavar: "COMMAND" }), {
+        description:
+          message`-- COMMAND ARGS: record while it runs (after ${"--"}, so its options stay its own).`,
+      }),
+    ),
   }),
   {
     brief:
