@@ -48,7 +48,7 @@ async function main(args: readonly string[]): Promise<number> {
   const opts = run(cli, {
     programName: "kvmreq",
     args,
-    help: "both",
+    help: { command: true, option: { names: ["-h", "--help"] } },
     version: { value: denoJson.version, option: true },
     completion: "both",
     errorExitCode: EXIT.error,

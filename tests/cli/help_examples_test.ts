@@ -17,9 +17,9 @@ const COMMANDS = [
   "report",
 ];
 
-/** `kvmreq [COMMAND] --help` as printed. */
-async function helpOf(command: string | undefined): Promise<string> {
-  const args = ["run", "-A", MAIN, ...(command === undefined ? [] : [command]), "--help"];
+/** `kvmreq [COMMAND] --help` (or another help flag) as printed. */
+async function helpOf(command: string | undefined, flag = "--help"): Promise<string> {
+  const args = ["run", "-A", MAIN, ...(command === undefined ? [] : [command]), flag];
   const out = await new Deno.Command(Deno.execPath(), {
     args,
     env: { NO_COLOR: "1" },
@@ -92,6 +92,12 @@ Deno.test("help examples: shell words stop at a pipe or redirection and keep quo
     ),
     ["kvmreq lint x", "kvmreq record -- q"],
   );
+});
+
+Deno.test("help: -h is --help, for kvmreq and every command", async () => {
+  for (const command of [undefined, ...COMMANDS]) {
+    assert.equal(await helpOf(command, "-h"), await helpOf(command), `kvmreq ${command ?? ""} -h`);
+  }
 });
 
 Deno.test("help examples: every example in every command's --help parses", async () => {
