@@ -16,7 +16,13 @@ export const traceFiles = multiple(
       message`Trace files (trace-cmd trace.dat, ftrace text, trace_pipe capture, trace-cmd report text, \
 kvmreq JSON Lines), directories of them, or ${"-"} for standard input.`,
   }),
-  { min: 1 },
+  {
+    min: 1,
+    errors: {
+      tooFew: message`No trace given: name at least one FILE (a trace file, a directory of them \
+such as ${"traces/"}, or ${"-"} for standard input).`,
+    },
+  },
 );
 
 /** `--input-format`, `--strict` and `--buffer`, accepted by every command that reads traces. */

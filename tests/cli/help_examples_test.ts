@@ -122,3 +122,20 @@ Deno.test("help examples: every example in every command's --help parses", async
   }
   assert.ok(checked >= 20, `${checked} examples checked`);
 });
+
+Deno.test("every command that reads traces says so plainly when given none (exit 2)", async () => {
+  for (const command of ["lint", "replay", "analyze", "events", "stats", "export", "report"]) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, command],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 2, `kvmreq ${command}: exit code`);
+    assert.match(
+      new TextDecoder().decode(out.stderr),
+      /No trace given: name at least one FILE .*traces\/.*standard input/,
+      `kvmreq ${command}`,
+    );
+  }
+});
