@@ -103,8 +103,12 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
       }
       for (const f of steps) text.push(`          !! ${f.severity} ${f.ruleId}: ${f.message}\n`);
     };
+    /** vCPUs that events in this input were about. */
+    const seen = new Set<number>();
     const observe = (ev: ModelEvent, checker: Checker) => {
       checkerRef = checker;
+      const id = vcpuOf(ev);
+      if (id !== undefined) seen.add(id.vcpu);
       if (opts.at !== undefined) {
         if (ev.origin.ts > resolveTimeArg(opts.at, unit())) throw new StopReplay();
         return;
@@ -136,6 +140,20 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
       }
     }
     await flush();
+    const missing = [...vcpus].filter((v) => !seen.has(v));
+    if (missing.length > 0) {
+      // Say why nothing was printed for them rather than print nothing.
+      const known = [...seen].sort((a, b) => a - b);
+      console.error(
+        `kvmreq replay: ${input.path}: no event of vCPU ${missing.join(", ")}${
+          opts.at !== undefined || opts.until !== undefined ? " up to the time given" : ""
+        } (${
+          known.length === 0
+            ? "no vCPU is identified in it: that takes kvm_entry, protocol events or QEMU debug-threads names"
+            : `vCPUs in it: ${known.join(", ")}`
+        })`,
+      );
+    }
   }
   return EXIT.ok;
 }

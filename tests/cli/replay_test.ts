@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const FAIL = new URL("../../fixtures/rules/request-less-kick/fail.trace", import.meta.url).pathname;
+
+/** `kvmreq replay ARGS`: exit code, stdout, stderr. */
+async function replay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "replay", ...args],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const dec = new TextDecoder();
+  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+}
+
+/** Line numbers of the event lines replay printed. */
+function eventLines(out: string): number[] {
+  return [...out.matchAll(/^ +(\d+) {2}\S/gm)].map((m) => Number(m[1]));
+}
+
+Deno.test("replay: every event in order, the vCPU's state after it, the finding where it is proven", async () => {
+  const r = await replay(FAIL);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(eventLines(r.out), [20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]);
+  const blocks = r.out.split(/\n(?= +\d+ {2}\S)/).slice(1);
+  for (const b of blocks) assert.match(b, /\n {10}-> vCPU 0: /, b);
+  // The request-less kick is reported right under the kick (line 25), and only there.
+  const flagged = blocks.filter((b) => b.includes("!! error request-less-kick"));
+  assert.equal(flagged.length, 1);
+  assert.match(
+    flagged[0],
+    /^ +25 {2}qemu-system-x86-4390 .*kvm_vcpu_kick: vcpu=0 mode=OUTSIDE_GUEST_MODE/,
+  );
+  // The state follows the mode writes: out after line 24, in after line 26.
+  assert.match(blocks[4], /-> vCPU 0: OUTSIDE_GUEST_MODE/);
+  assert.match(blocks[6], /-> vCPU 0: IN_GUEST_MODE/);
+});
+
+Deno.test("replay: --from and --until cut a window", async () => {
+  const r = await replay("--from", "2417.300414", "--until", "2417.300432", FAIL);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(eventLines(r.out), [23, 24, 25]);
+});
+
+Deno.test("replay: --at prints every vCPU's state at that instant", async () => {
+  const r = await replay("--at", "2417.300433", FAIL);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(eventLines(r.out), []);
+  assert.match(r.out, /state at 2417\.300433:\n {2}vCPU 0: OUTSIDE_GUEST_MODE/);
+});
+
+Deno.test("replay: a vCPU the trace never mentions is said so, not passed over in silence", async () => {
+  const r = await replay("--vcpu", "3", FAIL);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(eventLines(r.out), []);
+  assert.match(r.err, /replay: .*fail\.trace: no event of vCPU 3 \(vCPUs in it: 0\)/);
+  const shown = await replay("--vcpu", "0", FAIL);
+  assert.equal(shown.err, "");
+  assert.equal(eventLines(shown.out).length, 11);
+});
