@@ -8,40 +8,25 @@
  * @module
  */
 
-import { or } from "@optique/core";
 import { message } from "@optique/core/message";
 import { run } from "@optique/run";
-import { analyzeCommand, runAnalyze } from "./src/cli/analyze_command.ts";
-import { eventsCommand, runEvents } from "./src/cli/events_command.ts";
+import { runAnalyze } from "./src/cli/analyze_command.ts";
+import { cli } from "./src/cli/cli.ts";
+import { runEvents } from "./src/cli/events_command.ts";
 import { EXIT } from "./src/cli/exit_codes.ts";
 import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
-import { exploreCommand, runExplore } from "./src/cli/explore_command.ts";
-import { exportCommand, runExport } from "./src/cli/export_command.ts";
-import { lintCommand, runLint } from "./src/cli/lint_command.ts";
-import { recordCommand, runRecord } from "./src/cli/record_command.ts";
-import { replayCommand, runReplay } from "./src/cli/replay_command.ts";
-import { reportCommand, runReport } from "./src/cli/report_command.ts";
-import { modelCommand, runModel } from "./src/cli/model_command.ts";
-import { runSimulate, simulateCommand } from "./src/cli/simulate_command.ts";
-import { runStats, statsCommand } from "./src/cli/stats_command.ts";
+import { runExplore } from "./src/cli/explore_command.ts";
+import { runExport } from "./src/cli/export_command.ts";
+import { runLint } from "./src/cli/lint_command.ts";
+import { runRecord } from "./src/cli/record_command.ts";
+import { runReplay } from "./src/cli/replay_command.ts";
+import { runReport } from "./src/cli/report_command.ts";
+import { runModel } from "./src/cli/model_command.ts";
+import { runSimulate } from "./src/cli/simulate_command.ts";
+import { runStats } from "./src/cli/stats_command.ts";
 import { InputError } from "./src/ingest/errors.ts";
 import denoJson from "./deno.json" with { type: "json" };
-
-/** The whole command line: one subcommand per job (exported for tests of the help's examples). */
-export const cli = or(
-  lintCommand,
-  replayCommand,
-  analyzeCommand,
-  eventsCommand,
-  statsCommand,
-  modelCommand,
-  exploreCommand,
-  simulateCommand,
-  recordCommand,
-  exportCommand,
-  reportCommand,
-);
 
 /** Runs the command `args` selects and returns its exit code. */
 async function main(args: readonly string[]): Promise<number> {

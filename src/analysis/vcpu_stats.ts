@@ -9,7 +9,7 @@
 
 import type { Mode } from "../events/protocol.ts";
 import type { ModelEvent } from "../model/model_event.ts";
-import type { ProtocolModel } from "../model/protocol_model.ts";
+import { kickMakesExiting, type ProtocolModel } from "../model/protocol_model.ts";
 import { setBits64 } from "../events/bits.ts";
 
 /** Statistics of one vCPU. */
@@ -113,6 +113,11 @@ export class VcpuStatsCollector {
         if (b.vcpu === undefined) return;
         const s = this.#of(b.vm, b.vcpu);
         inc(s.kicksByAction, b.action);
+        // The kick's cmpxchg to EXITING_GUEST_MODE is a mode change too.
+        const before = this.model.knownVcpu(b.vm, b.vcpu)?.mode;
+        if (kickMakesExiting(before, b.action, b.kind === "kick" ? b.mode : undefined)) {
+          this.#modeChange(b.vm, b.vcpu, "EXITING_GUEST_MODE", ts);
+        }
         if (b.action === "ipi") {
           s.ipisSent++;
           const key = `${b.vm}\u0000${b.vcpu}`;

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { RequestRef } from "../events/protocol.ts";
+import type { Mode, RequestRef } from "../events/protocol.ts";
 import type { ModelEvent } from "./model_event.ts";
 import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./request_ref.ts";
 import {
@@ -45,6 +45,26 @@ export interface KickContext {
   readonly call: AllCpusCall | undefined;
   /** The request that goes with the kick: the call's, or the kicker's last one of the vCPU. */
   readonly request: ResolvedRequest | undefined;
+}
+
+/**
+ * Whether a kick moves its vCPU to EXITING_GUEST_MODE: kvm_vcpu_kick()'s
+ * cmpxchg of IN_GUEST_MODE to EXITING_GUEST_MODE ("VCPU Kicks"), seen as an
+ * IPI sent by a kick that read IN_GUEST_MODE while the model has the vCPU
+ * in guest mode (or does not know its mode yet), or as a kick of the
+ * running vCPU by itself. `mode` is the model's mode before the kick,
+ * `action` and `observed` what the kick says (`observed` is unknown for
+ * kicks recovered from stock events).
+ */
+export function kickMakesExiting(
+  mode: Mode | undefined,
+  action: string,
+  observed: string | undefined,
+): boolean {
+  if (action === "ipi") {
+    return observed === "IN_GUEST_MODE" && (mode === "IN_GUEST_MODE" || mode === undefined);
+  }
+  return action === "self" && mode === "IN_GUEST_MODE";
 }
 
 /** Integer keys below this live in arrays; others (and non-integers) in a map. */
@@ -126,6 +146,11 @@ export class ProtocolModel {
   lastLost: ModelEvent | undefined;
   /** The last event applied. */
   lastEvent: ModelEvent | undefined;
+
+  /** The state of vCPU `vcpu` of `vm` if the model has seen it (nothing is created). */
+  knownVcpu(vm: string, vcpu: number): VcpuState | undefined {
+    return this.#vcpus.of(vm).get(vcpu);
+  }
 
   /** The state of vCPU `vcpu` of `vm`, created on first mention. */
   vcpu(vm: string, vcpu: number): VcpuState {
@@ -337,16 +362,13 @@ export class ProtocolModel {
     observed: string | undefined,
   ): void {
     const v = this.vcpu(vm, vcpu);
+    if (kickMakesExiting(v.mode, action, observed)) {
+      v.mode = "EXITING_GUEST_MODE";
+      v.modeSetBy = ev;
+    }
     if (action === "ipi") {
       v.ipiInFlight = ev;
       v.lastIpiSeq = ev.seq;
-      if (observed === "IN_GUEST_MODE" && (v.mode === "IN_GUEST_MODE" || v.mode === undefined)) {
-        v.mode = "EXITING_GUEST_MODE";
-        v.modeSetBy = ev;
-      }
-    } else if (action === "self" && v.mode === "IN_GUEST_MODE") {
-      v.mode = "EXITING_GUEST_MODE";
-      v.modeSetBy = ev;
     } else if (action === "wake") {
       v.wokenBy = ev;
     }

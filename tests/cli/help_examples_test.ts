@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseAsync } from "@optique/core/parser";
-import { cli } from "../../main.ts";
+import { cli } from "../../src/cli/cli.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const COMMANDS = [

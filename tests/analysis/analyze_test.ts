@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+
+/**
+ * One kick, worked out by hand (times in µs after 100 s): vCPU 0 enters the
+ * guest at 0; the VMM makes KVM_REQ_TLB_FLUSH at 10 and kicks at 11, reading
+ * IN_GUEST_MODE (its cmpxchg leaves EXITING_GUEST_MODE) and sending an IPI;
+ * a second kick at 12 finds EXITING_GUEST_MODE and needs no IPI; the guest
+ * exits at 15, the vCPU writes OUTSIDE_GUEST_MODE at 16, consumes the
+ * request at 20 and writes IN_GUEST_MODE again at 30 (the last event).
+ */
+const TRACE = `# tracer: nop
+#
+       CPU 0/KVM-4402    [001] d..1.   100.000000: kvm_vcpu_mode: vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE
+       CPU 0/KVM-4402    [001] d..1.   100.000001: kvm_entry: vcpu 0, rip 0xffffffff81e6b7e4
+ qemu-system-x86-4390    [000] .....   100.000010: kvm_make_request: vcpu=0 req=KVM_REQ_TLB_FLUSH nr=0 flags=WAIT|NO_WAKEUP site=kvm_flush_remote_tlbs+0x1a/0x30
+ qemu-system-x86-4390    [000] ...1.   100.000011: kvm_vcpu_kick: vcpu=0 mode=IN_GUEST_MODE action=ipi cpu=1
+ qemu-system-x86-4390    [000] ...1.   100.000012: kvm_vcpu_kick: vcpu=0 mode=EXITING_GUEST_MODE action=none
+       CPU 0/KVM-4402    [001] d..1.   100.000015: kvm_exit: vcpu 0 reason EXTERNAL_INTERRUPT rip 0xffffffff81e6b7e4 info 0 0
+       CPU 0/KVM-4402    [001] d..1.   100.000016: kvm_vcpu_mode: vcpu=0 old=EXITING_GUEST_MODE new=OUTSIDE_GUEST_MODE
+       CPU 0/KVM-4402    [001] .....   100.000020: kvm_check_request: vcpu=0 req=KVM_REQ_TLB_FLUSH nr=0 result=1
+       CPU 0/KVM-4402    [001] d..1.   100.000030: kvm_vcpu_mode: vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE
+`;
+
+async function analyze(format: "json" | "text"): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".trace" });
+  try {
+    await Deno.writeTextFile(path, TRACE);
+    const r = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", MAIN, "analyze", "--format", format, path],
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
+    return new TextDecoder().decode(r.stdout);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test("analyze: requests, kicks, IPIs, time in each mode and latencies of one kick, by hand", async () => {
+  const out = JSON.parse(await analyze("json"));
+  assert.equal(out.vcpus.length, 1);
+  const v = out.vcpus[0];
+  assert.deepEqual(
+    {
+      made: v.requestsMade,
+      served: v.requestsServed,
+      kicks: v.kicksByAction,
+      ipis: [v.ipisSent, v.ipisCoalesced],
+      entries: [v.entries, v.exits],
+    },
+    {
+      made: { KVM_REQ_TLB_FLUSH: 1 },
+      served: { KVM_REQ_TLB_FLUSH: 1 },
+      kicks: { ipi: 1, none: 1 },
+      ipis: [1, 1],
+      entries: [1, 1],
+    },
+  );
+  // IN 0–11, EXITING 11–16 (set by the kick's cmpxchg, not by a mode write), OUTSIDE 16–30.
+  assert.deepEqual(v.timeInModeNs, {
+    IN_GUEST_MODE: 11000,
+    EXITING_GUEST_MODE: 5000,
+    OUTSIDE_GUEST_MODE: 14000,
+  });
+  // Made at 10, consumed at 20; the IPI at 11, the exit at 15.
+  assert.deepEqual(v.serviceLatencyNs, { count: 1, p50: 10000, p99: 10000, max: 10000 });
+  assert.deepEqual(v.kickToExitNs, { count: 1, p50: 4000, p99: 4000, max: 4000 });
+});
+
+Deno.test("analyze: the text form says the same", async () => {
+  const text = await analyze("text");
+  assert.match(text, /kicks: +ipi 1, none 1/);
+  assert.match(text, /IPIs: +1 sent, 1 coalesced/);
+  assert.match(text, /time in mode: .*EXITING_GUEST_MODE 0\.005 ms/);
+  assert.match(text, /service latency: +n=1 p50 10\.0 µs/);
+  assert.match(text, /kick-to-exit: +n=1 p50 4\.0 µs/);
+});
