@@ -15,6 +15,7 @@
  * @module
  */
 
+import { ftraceHeaderLines } from "../src/events/ftrace_header.ts";
 import { Prng } from "../src/sim/prng.ts";
 
 /** Options of {@link writeMixedTrace}. */
@@ -43,19 +44,8 @@ function prng(seed: number): () => number {
   return () => r.float();
 }
 
-const HEADER = `# tracer: nop
-#
-# entries-in-buffer/entries-written: 0/0   #P:2
-#
-#                                _-----=> irqs-off/BH-disabled
-#                               / _----=> need-resched
-#                              | / _---=> hardirq/softirq
-#                              || / _--=> preempt-depth
-#                              ||| / _-=> migrate-disable
-#                              |||| /     delay
-#           TASK-PID     CPU#  |||||  TIMESTAMP  FUNCTION
-#              | |         |   |||||     |         |
-`;
+/** The kernel's header for the nop tracer with irq-info, two CPUs. */
+const HEADER = ftraceHeaderLines(0, 2).join("\n") + "\n";
 
 const QEMU = 26557;
 const VCPU_PID = [26567, 26568];
