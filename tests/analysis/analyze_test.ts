@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+import { runKvmreq } from "../cli/run_kvmreq.ts";
 
 /**
  * One kick, worked out by hand (times in µs after 100 s): vCPU 0 enters the
@@ -27,14 +26,9 @@ async function analyze(format: "json" | "text"): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".trace" });
   try {
     await Deno.writeTextFile(path, TRACE);
-    const r = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "analyze", "--format", format, path],
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(r.code, 0, new TextDecoder().decode(r.stderr));
-    return new TextDecoder().decode(r.stdout);
+    const r = await runKvmreq("analyze", "--format", format, path);
+    assert.equal(r.code, 0, r.err);
+    return r.out;
   } finally {
     await Deno.remove(path);
   }

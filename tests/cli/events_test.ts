@@ -1,18 +1,13 @@
 import assert from "node:assert/strict";
+import { runKvmreq } from "./run_kvmreq.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const TRACE = new URL("../../traces/boot-2vcpu-debug-threads.trace", import.meta.url).pathname;
 
+/** `kvmreq ARGS` that ran (exit 0 or 1): its standard output. */
 async function kvmreq(...args: string[]): Promise<string> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  assert.ok(r.code === 0 || r.code === 1, `kvmreq ${args.join(" ")}: ${dec.decode(r.stderr)}`);
-  return dec.decode(r.stdout);
+  const r = await runKvmreq(...args);
+  assert.ok(r.code === 0 || r.code === 1, `kvmreq ${args.join(" ")}: ${r.err}`);
+  return r.out;
 }
 
 interface JsonlEvent {

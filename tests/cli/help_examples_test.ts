@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { parseAsync } from "@optique/core/parser";
 import { cli } from "../../src/cli/cli.ts";
+import { runKvmreq } from "./run_kvmreq.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const COMMANDS = [
   "lint",
   "replay",
@@ -19,14 +19,8 @@ const COMMANDS = [
 
 /** `kvmreq [COMMAND] --help` (or another help flag) as printed. */
 async function helpOf(command: string | undefined, flag = "--help"): Promise<string> {
-  const args = ["run", "-A", MAIN, ...(command === undefined ? [] : [command]), flag];
-  const out = await new Deno.Command(Deno.execPath(), {
-    args,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+  const r = await runKvmreq(...(command === undefined ? [] : [command]), flag);
+  return r.out + r.err;
 }
 
 /** The example command lines of a help text: the `Examples:` block, comments cut. */
@@ -125,15 +119,10 @@ Deno.test("help examples: every example in every command's --help parses", async
 
 Deno.test("every command that reads traces says so plainly when given none (exit 2)", async () => {
   for (const command of ["lint", "replay", "analyze", "events", "stats", "export", "report"]) {
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, command],
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 2, `kvmreq ${command}: exit code`);
+    const r = await runKvmreq(command);
+    assert.equal(r.code, 2, `kvmreq ${command}: exit code`);
     assert.match(
-      new TextDecoder().decode(out.stderr),
+      r.err,
       /No trace given: name at least one FILE .*traces\/.*standard input/,
       `kvmreq ${command}`,
     );

@@ -1,18 +1,11 @@
 import assert from "node:assert/strict";
+import { type KvmreqRun, runKvmreq } from "./run_kvmreq.ts";
 
-const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const FAIL = new URL("../../fixtures/rules/request-less-kick/fail.trace", import.meta.url).pathname;
 
-/** `kvmreq replay ARGS`: exit code, stdout, stderr. */
-async function replay(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "replay", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
+/** `kvmreq replay ARGS`. */
+function replay(...args: string[]): Promise<KvmreqRun> {
+  return runKvmreq("replay", ...args);
 }
 
 /** Line numbers of the event lines replay printed. */

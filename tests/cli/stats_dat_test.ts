@@ -8,19 +8,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import { writeDatV6 } from "../ingest/dat/dat_writer.ts";
 import { writeDatV7 } from "../ingest/dat/dat_writer_v7.ts";
 import { syntheticFile } from "../ingest/dat/synthetic.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-
-async function kvmreq(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const r = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "main.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: r.code, out: dec.decode(r.stdout), err: dec.decode(r.stderr) };
-}
+import { runKvmreq as kvmreq } from "./run_kvmreq.ts";
 
 async function tempDat(data: Uint8Array): Promise<string> {
   const path = await Deno.makeTempFile({ suffix: ".dat" });
