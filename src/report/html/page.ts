@@ -9,9 +9,8 @@
  * @module
  */
 
-import { TIMELINE_SCRIPT } from "./page_script_timeline.ts";
-import { UI_SCRIPT } from "./page_script_ui.ts";
-import { PAGE_BODY, PAGE_SCRIPT_HEAD } from "./page_skeleton.ts";
+import { PAGE_SCRIPT } from "./page_script.ts";
+import { PAGE_BODY } from "./page_skeleton.ts";
 import { PAGE_STYLE } from "./page_style.ts";
 import type { ReportData } from "./report_model.ts";
 
@@ -40,8 +39,7 @@ async function sha256Base64(text: string): Promise<string> {
   return btoa(String.fromCharCode(...digest));
 }
 
-/** The page's script: both parts in one strict-mode function. */
-export const PAGE_SCRIPT = `${PAGE_SCRIPT_HEAD}\n${TIMELINE_SCRIPT}\n${UI_SCRIPT}\n})();\n`;
+export { PAGE_SCRIPT };
 
 /** Renders the whole page for `data`. */
 export async function renderReportPage(data: ReportData): Promise<string> {

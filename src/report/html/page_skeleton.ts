@@ -51,6 +51,3 @@ export const PAGE_BODY = `<header>
 <div id="stats"></div>
 </section>
 </main>`;
-
-/** The opening of the page script's function. */
-export const PAGE_SCRIPT_HEAD = `(function () {\n"use strict";`;
