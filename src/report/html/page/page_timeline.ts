@@ -283,7 +283,7 @@ export function pageTimeline(
     c.addEventListener("mousedown", function (ev) {
       drag = { x: ev.clientX, t0: view.t0, t1: view.t1, moved: false };
     });
-    globalThis.addEventListener("mouseup", function (ev) {
+    document.addEventListener("mouseup", function (ev) {
       const d = drag;
       drag = null;
       if (d && !d.moved && ev.target === c) {
@@ -291,7 +291,7 @@ export function pageTimeline(
         if (fi >= 0) pick(fi);
       }
     });
-    globalThis.addEventListener("mousemove", function (ev) {
+    document.addEventListener("mousemove", function (ev) {
       if (drag) {
         const rect = c.getBoundingClientRect();
         const dx = ev.clientX - drag.x;
