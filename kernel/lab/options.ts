@@ -1,0 +1,171 @@
+/**
+ * The command line of `deno task lab`.
+ *
+ * @module
+ */
+
+/** What one run of the lab does. */
+export interface LabOptions {
+  /** Workloads to run (empty: all of them). */
+  readonly workloads: readonly string[];
+  /** Mutant id (`M03`) applied on top of the series. */
+  readonly mutant?: string;
+  /** Where traces go (default traces/lab, or traces/lab/mutants with a mutant). */
+  readonly out?: string;
+  /** Skip linting the traces. */
+  readonly lint: boolean;
+  /** Keep the guest's files (initramfs, disk image, console log) in the run directory. */
+  readonly keep: boolean;
+  /** vCPUs of the QEMU machine that runs the nested KVM. */
+  readonly smp: number;
+  /** make -j for kernel builds. */
+  readonly jobs: number;
+  /** Seconds the guest may run before QEMU is stopped. */
+  readonly timeoutSec: number;
+  /** Only list the workloads. */
+  readonly list: boolean;
+  /** Stop after building the modules (for patch and mutant builds). */
+  readonly buildOnly: boolean;
+  /** Print help. */
+  readonly help: boolean;
+}
+
+/** A command-line mistake, said as one line. */
+export class UsageError extends Error {
+  /** A usage error with `message`. */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** The help text of `deno task lab`. */
+export const LAB_HELP = `deno task lab — real KVM traces from a nested-KVM lab (QEMU TCG with SVM)
+
+Usage: deno task lab [OPTIONS]
+
+Boots Debian's 6.12.118 kernel under qemu-system-x86_64 (TCG, -cpu EPYC,+svm),
+loads KVM modules built from Debian's linux-source-6.12 with the tracepoint
+series kernel/patches/linux-6.12/*.patch applied (an empty series builds stock
+KVM), runs each workload of kernel/lab/workloads/*.c in the guest with the
+kvm:*, ipi:*, csd:* and scheduler events enabled (a stack trace on kicks and on
+wakeups of vCPU threads), writes traces/lab/<workload>.trace and lints each with
+kvmreq.
+
+Steps (each cached: a second run with the same patches takes a few minutes):
+  prerequisites   apt-get install what is missing (qemu-system-x86, busybox-static,
+                  gcc, make, flex, bison, bc, libelf-dev, libssl-dev, dwarves, …)
+  download        apt-get download of the five pinned 6.12.118-1~deb12u1 packages
+  unpack          dpkg-deb -x of the image and headers packages
+  prepare         the source unpacked, .config and Module.symvers from the headers,
+                  make olddefconfig modules_prepare (once)
+  build           the series (and mutant) applied to a hard-linked copy of the tree,
+                  make M=arch/x86/kvm modules (once per set of patches)
+  workloads       gcc -O2 -static -pthread of each workload
+  initramfs       busybox, the workloads, kvm.ko/kvm-amd.ko and their dependencies
+  boot            QEMU runs every workload; traces come out on a raw virtio disk
+  traces          header added, checksums verified, written to the output directory
+  lint            kvmreq lint of each trace (its verdict printed)
+
+Options:
+  --workload NAME   run only this workload (repeatable; default: all)
+  --mutant MNN      apply kernel/mutants/MNN-*.patch on top of the series; traces go
+                    to traces/lab/mutants/MNN-<workload>.trace
+  --out DIR         write traces to DIR instead
+  --no-lint         do not lint the traces
+  --keep            keep the run directory (initramfs, disk image, console log)
+  --smp N           vCPUs of the QEMU machine (default 2)
+  --jobs N          make -j for the kernel builds (default 2)
+  --timeout SEC     stop QEMU after SEC seconds (default 900)
+  --build-only      stop after building the KVM modules (to test a patch or mutant)
+  --list            list the workloads and what each exercises
+  -h, --help        this help
+
+Environment:
+  KVMREQ_LAB_CACHE  cache directory (default $HOME/.cache/kvmreq-lab): debs, the
+                    prepared source (~1.6 GB), patched trees, modules, logs
+
+Examples:
+  deno task lab                                # every workload, traces/lab/*.trace
+  deno task lab --workload ipi --keep          # one workload, keep the guest's files
+  deno task lab --mutant M04 --workload ipi    # a seeded bug (issue 15)
+  deno task lab --build-only                   # does the series build?
+`;
+
+function intArg(flag: string, v: string | undefined, min: number, max: number): number {
+  if (v === undefined) throw new UsageError(`${flag} needs a value`);
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} ${v}: expected an integer from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Parses the lab's arguments; throws {@link UsageError} on a mistake. */
+export function parseLabArgs(args: readonly string[]): LabOptions {
+  const workloads: string[] = [];
+  let mutant: string | undefined;
+  let out: string | undefined;
+  let lint = true;
+  let keep = false;
+  let smp = 2;
+  let jobs = 2;
+  let timeoutSec = 900;
+  let list = false;
+  let buildOnly = false;
+  let help = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const [flag, inline] = a.startsWith("--") && a.includes("=")
+      ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]
+      : [a, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const v = args[++i];
+      if (v === undefined || v.startsWith("-")) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "--workload":
+        workloads.push(value());
+        break;
+      case "--mutant": {
+        const m = value().toUpperCase();
+        if (!/^M\d\d$/.test(m)) throw new UsageError(`--mutant ${m}: expected an id like M03`);
+        mutant = m;
+        break;
+      }
+      case "--out":
+        out = value();
+        break;
+      case "--no-lint":
+        lint = false;
+        break;
+      case "--keep":
+        keep = true;
+        break;
+      case "--smp":
+        smp = intArg(flag, value(), 2, 8);
+        break;
+      case "--jobs":
+        jobs = intArg(flag, value(), 1, 64);
+        break;
+      case "--timeout":
+        timeoutSec = intArg(flag, value(), 10, 24 * 3600);
+        break;
+      case "--list":
+        list = true;
+        break;
+      case "--build-only":
+        buildOnly = true;
+        break;
+      case "-h":
+      case "--help":
+        help = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument ${a} (deno task lab --help lists the options)`);
+    }
+  }
+  return { workloads, mutant, out, lint, keep, smp, jobs, timeoutSec, list, buildOnly, help };
+}

@@ -1,0 +1,171 @@
+/**
+ * The guest half of the lab: build the workloads and the initramfs, boot the
+ * Debian kernel under QEMU, bring the traces out and lint them.
+ *
+ * @module
+ */
+
+import type { LabCache } from "./cache.ts";
+import { unpackedDir } from "./debs.ts";
+import { LabError, run } from "./exec.ts";
+import { initScript } from "./guest_init.ts";
+import { buildInitramfs } from "./initramfs.ts";
+import { KVM_MODULES, modulesDir } from "./kernel_tree.ts";
+import { DISK_MODULE, loadOrder, moduleName } from "./modules.ts";
+import type { LabOptions } from "./options.ts";
+import { DEBIAN_VERSION, KERNEL_RELEASE } from "./pins.ts";
+import type { Steps } from "./progress.ts";
+import { boot, qemuArgs } from "./qemu.ts";
+import { describeSeries, type Series } from "./series.ts";
+import { extractGuestFiles, writeTrace } from "./traces.ts";
+import { buildWorkloads, type Workload } from "./workloads.ts";
+
+/** Where traces go: `--out`, else traces/lab (traces/lab/mutants with a mutant). */
+export function traceDir(root: string, opts: LabOptions): string {
+  if (opts.out !== undefined) return opts.out;
+  return opts.mutant !== undefined ? `${root}/traces/lab/mutants` : `${root}/traces/lab`;
+}
+
+/** The trace file of workload `w`: `<w>.trace`, or `MNN-<w>.trace` with a mutant. */
+export function traceName(w: string, mutant: string | undefined): string {
+  return mutant !== undefined ? `${mutant}-${w}.trace` : `${w}.trace`;
+}
+
+/** The command that remakes one trace. */
+export function remakeCommand(w: string, opts: LabOptions): string {
+  return [
+    "deno task lab",
+    `--workload ${w}`,
+    ...(opts.mutant !== undefined ? [`--mutant ${opts.mutant}`] : []),
+    ...(opts.smp !== 2 ? [`--smp ${opts.smp}`] : []),
+  ].join(" ");
+}
+
+/** Runs `ws` in the guest; returns the lab's exit code (1 when a workload failed). */
+export async function runGuest(
+  root: string,
+  c: LabCache,
+  series: Series,
+  ws: readonly Workload[],
+  opts: LabOptions,
+  steps: Steps,
+): Promise<number> {
+  const runDir = `${c.runs}/${new Date().toISOString().replace(/[:.]/g, "-")}`;
+  await Deno.mkdir(runDir, { recursive: true });
+  const log = `${runDir}/lab.log`;
+  const smp = Math.max(opts.smp, ...ws.map((w) => w.minSmp));
+  let bins: string[] = [];
+  await steps.step("workloads", async () => {
+    bins = await buildWorkloads(root, ws, `${runDir}/w`, log);
+    return `${bins.length} built`;
+  });
+  const image = unpackedDir(c, `linux-image-${KERNEL_RELEASE}-unsigned`);
+  const stockDir = `${image}/lib/modules/${KERNEL_RELEASE}/kernel`;
+  const built = KVM_MODULES.map((m) => {
+    const file = m.split("/").pop() ?? m;
+    return { name: moduleName(file), path: `${modulesDir(c, series)}/${file}` };
+  });
+  await steps.step("initramfs", async () => {
+    const order = await loadOrder(built, stockDir);
+    const diskMods = await loadOrder([], stockDir, [DISK_MODULE]);
+    const all = [...order, ...diskMods];
+    const init = initScript({
+      modules: order.map((m) => `${m.name}.ko`),
+      workloads: ws.map((w) => w.name),
+      bufferSizeKb: 32768,
+      diskModules: diskMods.map((m) => `${m.name}.ko`),
+    });
+    const size = await buildInitramfs(
+      { init, workloads: bins, modules: all },
+      `${runDir}/root`,
+      `${runDir}/initrd.gz`,
+      log,
+    );
+    steps.info(`modules: ${order.map((m) => m.name).join(" → ")}`);
+    return `${(size / 1e6).toFixed(1)} MB`;
+  });
+  const disk = `${runDir}/out.img`;
+  await run("truncate", ["-s", "512M", disk]);
+  const bootPlan = {
+    kernel: `${image}/boot/vmlinuz-${KERNEL_RELEASE}`,
+    initrd: `${runDir}/initrd.gz`,
+    disk,
+    smp,
+    memMb: 2048,
+    consoleLog: `${runDir}/console.log`,
+    timeoutSec: opts.timeoutSec,
+  };
+  await steps.step(`boot (QEMU TCG, ${smp} CPUs)`, async () => {
+    await boot(bootPlan, (l) => steps.info(l));
+    return undefined;
+  });
+  const got = `${runDir}/guest-out`;
+  const outDir = traceDir(root, opts);
+  const written: string[] = [];
+  let failed = 0;
+  await steps.step("traces", async () => {
+    await extractGuestFiles(disk, got, log);
+    await Deno.mkdir(outDir, { recursive: true });
+    const qemuVersion =
+      (await run("qemu-system-x86_64", ["--version"], { capture: true })).split("\n")[0];
+    for (const w of ws) {
+      const body = await Deno.readFile(`${got}/${w.name}.trace`).catch(() => undefined);
+      if (body === undefined) throw new LabError(`the guest wrote no trace of ${w.name}`);
+      const rc = Number((await Deno.readTextFile(`${got}/${w.name}.rc`)).trim());
+      const out = await Deno.readTextFile(`${got}/${w.name}.out`);
+      const verdict = out.trim().split("\n").pop() ?? "";
+      if (rc !== 0) {
+        failed++;
+        steps.info(`workload ${w.name} FAILED (exit ${rc}):`);
+        for (const l of out.trim().split("\n").filter((l) => l.startsWith("FAIL")).slice(0, 10)) {
+          steps.info(`  ${l}`);
+        }
+      }
+      const path = `${outDir}/${traceName(w.name, opts.mutant)}`;
+      await writeTrace(path, {
+        workload: w.name,
+        summary: w.summary,
+        kernel: KERNEL_RELEASE,
+        debianVersion: DEBIAN_VERSION,
+        seriesKey: series.key,
+        series: describeSeries(series) +
+          (series.patches.length > 0 ? `: ${series.patches.map((p) => p.name).join(", ")}` : ""),
+        exitCode: rc,
+        verdict,
+        qemu: `${qemuVersion}; qemu-system-x86_64 ${
+          qemuArgs({ ...bootPlan, kernel: "vmlinuz", initrd: "initrd.gz", disk: "out.img" }).join(
+            " ",
+          )
+        }`,
+        command: remakeCommand(w.name, opts),
+      }, body);
+      written.push(path);
+      steps.info(`${path}: ${(body.length / 1e6).toFixed(2)} MB, workload exit ${rc}`);
+    }
+    return `${written.length} traces, checksums verified`;
+  });
+  if (opts.lint) {
+    await steps.step("lint", async () => {
+      for (const p of written) {
+        const out = await run("deno", [
+          "run",
+          "--allow-read",
+          `${root}/main.ts`,
+          "lint",
+          "--fail-on",
+          "never",
+          p,
+        ], { capture: true });
+        const lines = out.trimEnd().split("\n");
+        const summary = lines.filter((l) =>
+          /^\s*(checked|✖|✔|not checked)/.test(l) || /findings?/.test(l)
+        );
+        steps.info(`${p.split("/").pop()}: ${summary.slice(-4).join(" | ")}`);
+      }
+      return undefined;
+    });
+  }
+  if (!opts.keep) await Deno.remove(runDir, { recursive: true });
+  else steps.info(`kept ${runDir}`);
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,94 @@
+/**
+ * The workloads: `kernel/lab/workloads/*.c`, each a static program that
+ * drives a real guest through /dev/kvm, built with
+ * `gcc -O2 -static -pthread` together with the shared `lab_vm.c`.
+ *
+ * @module
+ */
+
+import { exists, LabError, run } from "./exec.ts";
+import { UsageError } from "./options.ts";
+
+/** One workload. */
+export interface Workload {
+  /** Name (the file name without `.c`). */
+  readonly name: string;
+  /** Its source file. */
+  readonly source: string;
+  /** The first line of its header comment. */
+  readonly summary: string;
+  /** vCPUs of the QEMU machine it needs at least. */
+  readonly minSmp: number;
+}
+
+/** Files every workload is linked with. */
+const SHARED = ["lab_vm.c", "lab_guest.S"];
+
+/** Reads the workloads in `root/kernel/lab/workloads`, sorted by name. */
+export async function listWorkloads(root: string): Promise<Workload[]> {
+  const dir = `${root}/kernel/lab/workloads`;
+  const out: Workload[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isFile || !e.name.endsWith(".c") || SHARED.includes(e.name)) continue;
+    const source = `${dir}/${e.name}`;
+    const text = await Deno.readTextFile(source);
+    out.push({ name: e.name.slice(0, -2), source, ...headerFacts(text) });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** The summary (the header comment's first line after the name) and `smp: N` of a workload's source. */
+export function headerFacts(text: string): { summary: string; minSmp: number } {
+  const m = /^ \* [\w-]+\.c - (.*)$/m.exec(text);
+  const smp = /^ \* smp: (\d+)$/m.exec(text);
+  return { summary: m?.[1] ?? "(no summary)", minSmp: smp !== null ? Number(smp[1]) : 2 };
+}
+
+/** The workloads named in `names` (all when empty); an unknown name is a usage error. */
+export function selectWorkloads(all: readonly Workload[], names: readonly string[]): Workload[] {
+  if (names.length === 0) return [...all];
+  return names.map((n) => {
+    const w = all.find((x) => x.name === n);
+    if (w === undefined) {
+      throw new UsageError(`no workload ${n} (known: ${all.map((x) => x.name).join(", ")})`);
+    }
+    return w;
+  });
+}
+
+/** Builds each workload into `outDir/<name>`; returns the paths. */
+export async function buildWorkloads(
+  root: string,
+  ws: readonly Workload[],
+  outDir: string,
+  log: string,
+): Promise<string[]> {
+  const dir = `${root}/kernel/lab/workloads`;
+  await Deno.mkdir(outDir, { recursive: true });
+  const out: string[] = [];
+  for (const w of ws) {
+    const bin = `${outDir}/${w.name}`;
+    try {
+      await run("gcc", [
+        "-O2",
+        "-static",
+        "-pthread",
+        "-Wall",
+        "-Wextra",
+        "-Werror",
+        "-o",
+        bin,
+        w.source,
+        ...SHARED.map((s) => `${dir}/${s}`),
+      ], { log });
+    } catch (e) {
+      throw new LabError(
+        `workload ${w.name} does not build`,
+        e instanceof LabError ? e.detail : [],
+      );
+    }
+    if (!(await exists(bin))) throw new LabError(`gcc wrote no ${bin}`);
+    out.push(bin);
+  }
+  return out;
+}
