@@ -67,7 +67,7 @@ export function initScript(p: GuestPlan): string {
       `cat $T/trace > /out/${w}.trace`,
       `cat $T/per_cpu/cpu*/stats > /out/${w}.stats`,
       `echo "kvmreq-lab: workload ${w} rc=$(cat /out/${w}.rc) trace=$(wc -c < /out/${w}.trace) bytes"`,
-      `tail -n 3 /out/${w}.out | sed 's/^/kvmreq-lab:   /'`,
+      `{ grep '^FAIL' /out/${w}.out; tail -n 1 /out/${w}.out; } | sed 's/^/kvmreq-lab:   /'`,
     ].join("\n")
   ).join("\n");
   return `#!/bin/busybox sh

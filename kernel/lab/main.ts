@@ -29,7 +29,7 @@ async function lab(opts: LabOptions): Promise<number> {
   const steps = new Steps();
   const c = labCache();
   await makeCacheDirs(c);
-  const series = await loadSeries(REPO_ROOT, opts.mutant);
+  const series = await loadSeries(REPO_ROOT, opts.mutant, opts.stock);
   steps.info(`cache ${c.root}; series ${series.key}: ${describeSeries(series)}`);
   await steps.step("prerequisites", async () => {
     const installed = await ensurePrerequisites(`${c.logs}/apt.log`);

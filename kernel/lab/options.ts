@@ -10,6 +10,8 @@ export interface LabOptions {
   readonly workloads: readonly string[];
   /** Mutant id (`M03`) applied on top of the series. */
   readonly mutant?: string;
+  /** Build stock KVM (no patches) whatever the series holds. */
+  readonly stock: boolean;
   /** Where traces go (default traces/lab, or traces/lab/mutants with a mutant). */
   readonly out?: string;
   /** Skip linting the traces. */
@@ -71,6 +73,8 @@ Options:
   --workload NAME   run only this workload (repeatable; default: all)
   --mutant MNN      apply kernel/mutants/MNN-*.patch on top of the series; traces go
                     to traces/lab/mutants/MNN-<workload>.trace
+  --stock           build stock KVM, ignoring the series: traces go to traces/lab/stock
+                    (what an unpatched kernel shows: kvm:*, ipi:*, csd:*, sched)
   --out DIR         write traces to DIR instead
   --no-lint         do not lint the traces
   --keep            keep the run directory (initramfs, disk image, console log)
@@ -105,6 +109,7 @@ function intArg(flag: string, v: string | undefined, min: number, max: number): 
 export function parseLabArgs(args: readonly string[]): LabOptions {
   const workloads: string[] = [];
   let mutant: string | undefined;
+  let stock = false;
   let out: string | undefined;
   let lint = true;
   let keep = false;
@@ -135,6 +140,9 @@ export function parseLabArgs(args: readonly string[]): LabOptions {
         mutant = m;
         break;
       }
+      case "--stock":
+        stock = true;
+        break;
       case "--out":
         out = value();
         break;
@@ -167,5 +175,21 @@ export function parseLabArgs(args: readonly string[]): LabOptions {
         throw new UsageError(`unknown argument ${a} (deno task lab --help lists the options)`);
     }
   }
-  return { workloads, mutant, out, lint, keep, smp, jobs, timeoutSec, list, buildOnly, help };
+  if (stock && mutant !== undefined) {
+    throw new UsageError("--stock and --mutant exclude each other");
+  }
+  return {
+    workloads,
+    mutant,
+    stock,
+    out,
+    lint,
+    keep,
+    smp,
+    jobs,
+    timeoutSec,
+    list,
+    buildOnly,
+    help,
+  };
 }

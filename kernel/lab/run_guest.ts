@@ -23,6 +23,7 @@ import { buildWorkloads, type Workload } from "./workloads.ts";
 /** Where traces go: `--out`, else traces/lab (traces/lab/mutants with a mutant). */
 export function traceDir(root: string, opts: LabOptions): string {
   if (opts.out !== undefined) return opts.out;
+  if (opts.stock) return `${root}/traces/lab/stock`;
   return opts.mutant !== undefined ? `${root}/traces/lab/mutants` : `${root}/traces/lab`;
 }
 
@@ -37,6 +38,7 @@ export function remakeCommand(w: string, opts: LabOptions): string {
     "deno task lab",
     `--workload ${w}`,
     ...(opts.mutant !== undefined ? [`--mutant ${opts.mutant}`] : []),
+    ...(opts.stock ? ["--stock"] : []),
     ...(opts.smp !== 2 ? [`--smp ${opts.smp}`] : []),
   ].join(" ");
 }

@@ -69,13 +69,13 @@ export async function seriesKey(
 
 /**
  * Reads the series under `root/kernel/patches/linux-6.12` and, when
- * `mutantId` is given (`M03`), the one `root/kernel/mutants/M03-*.patch`.
+ * `mutantId` is given (`M03`), the one `root/kernel/mutants/M03-*.patch`;
+ * with `stock`, no patches at all.
  */
-export async function loadSeries(root: string, mutantId?: string): Promise<Series> {
-  const patches = await readPatches(
-    `${root}/kernel/patches/linux-6.12`,
-    (n) => n.endsWith(".patch"),
-  );
+export async function loadSeries(root: string, mutantId?: string, stock = false): Promise<Series> {
+  const patches = stock
+    ? []
+    : await readPatches(`${root}/kernel/patches/linux-6.12`, (n) => n.endsWith(".patch"));
   let mutant: PatchFile | undefined;
   if (mutantId !== undefined) {
     const found = await readPatches(

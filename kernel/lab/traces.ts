@@ -66,12 +66,14 @@ export interface TraceHeader {
   readonly command: string;
 }
 
-/** The `#` lines written before the guest's trace. */
+/** The `#` lines written before the guest's trace (`# kernel:` and `# arch:` choose kvmreq's tables). */
 export function headerLines(h: TraceHeader): string[] {
   return [
     `# kvmreq lab trace: workload ${h.workload} - ${h.summary}`,
-    `# kernel: Debian linux-image-${h.kernel}-unsigned ${h.debianVersion} under QEMU TCG; ` +
-    `KVM (kvm.ko, kvm-amd.ko) built from linux-source-6.12 ${h.debianVersion}`,
+    `# kernel: ${h.kernel}`,
+    "# arch: x86_64",
+    `# debian: linux-image-${h.kernel}-unsigned ${h.debianVersion} booted under QEMU TCG; ` +
+    `kvm.ko and kvm-amd.ko built from linux-source-6.12 ${h.debianVersion}`,
     `# series: ${h.seriesKey} (${h.series})`,
     `# workload exit code ${h.exitCode}: ${h.verdict}`,
     `# qemu: ${h.qemu}`,

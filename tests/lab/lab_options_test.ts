@@ -10,7 +10,7 @@ import { moduleName } from "../../kernel/lab/modules.ts";
 import { parseLabArgs, UsageError } from "../../kernel/lab/options.ts";
 import { debFileName } from "../../kernel/lab/pins.ts";
 import { qemuArgs } from "../../kernel/lab/qemu.ts";
-import { remakeCommand, traceName } from "../../kernel/lab/run_guest.ts";
+import { remakeCommand, traceDir, traceName } from "../../kernel/lab/run_guest.ts";
 import { loadSeries, type PatchFile, seriesKey } from "../../kernel/lab/series.ts";
 import { headerLines } from "../../kernel/lab/traces.ts";
 import { headerFacts, listWorkloads, selectWorkloads } from "../../kernel/lab/workloads.ts";
@@ -50,6 +50,7 @@ Deno.test("lab options: mistakes are usage errors that say what is wrong", () =>
   assert.throws(() => parseLabArgs(["--mutant", "4"]), /expected an id like M03/);
   assert.throws(() => parseLabArgs(["--smp", "1"]), /from 2 to 8/);
   assert.throws(() => parseLabArgs(["--workload"]), /needs a value/);
+  assert.throws(() => parseLabArgs(["--stock", "--mutant", "M01"]), /exclude each other/);
 });
 
 Deno.test("series key: changes with a patch's bytes, its name and the mutant", async () => {
@@ -125,6 +126,14 @@ Deno.test("traces: names, header, remake command and QEMU line", () => {
   assert.equal(traceName("ipi", undefined), "ipi.trace");
   assert.equal(traceName("ipi", "M03"), "M03-ipi.trace");
   assert.equal(remakeCommand("ipi", opts), "deno task lab --workload ipi --mutant M03");
+  assert.equal(traceDir("/r", opts), "/r/traces/lab/mutants");
+  assert.equal(traceDir("/r", parseLabArgs([])), "/r/traces/lab");
+  assert.equal(traceDir("/r", parseLabArgs(["--stock"])), "/r/traces/lab/stock");
+  assert.equal(traceDir("/r", parseLabArgs(["--stock", "--out", "/o"])), "/o");
+  assert.equal(
+    remakeCommand("ipi", parseLabArgs(["--stock"])),
+    "deno task lab --workload ipi --stock",
+  );
   const h = headerLines({
     workload: "ipi",
     summary: "IPIs",
@@ -139,6 +148,8 @@ Deno.test("traces: names, header, remake command and QEMU line", () => {
   });
   assert.ok(h.every((l) => l.startsWith("# ")));
   assert.ok(h.some((l) => l.includes("6.12.118-1~deb12u1")));
+  assert.ok(h.includes("# kernel: 6.12.118+deb12-amd64"));
+  assert.ok(h.includes("# arch: x86_64"));
   const q = qemuArgs({
     kernel: "k",
     initrd: "i",

@@ -37,66 +37,66 @@ static void msi_rounds(struct lab_vm *vm, int cmd, const char *how)
 		lab_wait_taken(vm, i);
 	}
 	for (i = 0; i < vm->nr; i++) {
-		volatile struct lab_mailbox *mb = lab_mailbox(vm, i);
-		uint16_t base = mb->irqs;
+		struct lab_mailbox *mb = lab_mailbox(vm, i);
+		u16 base = READ_ONCE(mb->irqs);
 
 		for (j = 1; j <= ROUNDS; j++) {
 			lab_msi(vm, i, LAB_VECTOR);
 			lab_wait_irqs(vm, i, base + j);
 		}
-		lab_check(mb->irqs == (uint16_t)(base + ROUNDS),
+		lab_check(READ_ONCE(mb->irqs) == (u16)(base + ROUNDS),
 			  "vCPU %d %s: %d MSIs taken one by one", i, how, ROUNDS);
 	}
 }
 
 static void msi_bursts(struct lab_vm *vm)
 {
-	int i, j;
+	int i, j, got;
 
 	for (i = 0; i < vm->nr; i++) {
-		volatile struct lab_mailbox *mb = lab_mailbox(vm, i);
-		uint16_t base = mb->irqs;
+		struct lab_mailbox *mb = lab_mailbox(vm, i);
+		u16 base = READ_ONCE(mb->irqs);
 
 		for (j = 0; j < BURST; j++)
 			lab_msi(vm, i, LAB_VECTOR);
 		lab_wait_irqs(vm, i, base + 1);
 		lab_sleep_us(20000);
 		/* MSIs at one vector coalesce while the first is pending in IRR. */
-		lab_check(mb->irqs - base >= 1 && mb->irqs - base <= BURST,
-			  "vCPU %d spinning: a burst of %d MSIs gave %d interrupts",
-			  i, BURST, mb->irqs - base);
+		got = (u16)(READ_ONCE(mb->irqs) - base);
+		lab_check(got >= 1 && got <= BURST,
+			  "vCPU %d spinning: a burst of %d MSIs gave %d interrupts", i, BURST, got);
 	}
 }
 
 static void pic_rounds(struct lab_vm *vm, int cmd, const char *how)
 {
-	volatile struct lab_mailbox *mb = lab_mailbox(vm, 0);
-	uint16_t base;
+	struct lab_mailbox *mb = lab_mailbox(vm, 0);
+	u16 base;
 	int j;
 
 	lab_command(vm, 0, cmd, 0, 0, 0);
 	lab_wait_taken(vm, 0);
-	base = mb->pic;
+	base = READ_ONCE(mb->pic);
 	for (j = 1; j <= ROUNDS; j++) {
 		lab_irq_line(vm, LAB_PIC_IRQ, 1);
 		lab_irq_line(vm, LAB_PIC_IRQ, 0);
 		lab_wait_pic(vm, 0, base + j);
 	}
-	lab_check(mb->pic == (uint16_t)(base + ROUNDS),
+	lab_check(READ_ONCE(mb->pic) == (u16)(base + ROUNDS),
 		  "vCPU 0 %s: %d KVM_IRQ_LINE pulses taken from the PIC", how, ROUNDS);
 }
 
 int main(void)
 {
 	struct lab_vm vm;
-	uint16_t done;
+	u16 done;
 
 	lab_vm_create(&vm, 2);
 	lab_vm_start(&vm);
 	msi_rounds(&vm, LAB_CMD_HALT, "halted");
 	msi_rounds(&vm, LAB_CMD_SPIN, "spinning");
 	msi_bursts(&vm);
-	done = lab_mailbox(&vm, 0)->done;
+	done = READ_ONCE(lab_mailbox(&vm, 0)->done);
 	lab_command(&vm, 0, LAB_CMD_PIC_INIT, 0, 0, 0);
 	lab_wait_done(&vm, 0, done);
 	pic_rounds(&vm, LAB_CMD_HALT, "halted");

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,8 +86,8 @@ static long now_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void lab_set_slot(struct lab_vm *vm, int slot, uint32_t flags, uint64_t gpa,
-		  uint64_t size, void *host)
+void lab_set_slot(struct lab_vm *vm, int slot, u32 flags, u64 gpa,
+		  u64 size, void *host)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,
@@ -182,9 +183,9 @@ void lab_vm_create(struct lab_vm *vm, int nr)
 	free(cpuid);
 }
 
-volatile struct lab_mailbox *lab_mailbox(struct lab_vm *vm, int i)
+struct lab_mailbox *lab_mailbox(struct lab_vm *vm, int i)
 {
-	return (volatile struct lab_mailbox *)(vm->mem + LAB_MAILBOX_GPA) + i;
+	return (struct lab_mailbox *)(vm->mem + LAB_MAILBOX_GPA) + i;
 }
 
 /*
@@ -197,14 +198,22 @@ static void *vcpu_thread(void *arg)
 	struct lab_vcpu *v = arg;
 	struct kvm_run *run = v->run;
 
+	int immediate;
+
 	lab_self = v;
 	for (;;) {
 		v->entries++;
+		/* a signal handler may set immediate_exit at any time */
+		immediate = __atomic_load_n(&run->immediate_exit, __ATOMIC_ACQUIRE);
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno != EINTR && errno != EAGAIN)
 				lab_die("KVM_RUN on vCPU %d", v->id);
-			v->eintr++;
-			run->immediate_exit = 0;
+			__atomic_add_fetch(&v->eintr, 1, __ATOMIC_RELEASE);
+			if (v->on_eintr)
+				v->on_eintr(v);
+			/* KVM_RUN returned at once because of it: clear it */
+			if (immediate)
+				run->immediate_exit = 0;
 			continue;
 		}
 		switch (run->exit_reason) {
@@ -215,10 +224,10 @@ static void *vcpu_thread(void *arg)
 			}
 			lab_die("vCPU %d: unexpected port 0x%x", v->id, run->io.port);
 		case KVM_EXIT_MMIO:
-			v->mmio++;
+			__atomic_add_fetch(&v->mmio, 1, __ATOMIC_RELEASE);
 			break;
 		case KVM_EXIT_INTR:
-			v->eintr++;
+			__atomic_add_fetch(&v->eintr, 1, __ATOMIC_RELEASE);
 			break;
 		default:
 			errno = 0;
@@ -243,54 +252,55 @@ void lab_vm_start(struct lab_vm *vm)
 }
 
 /* Posts a command: arguments and command first, then seq (x86 keeps the order). */
-void lab_post(struct lab_vm *vm, int i, int cmd, uint16_t a0, uint16_t a1, uint16_t a2)
+void lab_post(struct lab_vm *vm, int i, int cmd, u16 a0, u16 a1, u16 a2)
 {
-	volatile struct lab_mailbox *mb = lab_mailbox(vm, i);
+	struct lab_mailbox *mb = lab_mailbox(vm, i);
 
-	mb->arg0 = a0;
-	mb->arg1 = a1;
-	mb->arg2 = a2;
-	mb->cmd = cmd;
-	__atomic_store_n(&mb->seq, mb->seq + 1, __ATOMIC_RELEASE);
+	WRITE_ONCE(mb->arg0, a0);
+	WRITE_ONCE(mb->arg1, a1);
+	WRITE_ONCE(mb->arg2, a2);
+	WRITE_ONCE(mb->cmd, cmd);
+	WRITE_ONCE(mb->seq, READ_ONCE(mb->seq) + 1);
 }
 
 /* Posts a command and wakes the agent with an MSI in case it is halted. */
-void lab_command(struct lab_vm *vm, int i, int cmd, uint16_t a0, uint16_t a1, uint16_t a2)
+void lab_command(struct lab_vm *vm, int i, int cmd, u16 a0, u16 a1, u16 a2)
 {
 	lab_post(vm, i, cmd, a0, a1, a2);
 	lab_msi(vm, i, LAB_VECTOR);
 }
 
 static void wait_for(struct lab_vm *vm, int i, const char *what,
-		     int (*cond)(volatile struct lab_mailbox *, unsigned int), unsigned int arg)
+		     int (*cond)(struct lab_mailbox *, unsigned int), unsigned int arg)
 {
-	volatile struct lab_mailbox *mb = lab_mailbox(vm, i);
+	struct lab_mailbox *mb = lab_mailbox(vm, i);
 	long deadline = now_ms() + LAB_WAIT_MS;
 
 	while (!cond(mb, arg)) {
 		if (now_ms() > deadline) {
 			errno = 0;
-			lab_die("vCPU %d: timed out waiting for %s (cmd %u seq %u ack %u done %u irqs %u)",
-				i, what, mb->cmd, mb->seq, mb->ack, mb->done, mb->irqs);
+			lab_die("vCPU %d: timeout: %s (cmd %u seq %u ack %u done %u irqs %u)",
+				i, what, READ_ONCE(mb->cmd), READ_ONCE(mb->seq), READ_ONCE(mb->ack),
+				READ_ONCE(mb->done), READ_ONCE(mb->irqs));
 		}
 		lab_sleep_us(200);
 	}
 }
 
-static int taken(volatile struct lab_mailbox *mb, unsigned int unused)
+static int taken(struct lab_mailbox *mb, unsigned int unused)
 {
 	(void)unused;
-	return mb->ack == mb->seq;
+	return READ_ONCE(mb->ack) == READ_ONCE(mb->seq);
 }
 
-static int done_moved(volatile struct lab_mailbox *mb, unsigned int before)
+static int done_moved(struct lab_mailbox *mb, unsigned int before)
 {
-	return mb->done != (uint16_t)before;
+	return READ_ONCE(mb->done) != (u16)before;
 }
 
-static int irqs_reached(volatile struct lab_mailbox *mb, unsigned int count)
+static int irqs_reached(struct lab_mailbox *mb, unsigned int count)
 {
-	return (uint16_t)(mb->irqs - count) < 0x8000;
+	return (u16)(READ_ONCE(mb->irqs) - count) < 0x8000;
 }
 
 /* Waits until the agent took the last command. */
@@ -300,24 +310,24 @@ void lab_wait_taken(struct lab_vm *vm, int i)
 }
 
 /* Waits until the agent completed a finite command (done moved from before). */
-void lab_wait_done(struct lab_vm *vm, int i, uint16_t before)
+void lab_wait_done(struct lab_vm *vm, int i, u16 before)
 {
 	wait_for(vm, i, "the command to complete", done_moved, before);
 }
 
 /* Waits until the agent counted count interrupts at LAB_VECTOR. */
-void lab_wait_irqs(struct lab_vm *vm, int i, uint16_t count)
+void lab_wait_irqs(struct lab_vm *vm, int i, u16 count)
 {
 	wait_for(vm, i, "interrupts", irqs_reached, count);
 }
 
-static int pic_reached(volatile struct lab_mailbox *mb, unsigned int count)
+static int pic_reached(struct lab_mailbox *mb, unsigned int count)
 {
-	return (uint16_t)(mb->pic - count) < 0x8000;
+	return (u16)(READ_ONCE(mb->pic) - count) < 0x8000;
 }
 
 /* Waits until the agent counted count interrupts from the PIC. */
-void lab_wait_pic(struct lab_vm *vm, int i, uint16_t count)
+void lab_wait_pic(struct lab_vm *vm, int i, u16 count)
 {
 	wait_for(vm, i, "PIC interrupts", pic_reached, count);
 }

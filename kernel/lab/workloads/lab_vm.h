@@ -16,7 +16,23 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
-#include <stdint.h>
+#include <stdnoreturn.h>
+#include <linux/types.h>
+
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+typedef __s8 s8;
+
+#define __printf(a, b)		__attribute__((__format__(printf, a, b)))
+
+/*
+ * The guest writes its mailbox while the host reads it (and the other way
+ * round): every access is a single atomic load or store.
+ */
+#define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELEASE)
 
 #define LAB_MAX_VCPUS		8
 #define LAB_MEM_SIZE		0x20000		/* slot 0: 128 KiB at GPA 0 */
@@ -46,17 +62,17 @@
  * interrupts the agent took at LAB_VECTOR, pic those at the PIC's vector.
  */
 struct lab_mailbox {
-	uint16_t cmd;
-	uint16_t seq;
-	uint16_t ack;
-	uint16_t done;
-	uint16_t irqs;
-	uint16_t arg0;
-	uint16_t arg1;
-	uint16_t arg2;
-	uint16_t spins;
-	uint16_t pic;
-	uint16_t pad[6];
+	u16 cmd;
+	u16 seq;
+	u16 ack;
+	u16 done;
+	u16 irqs;
+	u16 arg0;
+	u16 arg1;
+	u16 arg2;
+	u16 spins;
+	u16 pic;
+	u16 pad[6];
 };
 
 struct lab_vm;
@@ -72,6 +88,7 @@ struct lab_vcpu {
 	unsigned long eintr;		/* KVM_RUN returns with EINTR */
 	unsigned long mmio;		/* KVM_EXIT_MMIO exits */
 	int exited;			/* the agent wrote LAB_PORT_EXIT */
+	void (*on_eintr)(struct lab_vcpu *v);	/* called when KVM_RUN returns EINTR */
 };
 
 /* A VM with nr vCPUs and LAB_MEM_SIZE bytes of RAM in slot 0. */
@@ -79,32 +96,32 @@ struct lab_vm {
 	int kvm;
 	int fd;
 	int nr;
-	uint8_t *mem;
+	u8 *mem;
 	struct lab_vcpu vcpu[LAB_MAX_VCPUS];
 };
 
-extern const uint8_t lab_guest_start[], lab_guest_end[];
+extern const u8 lab_guest_start[], lab_guest_end[];
 
 /* The calling vCPU thread's vCPU (NULL on other threads). */
 extern __thread struct lab_vcpu *lab_self;
 
-void lab_die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-void lab_check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+noreturn void lab_die(const char *fmt, ...) __printf(1, 2);
+void lab_check(int ok, const char *fmt, ...) __printf(2, 3);
 int lab_failures(void);
 void lab_vm_create(struct lab_vm *vm, int nr);
 void lab_vm_start(struct lab_vm *vm);
 void lab_vm_finish(struct lab_vm *vm);
-volatile struct lab_mailbox *lab_mailbox(struct lab_vm *vm, int i);
-void lab_post(struct lab_vm *vm, int i, int cmd, uint16_t a0, uint16_t a1, uint16_t a2);
-void lab_command(struct lab_vm *vm, int i, int cmd, uint16_t a0, uint16_t a1, uint16_t a2);
+struct lab_mailbox *lab_mailbox(struct lab_vm *vm, int i);
+void lab_post(struct lab_vm *vm, int i, int cmd, u16 a0, u16 a1, u16 a2);
+void lab_command(struct lab_vm *vm, int i, int cmd, u16 a0, u16 a1, u16 a2);
 void lab_wait_taken(struct lab_vm *vm, int i);
-void lab_wait_done(struct lab_vm *vm, int i, uint16_t before);
-void lab_wait_irqs(struct lab_vm *vm, int i, uint16_t count);
-void lab_wait_pic(struct lab_vm *vm, int i, uint16_t count);
+void lab_wait_done(struct lab_vm *vm, int i, u16 before);
+void lab_wait_irqs(struct lab_vm *vm, int i, u16 count);
+void lab_wait_pic(struct lab_vm *vm, int i, u16 count);
 void lab_msi(struct lab_vm *vm, int dest, int vector);
 void lab_irq_line(struct lab_vm *vm, int irq, int level);
-void lab_set_slot(struct lab_vm *vm, int slot, uint32_t flags, uint64_t gpa,
-		  uint64_t size, void *host);
+void lab_set_slot(struct lab_vm *vm, int slot, u32 flags, u64 gpa,
+		  u64 size, void *host);
 void lab_sleep_us(long us);
 int lab_report(const char *name);
 
