@@ -2,8 +2,9 @@
  * `kvmreq`: checks the KVM vCPU-request protocol in kernel traces.
  *
  * This file only parses the command line and hands over to a command in
- * `src/cli/`; errors at the input edge become one `kvmreq: file:line: reason`
- * line on stderr and exit code 2.
+ * `src/cli/`; errors become one line on stderr (src/cli/error_exit.ts): at the
+ * input edge `kvmreq: file:line: reason` and exit code 2, anything else exit
+ * code 4.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { run } from "@optique/run";
 import { runAnalyze } from "./src/cli/analyze_command.ts";
 import { cli } from "./src/cli/cli.ts";
 import { runEvents } from "./src/cli/events_command.ts";
+import { reportError } from "./src/cli/error_exit.ts";
 import { EXIT } from "./src/cli/exit_codes.ts";
 import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
@@ -25,7 +27,6 @@ import { runReport } from "./src/cli/report_command.ts";
 import { runModel } from "./src/cli/model_command.ts";
 import { runSimulate } from "./src/cli/simulate_command.ts";
 import { runStats } from "./src/cli/stats_command.ts";
-import { InputError } from "./src/ingest/errors.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 /** Runs the command `args` selects and returns its exit code. */
@@ -49,7 +50,7 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
       ["kvmreq stats /sys/kernel/tracing/trace", "what a live trace buffer holds"],
     ]),
     footer:
-      message`Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.`,
+      message`Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input, 4 internal error.`,
   });
   const out = stdoutSink();
   try {
@@ -87,14 +88,7 @@ if (import.meta.main) {
   try {
     code = await main(Deno.args);
   } catch (err) {
-    if (err instanceof InputError) {
-      console.error(`kvmreq: ${err.message}`);
-      code = EXIT.error;
-    } else {
-      console.error("kvmreq: internal error (please report it with the input that caused it):");
-      console.error(err);
-      code = EXIT.error;
-    }
+    code = reportError(err);
   }
   Deno.exit(code);
 }

@@ -44,3 +44,16 @@ export class BinaryInputError extends InputError {
     this.looksLike = looksLike;
   }
 }
+
+/**
+ * The system refused something kvmreq had to do that is not about the
+ * user's input or command line (a tracefs write, unmounting, a missing Deno
+ * permission): a one-line message and the internal-error exit code.
+ */
+export class SystemError extends Error {
+  /** @param message what failed and why, in one line */
+  constructor(message: string) {
+    super(message);
+    this.name = "SystemError";
+  }
+}
