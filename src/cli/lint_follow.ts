@@ -21,6 +21,8 @@ import type { TextSink } from "./output.ts";
 export interface FollowReadOptions {
   readonly inputFormat?: import("../events/types.ts").InputFormat;
   readonly strict?: boolean;
+  /** The name the input is shown and reported under (default: its path). */
+  readonly name?: string;
 }
 
 /** What is still undecided when a followed input ends. */
@@ -55,7 +57,8 @@ export async function followLint(
   signal: AbortSignal,
   writerDone?: AbortSignal,
 ): Promise<LintResult> {
-  const source = await openFollowSource(path, { signal, writerDone });
+  const source = await openFollowSource(path, { signal, writerDone, name: read.name });
+  const shown = read.name ?? path;
   const reader = readTraceFrom(source, {
     format: read.inputFormat,
     strict: read.strict,
@@ -67,17 +70,17 @@ export async function followLint(
     for (const f of queue.splice(0)) await out.write(findingText(f, unit));
     await out.flush();
   };
-  await out.write(`following ${path} (Ctrl-C to stop)\n`);
+  await out.write(`following ${shown} (Ctrl-C to stop)\n`);
   await out.flush();
   const result = await lintInput(
-    { path, reader, batches: () => reader.batches() },
+    { path: shown, reader, batches: () => reader.batches() },
     { ...checker, onFinding: (f) => queue.push(f) },
     undefined,
     flush,
   );
   await flush();
   await out.write(
-    `\n${path}: end of input\n${formatLintFileFooter(result, false)}${formatLintTotals([result])}`,
+    `\n${shown}: end of input\n${formatLintFileFooter(result, false)}${formatLintTotals([result])}`,
   );
   const open = openItems(result, result.timeUnit);
   if (open.length > 0) {

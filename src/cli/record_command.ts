@@ -20,17 +20,10 @@ import {
 import { message } from "@optique/core/message";
 import type { InferValue } from "@optique/core/parser";
 import { choice, float, string } from "@optique/core/valueparser";
-import { basename } from "node:path";
 import { InputError } from "../ingest/errors.ts";
-import { eventsPlan, kvmPreset } from "../record/preset.ts";
-import { recordTrace } from "../record/recorder.ts";
-import { formatWrite, Tracefs, TRACEFS_ROOT } from "../record/tracefs.ts";
-import { EXIT } from "./exit_codes.ts";
-import { ruleOptionsFrom, selectRules } from "./lint_command.ts";
-import { followLint } from "./lint_follow.ts";
-import type { LintResult } from "../rules/lint_input.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
+import { TRACEFS_ROOT } from "../record/tracefs.ts";
 
 /** The parsed options of `kvmreq record`. */
 export const recordCommand = command(
@@ -68,6 +61,10 @@ traced threads with a stack trace on each wakeup; kvm-all: the same with every k
       }),
       TRACEFS_ROOT,
     ),
+    repair: optional(flag("--repair", {
+      description: message`Undo what a killed recording left (its tracefs instance, a tracefs it \
+mounted), then exit; a normal recording does this by itself first.`,
+    })),
     lint: optional(flag("--lint", {
       description:
         message`Lint the recording as it is made: findings as soon as proven, summary at the end.`,
@@ -88,10 +85,16 @@ traced threads with a stack trace on each wakeup; kvm-all: the same with every k
     brief:
       message`Record KVM, IPI, CSD and scheduler events (with kick stacks) from this machine's tracefs.`,
     description:
-      message`Mounts tracefs if needed, saves every setting it touches (events, filters, triggers, \
-buffer size, clock, options), sets the global clock and the preset, streams trace_pipe to the output while \
-COMMAND runs or for --duration, and restores every saved setting on success, error, SIGINT and SIGTERM. \
-Needs root, tracefs and /dev/kvm.`,
+      message`Records in a tracefs instance of its own (instances/kvmreq-PID: its own buffer, events, \
+filters, triggers, clock and options), so the machine's tracing settings are never changed: mounts \
+tracefs if needed, sets the global clock and the preset in the instance, streams its trace_pipe to the \
+output while COMMAND runs or for --duration, then removes the instance (and unmounts what it mounted) \
+on success, error, SIGINT, SIGTERM and SIGHUP. A journal in /run/kvmreq lets the next run (or --repair) \
+undo what a SIGKILL left, and refuses a second recording while one runs. The output replaces FILE only \
+when the recording is made, readable by its owner only (the sudo user's). Exit status: that of the \
+recording, not of COMMAND (whose status is printed): 0 recorded, 1 findings with --lint, 2 usage, \
+130/143 interrupted (the trace so far is kept), 4 tracefs could not be put back. Needs root and \
+tracefs; the kvm preset needs the kvm events.`,
     footer: examples(
       [
         "sudo kvmreq record -o boot.trace -- qemu-system-x86_64 -enable-kvm -smp 2 …",
@@ -107,123 +110,24 @@ Needs root, tracefs and /dev/kvm.`,
 /** Options of {@link runRecord}. */
 export type RecordOptions = InferValue<typeof recordCommand>;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotCapable) {
-      throw new InputError(
-        path,
-        0,
-        "Deno needs --allow-all to look at device files; run kvmreq record with -A",
-      );
-    }
-    return false;
-  }
-}
-
-async function ensureTracefs(root: string, log: (m: string) => void): Promise<boolean> {
-  if (await exists(`${root}/tracing_on`)) return false;
-  if (root !== TRACEFS_ROOT) throw new InputError(root, 0, "no tracefs here (no tracing_on file)");
-  log(`mounting tracefs on ${root}`);
-  const r = await new Deno.Command("mount", {
-    args: ["-t", "tracefs", "nodev", root],
-    stderr: "piped",
-  }).output();
-  if (!r.success) {
-    throw new InputError(
-      root,
-      0,
-      `tracefs is not mounted and mounting it failed: ${new TextDecoder().decode(r.stderr).trim()}`,
-    );
-  }
-  return true;
-}
-
-function defaultCheckerOptions() {
-  const { rules, severities } = selectRules({ rule: [], disable: [] }, undefined);
-  return {
-    rules,
-    severities,
-    ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined),
-  };
-}
-
 /** Runs `kvmreq record`. */
 export async function runRecord(opts: RecordOptions, out: TextSink): Promise<number> {
-  const log = (m: string) => console.error(`kvmreq record: ${m}`);
+  // The recording machinery (and live lint) is loaded only when recording.
+  const { recordSession, repairSession } = await import("./record_session.ts");
+  if (opts.repair) return await repairSession(opts.tracefs, out);
   const argv = opts.argv.length > 0 && opts.argv[0] === "--" ? opts.argv.slice(1) : [...opts.argv];
-  const dryRun = opts.dryRun === true;
-  if (!dryRun) {
-    if (Deno.uid() !== 0) {
-      throw new InputError("kvmreq record", 0, "needs root to write tracefs (or use --dry-run)");
-    }
-    if (opts.preset !== undefined && opts.events.length === 0 && !(await exists("/dev/kvm"))) {
-      throw new InputError("/dev/kvm", 0, "KVM is not available on this machine");
-    }
+  if (opts.dryRun !== true && Deno.uid() !== 0) {
+    throw new InputError("kvmreq record", 0, "needs root to write tracefs (or use --dry-run)");
   }
-  const mounted = dryRun ? false : await ensureTracefs(opts.tracefs, log);
-  const comms = opts.comm.length > 0 ? opts.comm : [
-    ...(argv.length > 0 ? [`${basename(argv[0]).slice(0, 15)}*`] : ["qemu*"]),
-    "CPU *",
-  ];
-  const events = opts.events.flatMap((e) => e.split(",")).filter((e) => e !== "");
-  const plan = events.length > 0
-    ? eventsPlan(events)
-    : kvmPreset(comms, [], opts.preset === "kvm-all");
-  const tracefs = new Tracefs(
-    opts.tracefs,
-    dryRun,
-    dryRun ? (w) => void out.write(formatWrite(tracefs, w) + "\n") : undefined,
-  );
-  const abort = new AbortController();
-  const onSignal = () => abort.abort();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  const writerDone = new AbortController();
-  let live: Promise<LintResult> | undefined;
-  try {
-    const r = await recordTrace({
-      tracefs,
-      plan,
-      output: opts.output,
-      command: argv,
-      durationMs: opts.duration === undefined ? undefined : opts.duration * 1000,
-      log,
-      signal: abort.signal,
-      onStarted: opts.lint && !dryRun
-        ? () => {
-          live = followLint(
-            opts.output,
-            {},
-            defaultCheckerOptions(),
-            out,
-            new AbortController().signal,
-            writerDone.signal,
-          );
-        }
-        : undefined,
-    });
-    writerDone.abort();
-    const linted = await live;
-    if (!dryRun) {
-      log(
-        `${r.bytes} bytes written to ${opts.output}; tracefs restored${
-          r.interrupted ? " (interrupted)" : ""
-        }`,
-      );
-    }
-    if (r.interrupted) return 130;
-    if (linted !== undefined && linted.findings.some((f) => f.severity === "error")) {
-      return EXIT.findings;
-    }
-    return r.commandCode !== undefined && r.commandCode !== 0 ? EXIT.findings : EXIT.ok;
-  } finally {
-    writerDone.abort();
-    await live?.catch(() => {});
-    Deno.removeSignalListener("SIGINT", onSignal);
-    Deno.removeSignalListener("SIGTERM", onSignal);
-    if (mounted) await new Deno.Command("umount", { args: [opts.tracefs] }).output();
-  }
+  return await recordSession({
+    output: opts.output,
+    durationMs: opts.duration === undefined ? undefined : opts.duration * 1000,
+    preset: opts.preset,
+    events: opts.events.flatMap((e) => e.split(",")).filter((e) => e !== ""),
+    comm: opts.comm,
+    tracefs: opts.tracefs,
+    lint: opts.lint === true,
+    dryRun: opts.dryRun === true,
+    argv,
+  }, out);
 }

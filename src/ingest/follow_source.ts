@@ -23,6 +23,8 @@ export interface FollowOptions {
    * @default 200
    */
   readonly idleMs?: number;
+  /** The name the input goes by in messages (default: its path). */
+  readonly name?: string;
 }
 
 /** Opens `path` (`-` for stdin) for following. */
@@ -48,7 +50,7 @@ export async function openFollowSource(path: string, options: FollowOptions): Pr
     options.signal.addEventListener("abort", () => resolve("abort"), { once: true });
   });
   return {
-    name: path,
+    name: options.name ?? path,
     async read(into) {
       while (true) {
         if (options.signal.aborted) return null;

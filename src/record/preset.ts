@@ -6,6 +6,8 @@
  * @module
  */
 
+import { enabledBy } from "./event_select.ts";
+
 /** Per-instruction and per-access floods left out of the preset (they do not inform the protocol). */
 export const FLOOD_EVENTS = ["kvm:kvm_emulate_insn", "kvm:kvm_mmio", "kvm:kvm_fpu", "kvm:kvm_pio"];
 
@@ -64,11 +66,39 @@ export function kvmPreset(
   };
 }
 
-/** A plan enabling exactly `events` (`system:name` or `system:*`), no filters or triggers. */
-export function eventsPlan(events: readonly string[]): RecordPlan {
+/** The scheduler events `--comm` filters: event directory → the comm fields its filter tests. */
+export const COMM_FILTERED: ReadonlyMap<string, readonly string[]> = new Map([
+  ["sched:sched_waking", ["comm"]],
+  ["sched:sched_wakeup", ["comm"]],
+  ["sched:sched_switch", ["prev_comm", "next_comm"]],
+]);
+
+/**
+ * A plan enabling exactly `events` (`set_event` selectors: `system:name`,
+ * `system:*`, `!system:name`), no triggers. With `comms`, those of
+ * {@link COMM_FILTERED} that `events` enables are filtered to threads named
+ * `comms`; `undefined` when none is enabled (the caller refuses: `--comm`
+ * would filter nothing).
+ */
+export function eventsPlan(
+  events: readonly string[],
+  comms: readonly string[] = [],
+): RecordPlan | undefined {
+  const filters = new Map<string, string>();
+  if (comms.length > 0) {
+    for (const [name, fields] of COMM_FILTERED) {
+      const [system, event] = name.split(":");
+      if (!enabledBy(events, system, event)) continue;
+      filters.set(
+        `events/${system}/${event}`,
+        fields.map((f) => commFilter(comms, f)).join(" || "),
+      );
+    }
+    if (filters.size === 0) return undefined;
+  }
   return {
     setEvent: events,
-    filters: new Map(),
+    filters,
     triggers: new Map(),
     options: new Map([["irq-info", "1"], ["record-tgid", "1"]]),
     clock: "global",

@@ -1,150 +1,171 @@
+/**
+ * The recorder's logic on a fake tracefs tree: the plan goes into an
+ * instance of its own, the top level is never written, and the instance is
+ * removed after success, a refused write, and a signal during setup.
+ */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { kvmPreset } from "../../src/record/preset.ts";
-import { recordTrace } from "../../src/record/recorder.ts";
-import { selectedChoice, Tracefs } from "../../src/record/tracefs.ts";
-import { triggerRemoval } from "../../src/record/tracefs_state.ts";
+import { eventsPlan, kvmPreset } from "../../src/record/preset.ts";
+import { type RecordSettings, recordTrace } from "../../src/record/recorder.ts";
+import { instanceName } from "../../src/record/teardown.ts";
+import { formatWrite, TracefsError } from "../../src/record/tracefs.ts";
+import { FakeTracefs, fakeTracefs, treeContents } from "./fake_tracefs.ts";
 
-/** A fake tracefs tree with the files a recording touches, in a known state. */
-async function fakeTracefs(): Promise<string> {
-  const root = await Deno.makeTempDir({ prefix: "kvmreq-tracefs-" });
-  const files: Record<string, string> = {
-    "tracing_on": "1",
-    "trace_clock": "[local] global counter uptime perf mono mono_raw boot x86-tsc",
-    "buffer_size_kb": "1408",
-    "set_event": "irq:irq_handler_entry",
-    "set_event_pid": "",
-    "trace": "",
-    "trace_pipe":
-      "     kworker/0:1-11      [000] D..3.  7104.188320: sched_waking: comm=qemu-system-x86 pid=4937 prio=120 target_cpu=000\n",
-    "options/irq-info": "1",
-    "options/record-tgid": "0",
-    "options/overwrite": "1",
+function sink() {
+  const chunks: Uint8Array[] = [];
+  return {
+    chunks,
+    write(p: Uint8Array) {
+      chunks.push(p.slice());
+      return Promise.resolve(p.length);
+    },
+    text: () => chunks.map((c) => new TextDecoder().decode(c)).join(""),
   };
-  for (const ev of ["sched_waking", "sched_wakeup", "sched_switch"]) {
-    files[`events/sched/${ev}/filter`] = "none";
-    files[`events/sched/${ev}/trigger`] =
-      "# Available triggers:\n# traceon traceoff snapshot stacktrace";
-    files[`events/sched/${ev}/enable`] = "0";
-  }
-  for (const [f, v] of Object.entries(files)) {
-    await Deno.mkdir(join(root, f, ".."), { recursive: true });
-    await Deno.writeTextFile(join(root, f), v + "\n");
-  }
-  return root;
 }
 
-async function read(root: string, f: string): Promise<string> {
-  return (await Deno.readTextFile(join(root, f))).trim();
-}
-
-Deno.test("record streams trace_pipe and restores every setting it touched", async () => {
-  const root = await fakeTracefs();
-  const out = join(root, "..", `${root.split("/").pop()}.trace`);
-  const t = new Tracefs(root, false);
-  const r = await recordTrace({
+function settings(t: FakeTracefs, over: Partial<RecordSettings> = {}): RecordSettings {
+  return {
     tracefs: t,
+    instance: instanceName(Deno.pid),
     plan: kvmPreset(["qemu*", "CPU *"], [], false),
-    output: out,
+    output: sink(),
     command: [],
     durationMs: 100,
     log: () => {},
     signal: new AbortController().signal,
-  });
+    ...over,
+  };
+}
+
+Deno.test("record writes its plan into its own instance, streams it, removes it, and never writes the top level", async () => {
+  const { root } = await fakeTracefs();
+  const before = await treeContents(root);
+  const t = new FakeTracefs(root);
+  const out = sink();
+  const r = await recordTrace(settings(t, { output: out }));
   assert.ok(r.bytes > 0);
-  assert.match(await Deno.readTextFile(out), /sched_waking/);
-  // The plan was applied…
+  assert.match(out.text(), /sched_waking/);
+  assert.deepEqual(r.problems, []);
+  const inst = `instances/${instanceName(Deno.pid)}`;
+  assert.ok(t.writes.every((w) => w.file.startsWith(inst) || w.path.includes(`/${inst}/`)));
   assert.ok(
     t.writes.some((w) =>
       w.file === "events/sched/sched_waking/trigger" && w.value.startsWith("stacktrace if")
     ),
   );
   assert.ok(t.writes.some((w) => w.file === "trace_clock" && w.value === "global"));
-  // …and put back.
-  assert.equal(await read(root, "tracing_on"), "1");
-  assert.equal(selectedChoice(await read(root, "trace_clock")), "local");
-  assert.equal(await read(root, "buffer_size_kb"), "1408");
-  assert.equal(await read(root, "set_event"), "irq:irq_handler_entry");
-  assert.equal(await read(root, "options/record-tgid"), "0");
-  for (const ev of ["sched_waking", "sched_wakeup", "sched_switch"]) {
-    assert.equal(await read(root, `events/sched/${ev}/filter`), "0", `${ev} filter cleared`);
-  }
-  const lastTrigger = t.writes.filter((w) => w.file === "events/sched/sched_waking/trigger").at(-1);
-  assert.equal(lastTrigger?.value, "!stacktrace");
+  assert.deepEqual(t.writes.at(-1)?.op, "rmdir");
+  assert.deepEqual(await treeContents(root), before, "top level unchanged, instance gone");
   await Deno.remove(root, { recursive: true });
-  await Deno.remove(out);
 });
 
-Deno.test("tracefs is restored when the recording fails", async () => {
-  const root = await fakeTracefs();
-  const t = new Tracefs(root, false);
-  await assert.rejects(() =>
-    recordTrace({
-      tracefs: t,
-      plan: kvmPreset(["qemu*"], [], false),
-      output: join(root, "no-such-dir", "out.trace"),
-      command: [],
-      durationMs: 50,
-      log: () => {},
-      signal: new AbortController().signal,
-    })
+Deno.test("a write tracefs refuses: the error names the file and the instance is still removed", async () => {
+  const { root } = await fakeTracefs();
+  const before = await treeContents(root);
+  const t = new FakeTracefs(root);
+  // A directory where the filter file should be: the write fails as the kernel's EINVAL would.
+  delete t.template["events/sched/sched_switch/filter"];
+  t.template["events/sched/sched_switch/filter/x"] = "";
+  await assert.rejects(
+    () => recordTrace(settings(t)),
+    (err) => err instanceof TracefsError && err.file === "events/sched/sched_switch/filter",
   );
-  assert.equal(await read(root, "set_event"), "irq:irq_handler_entry");
-  assert.equal(await read(root, "tracing_on"), "1");
-  assert.equal(selectedChoice(await read(root, "trace_clock")), "local");
+  assert.deepEqual(await treeContents(root), before);
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("an abort (SIGINT) stops the recording early and still restores", async () => {
-  const root = await fakeTracefs();
-  const out = `${root}.trace`;
+Deno.test("a signal during setup stops the recording at once (it used to run the whole --duration)", async () => {
+  const { root } = await fakeTracefs();
+  const before = await treeContents(root);
   const abort = new AbortController();
+  const t = new FakeTracefs(root);
   const started = performance.now();
-  setTimeout(() => abort.abort(), 50);
-  const r = await recordTrace({
-    tracefs: new Tracefs(root, false),
-    plan: kvmPreset(["qemu*"], [], false),
-    output: out,
-    command: [],
-    durationMs: 60_000,
-    log: () => {},
+  const r = await recordTrace(settings(t, {
+    durationMs: 15_000,
     signal: abort.signal,
-  });
+    journal: {
+      update() {
+        abort.abort(); // SIGINT arrives while the instance is being set up
+        return Promise.resolve();
+      },
+    },
+  }));
+  assert.ok(r.interrupted);
+  assert.ok(performance.now() - started < 5_000, "stopped well before 15 s");
+  assert.ok(!t.writes.some((w) => w.file === "tracing_on" && w.value === "1"), "tracing never on");
+  assert.deepEqual(await treeContents(root), before);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("a signal while recording stops the wait and removes the instance", async () => {
+  const { root } = await fakeTracefs();
+  const abort = new AbortController();
+  setTimeout(() => abort.abort(), 100);
+  const started = performance.now();
+  const r = await recordTrace(
+    settings(new FakeTracefs(root), { durationMs: 60_000, signal: abort.signal }),
+  );
   assert.ok(r.interrupted);
   assert.ok(performance.now() - started < 30_000);
-  assert.equal(await read(root, "set_event"), "irq:irq_handler_entry");
+  assert.ok(!(await treeContents(root)).has(`instances/${instanceName(Deno.pid)}/tracing_on`));
   await Deno.remove(root, { recursive: true });
-  await Deno.remove(out);
 });
 
-Deno.test("dry run writes nothing", async () => {
-  const root = await fakeTracefs();
-  const t = new Tracefs(root, true);
-  await recordTrace({
-    tracefs: t,
-    plan: kvmPreset(["qemu*"], [], false),
-    output: `${root}.trace`,
-    command: ["true"],
-    durationMs: undefined,
-    log: () => {},
-    signal: new AbortController().signal,
-  });
+Deno.test("the journal hears of each change before it is made", async () => {
+  const { root } = await fakeTracefs();
+  const t = new FakeTracefs(root);
+  const seen: string[] = [];
+  await recordTrace(settings(t, {
+    journal: {
+      update(change) {
+        seen.push(`${JSON.stringify(change)} after ${t.writes.length} changes`);
+        return Promise.resolve();
+      },
+    },
+  }));
+  assert.deepEqual(seen, [
+    `{"instance":"${instanceName(Deno.pid)}"} after 0 changes`,
+    // record-tgid goes on after mkdir, tracing_on, trace_clock, buffer_size_kb and irq-info (already 1)
+    `{"recordTgid":true} after 4 changes`,
+  ]);
+  // …and record-tgid goes off again before the instance is removed.
+  const last = t.writes.slice(-2).map(formatWrite).join("\n");
+  assert.match(last, /echo '0' > .*options\/record-tgid\nrmdir /);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("dry run changes nothing and shows every change, mkdir to rmdir", async () => {
+  const { root } = await fakeTracefs();
+  const before = await treeContents(root);
+  const t = new FakeTracefs(root, true);
+  await recordTrace(settings(t, { command: ["true"], durationMs: undefined, output: undefined }));
   assert.ok(t.writes.length > 10);
-  assert.equal(await read(root, "set_event"), "irq:irq_handler_entry");
-  assert.equal(await read(root, "options/record-tgid"), "0");
+  assert.equal(
+    formatWrite(t.writes[0]),
+    `mkdir ${join(root, "instances", instanceName(Deno.pid))}`,
+  );
+  assert.equal(t.writes.at(-1)?.op, "rmdir");
+  assert.deepEqual(await treeContents(root), before);
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("trigger removal commands", () => {
-  assert.equal(triggerRemoval('stacktrace:unlimited if comm ~ "qemu*"'), "!stacktrace");
+Deno.test("--events with --comm filters the scheduler events it enables, and only those", () => {
+  const plan = eventsPlan(["sched:*", "!sched:sched_wakeup", "ipi:*"], ["sleep*"])!;
+  assert.deepEqual([...plan.filters.keys()], [
+    "events/sched/sched_waking",
+    "events/sched/sched_switch",
+  ]);
+  assert.equal(plan.filters.get("events/sched/sched_waking"), 'comm ~ "sleep*"');
   assert.equal(
-    triggerRemoval("enable_event:sched:sched_switch:unlimited"),
-    "!enable_event:sched:sched_switch",
+    plan.filters.get("events/sched/sched_switch"),
+    'prev_comm ~ "sleep*" || next_comm ~ "sleep*"',
   );
+  assert.equal(eventsPlan(["ipi:*"], ["sleep*"]), undefined, "--comm would filter nothing");
+  assert.equal(eventsPlan(["ipi:*"])?.filters.size, 0);
 });
 
 Deno.test("record --lint: the recording is linted as it is made", async () => {
-  const root = await fakeTracefs();
+  const { root } = await fakeTracefs();
   const { counterexampleTrace, exploreProtocol } = await import("../../src/explore/explore.ts");
   const { followLint } = await import("../../src/cli/lint_follow.ts");
   const { selectRules, ruleOptionsFrom } = await import("../../src/cli/lint_command.ts");
@@ -152,39 +173,39 @@ Deno.test("record --lint: the recording is linted as it is made", async () => {
   const trace = counterexampleTrace(
     exploreProtocol({ vcpus: 1, requesters: 2, memoryModel: "tso", variant: "no-barrier" }),
   );
-  await Deno.writeTextFile(join(root, "trace_pipe"), trace);
-  const out = `${root}.trace`;
-  const sink = memorySink();
+  const t = new FakeTracefs(root, false, {
+    ...new FakeTracefs(root).template,
+    trace_pipe: trace,
+  });
+  const outPath = `${root}.trace`;
+  const file = await Deno.open(outPath, { write: true, create: true });
+  const text = memorySink();
   const writerDone = new AbortController();
   const { rules, severities } = selectRules({ rule: [], disable: [] }, undefined);
   let live: Promise<unknown> | undefined;
-  await recordTrace({
-    tracefs: new Tracefs(root, false),
-    plan: kvmPreset(["qemu*"], [], false),
-    output: out,
-    command: [],
+  await recordTrace(settings(t, {
+    output: file,
     durationMs: 300,
-    log: () => {},
-    signal: new AbortController().signal,
     onStarted: () => {
       live = followLint(
-        out,
-        {},
+        outPath,
+        { name: "shown.trace" },
         {
           rules,
           severities,
           ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined),
         },
-        sink,
+        text,
         new AbortController().signal,
         writerDone.signal,
       );
     },
-  });
+  }));
+  file.close();
   writerDone.abort();
   await live;
-  assert.match(sink.text(), /request-unseen-at-entry/);
-  assert.match(sink.text(), /end of input/);
+  assert.match(text.text(), /request-unseen-at-entry/);
+  assert.match(text.text(), /shown\.trace: end of input/);
   await Deno.remove(root, { recursive: true });
-  await Deno.remove(out);
+  await Deno.remove(outPath);
 });
