@@ -71,3 +71,14 @@ export function describeOsError(err: unknown): string {
   if (err instanceof Error) return err.message.replace(/,\s*(open|stat) '.*'$/, "");
   return String(err);
 }
+
+/** The chunks `parts`, in order, as one array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
+}

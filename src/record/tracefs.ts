@@ -7,7 +7,7 @@
  */
 
 import { join } from "node:path";
-import { describeOsError } from "../ingest/byte_source.ts";
+import { concatBytes, describeOsError } from "../ingest/byte_source.ts";
 import { SystemError } from "../ingest/errors.ts";
 
 /** Where tracefs is normally mounted. */
@@ -150,21 +150,13 @@ export async function readControlFile(path: string): Promise<string> {
   const file = await Deno.open(path, { read: true });
   try {
     const chunks: Uint8Array[] = [];
-    let total = 0;
     for (;;) {
       const buf = new Uint8Array(READ_CHUNK);
       const n = await file.read(buf);
       if (n === null || n === 0) break;
       chunks.push(buf.subarray(0, n));
-      total += n;
     }
-    const all = new Uint8Array(total);
-    let off = 0;
-    for (const c of chunks) {
-      all.set(c, off);
-      off += c.length;
-    }
-    return new TextDecoder().decode(all);
+    return new TextDecoder().decode(concatBytes(chunks));
   } finally {
     file.close();
   }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ByteSource } from "../byte_source.ts";
+import { type ByteSource, concatBytes } from "../byte_source.ts";
 
 /** Positioned reads over a trace.dat. */
 export interface RandomAccess {
@@ -117,20 +117,12 @@ export async function randomAccessFor(
     }
   }
   const parts: Uint8Array[] = [head.slice()];
-  let total = head.length;
   while (true) {
     const chunk = new Uint8Array(1 << 20);
     const n = await source.read(chunk);
     // A source that returns 0 would otherwise spin: treat it as the end.
     if (n === null || n === 0) break;
     parts.push(chunk.subarray(0, n));
-    total += n;
   }
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return memoryRandomAccess(source.name, all);
+  return memoryRandomAccess(source.name, concatBytes(parts));
 }
