@@ -14,8 +14,8 @@ import { kvmPreset } from "../../src/record/preset.ts";
 export interface GuestPlan {
   /** Module files under /lib/modules in the guest, in load order. */
   readonly modules: readonly string[];
-  /** Workload names (binaries in /w). */
-  readonly workloads: readonly string[];
+  /** Workloads: names (binaries in /w) and the kvm_amd parameters each needs ("" for none). */
+  readonly workloads: readonly { readonly name: string; readonly kvmAmdParams: string }[];
   /** Ring buffer size per CPU, in KiB. */
   readonly bufferSizeKb: number;
   /** Modules loaded after the workloads to reach the output disk, in load order. */
@@ -56,8 +56,13 @@ export function tracefsSetup(workloads: readonly string[], bufferSizeKb: number)
 
 /** The whole /init script. */
 export function initScript(p: GuestPlan): string {
-  const run = p.workloads.map((w) =>
+  const reload = (params: string) =>
+    `rmmod kvm_amd && insmod /lib/modules/kvm_amd.ko ${params} || fail "reload kvm_amd ${params}"`;
+  const run = p.workloads.map(({ name: w, kvmAmdParams }) =>
     [
+      ...(kvmAmdParams !== ""
+        ? [reload(kvmAmdParams), `echo "kvmreq-lab: kvm_amd reloaded with ${kvmAmdParams}"`]
+        : []),
       `echo "kvmreq-lab: workload ${w} starts"`,
       "echo > $T/trace",
       "echo 1 > $T/tracing_on",
@@ -68,6 +73,7 @@ export function initScript(p: GuestPlan): string {
       `cat $T/per_cpu/cpu*/stats > /out/${w}.stats`,
       `echo "kvmreq-lab: workload ${w} rc=$(cat /out/${w}.rc) trace=$(wc -c < /out/${w}.trace) bytes"`,
       `{ grep '^FAIL' /out/${w}.out; tail -n 1 /out/${w}.out; } | sed 's/^/kvmreq-lab:   /'`,
+      ...(kvmAmdParams !== "" ? [reload("")] : []),
     ].join("\n")
   ).join("\n");
   return `#!/bin/busybox sh
@@ -87,7 +93,7 @@ done
 echo "kvmreq-lab: kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt) avic=$(cat /sys/module/kvm_amd/parameters/avic)"
 T=/sys/kernel/tracing
 cd $T
-${tracefsSetup(p.workloads, p.bufferSizeKb).join("\n")}
+${tracefsSetup(p.workloads.map((w) => w.name), p.bufferSizeKb).join("\n")}
 cd /
 ls $T/events/kvm > /out/kvm-events.txt
 ${run}

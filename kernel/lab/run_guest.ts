@@ -73,7 +73,7 @@ export async function runGuest(
     const all = [...order, ...diskMods];
     const init = initScript({
       modules: order.map((m) => `${m.name}.ko`),
-      workloads: ws.map((w) => w.name),
+      workloads: ws,
       bufferSizeKb: 32768,
       diskModules: diskMods.map((m) => `${m.name}.ko`),
     });

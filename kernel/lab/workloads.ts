@@ -19,6 +19,8 @@ export interface Workload {
   readonly summary: string;
   /** vCPUs of the QEMU machine it needs at least. */
   readonly minSmp: number;
+  /** Parameters kvm_amd is reloaded with for this workload (`npt=0`), or "". */
+  readonly kvmAmdParams: string;
 }
 
 /** Files every workload is linked with. */
@@ -37,11 +39,21 @@ export async function listWorkloads(root: string): Promise<Workload[]> {
   return out.sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-/** The summary (the header comment's first line after the name) and `smp: N` of a workload's source. */
-export function headerFacts(text: string): { summary: string; minSmp: number } {
+/**
+ * What a workload's header comment says: its summary (` * name.c - …`),
+ * `smp: N` (QEMU CPUs it needs) and `kvm_amd: PARAMS` (module parameters).
+ */
+export function headerFacts(
+  text: string,
+): { summary: string; minSmp: number; kvmAmdParams: string } {
   const m = /^ \* [\w-]+\.c - (.*)$/m.exec(text);
   const smp = /^ \* smp: (\d+)$/m.exec(text);
-  return { summary: m?.[1] ?? "(no summary)", minSmp: smp !== null ? Number(smp[1]) : 2 };
+  const amd = /^ \* kvm_amd: ([\w= ]+)$/m.exec(text);
+  return {
+    summary: m?.[1] ?? "(no summary)",
+    minSmp: smp !== null ? Number(smp[1]) : 2,
+    kvmAmdParams: amd?.[1].trim() ?? "",
+  };
 }
 
 /** The workloads named in `names` (all when empty); an unknown name is a usage error. */

@@ -88,21 +88,27 @@ Deno.test("workloads: every workload has a summary, says its seed sections, and 
   }
   assert.deepEqual(selectWorkloads(all, [all[0].name]).map((w) => w.name), [all[0].name]);
   assert.throws(() => selectWorkloads(all, ["nope"]), /no workload nope \(known: /);
-  assert.deepEqual(headerFacts("/*\n * x.c - does y\n *\n * smp: 3\n */"), {
+  assert.deepEqual(headerFacts("/*\n * x.c - does y\n *\n * smp: 3\n * kvm_amd: npt=0\n */"), {
     summary: "does y",
     minSmp: 3,
+    kvmAmdParams: "npt=0",
   });
 });
 
 Deno.test("guest /init: loads the modules in order, traces each workload, writes the disk last", () => {
   const s = initScript({
     modules: ["irqbypass.ko", "kvm.ko", "ccp.ko", "kvm_amd.ko"],
-    workloads: ["ipi", "memslot"],
+    workloads: [{ name: "ipi", kvmAmdParams: "" }, { name: "memslot", kvmAmdParams: "npt=0" }],
     bufferSizeKb: 4096,
     diskModules: ["virtio_blk.ko"],
   });
   assert.match(s, /for m in irqbypass\.ko kvm\.ko ccp\.ko kvm_amd\.ko; do/);
   assert.ok(s.indexOf("/w/ipi") < s.indexOf("/w/memslot"));
+  // kvm_amd reloaded with npt=0 just before memslot, and without it after
+  const reloads = [...s.matchAll(/insmod \/lib\/modules\/kvm_amd\.ko ?(\S*)/g)];
+  assert.deepEqual(reloads.map((m) => m[1]), ["npt=0", ""]);
+  assert.ok(s.indexOf("/w/ipi") < reloads[0].index && reloads[0].index < s.indexOf("/w/memslot"));
+  assert.ok(reloads[1].index > s.indexOf("/w/memslot"));
   assert.ok(s.indexOf("/w/memslot") < s.indexOf("tar -cf /dev/vda"));
   assert.ok(s.indexOf("sha256sum") < s.indexOf("tar -cf /dev/vda"));
   assert.match(s, /echo 4096 > buffer_size_kb/);
