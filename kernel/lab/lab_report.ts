@@ -1,0 +1,154 @@
+/**
+ * What kvmreq says about the committed lab traces: a compact summary per
+ * trace (pinned by golden tests) and the rule-coverage table of
+ * docs/lab-traces.md, both from `kvmreq lint --format json`.
+ *
+ * @module
+ */
+
+/** The part of one file's lint JSON the lab reads. */
+export interface LintFileJson {
+  readonly file: string;
+  readonly events: number;
+  readonly skippedLines: number;
+  readonly lostEvents: number;
+  readonly vcpus: number;
+  readonly checkedRules: readonly string[];
+  readonly notCheckedRules: readonly { readonly id: string }[];
+  readonly findings: readonly {
+    readonly ruleId: string;
+    readonly severity: string;
+    readonly line: number;
+    readonly vcpu?: number;
+    readonly message: string;
+  }[];
+}
+
+/** A lab trace's findings and coverage, as pinned by its golden. */
+export interface TraceSummary {
+  readonly file: string;
+  readonly events: number;
+  readonly skippedLines: number;
+  readonly lostEvents: number;
+  readonly vcpus: number;
+  readonly checkedRules: readonly string[];
+  /** `error: 0, warning: 2, info: 1`. */
+  readonly totals: Readonly<Record<string, number>>;
+  /** One line per finding: `LINE SEVERITY RULE vCPU N: MESSAGE`. */
+  readonly findings: readonly string[];
+}
+
+/** The summary of one file of lint's JSON report. */
+export function summarize(f: LintFileJson): TraceSummary {
+  const totals: Record<string, number> = { error: 0, warning: 0, info: 0 };
+  for (const x of f.findings) totals[x.severity] = (totals[x.severity] ?? 0) + 1;
+  return {
+    file: f.file,
+    events: f.events,
+    skippedLines: f.skippedLines,
+    lostEvents: f.lostEvents,
+    vcpus: f.vcpus,
+    checkedRules: f.checkedRules,
+    totals,
+    findings: f.findings.map((x) =>
+      `${x.line} ${x.severity} ${x.ruleId}${
+        x.vcpu !== undefined ? ` vCPU ${x.vcpu}` : ""
+      }: ${x.message}`
+    ),
+  };
+}
+
+/** Runs `kvmreq lint --format json` on `files` (from `root`) and returns each file's summary. */
+export async function lintSummaries(
+  root: string,
+  files: readonly string[],
+): Promise<TraceSummary[]> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      `${root}/main.ts`,
+      "lint",
+      "--format",
+      "json",
+      "--fail-on",
+      "never",
+      ...files,
+    ],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(r.stdout);
+  if (!r.success) {
+    throw new Error(`kvmreq lint failed (${r.code}): ${new TextDecoder().decode(r.stderr)}`);
+  }
+  const json = JSON.parse(text) as { files: LintFileJson[] };
+  return json.files.map(summarize);
+}
+
+/** The committed lab traces, relative to `root`: traces/lab/*.trace, then stock/ and mutants/. */
+export function labTraceFiles(root: string): string[] {
+  const out: string[] = [];
+  for (const dir of ["traces/lab", "traces/lab/stock", "traces/lab/mutants"]) {
+    try {
+      const names = [...Deno.readDirSync(`${root}/${dir}`)]
+        .filter((e) => e.isFile && e.name.endsWith(".trace"))
+        .map((e) => `${dir}/${e.name}`)
+        .sort();
+      out.push(...names);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  return out;
+}
+
+/** The 15 rule ids, in the order the coverage table shows them. */
+export type RuleIds = readonly string[];
+
+/**
+ * The coverage table: one row per trace, one column per rule (`✓` checked,
+ * `·` not), its findings by severity, and a last row counting the traces
+ * that checked each rule.
+ */
+export function coverageTable(rules: RuleIds, ss: readonly TraceSummary[]): string {
+  const head = `| trace | events | errors / warnings / info | ${
+    rules.map((r) => `\`${r}\``).join(" | ")
+  } |`;
+  const sep = `|---|---|---|${rules.map(() => ":-:").join("|")}|`;
+  const rows = ss.map((s) =>
+    `| ${s.file} | ${s.events} | ${s.totals.error} / ${s.totals.warning} / ${s.totals.info} | ${
+      rules.map((r) => (s.checkedRules.includes(r) ? "✓" : "·")).join(" | ")
+    } |`
+  );
+  const count = rules.map((r) => ss.filter((s) => s.checkedRules.includes(r)).length);
+  const total = `| traces that check it | | | ${count.join(" | ")} |`;
+  return [head, sep, ...rows, total].join("\n");
+}
+
+/** Replaces the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in `doc`. */
+export function replaceBetween(doc: string, name: string, body: string): string {
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`no ${begin} … ${end} section`);
+  return `${doc.slice(0, i + begin.length)}\n${body}\n${doc.slice(j)}`;
+}
+
+/** The workload table: name, what it does, the kvm_amd parameters it runs with. */
+export function workloadTable(
+  ws: readonly { readonly name: string; readonly summary: string; readonly kvmAmdParams: string }[],
+): string {
+  return [
+    "| workload | what it does | kvm_amd |",
+    "|---|---|---|",
+    ...ws.map((w) =>
+      `| [\`${w.name}\`](../kernel/lab/workloads/${w.name}.c) | ${w.summary} | ${
+        w.kvmAmdParams || "defaults (npt=1)"
+      } |`
+    ),
+  ].join("\n");
+}
