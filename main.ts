@@ -9,13 +9,13 @@
  * @module
  */
 
-import { message } from "@optique/core/message";
+import { message, text } from "@optique/core/message";
 import { run } from "@optique/run";
 import { runAnalyze } from "./src/cli/analyze_command.ts";
 import { cli } from "./src/cli/cli.ts";
 import { runEvents } from "./src/cli/events_command.ts";
 import { reportError } from "./src/cli/error_exit.ts";
-import { EXIT } from "./src/cli/exit_codes.ts";
+import { EXIT, EXIT_CODES_TEXT } from "./src/cli/exit_codes.ts";
 import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
 import { runExplore } from "./src/cli/explore_command.ts";
@@ -27,13 +27,23 @@ import { runReport } from "./src/cli/report_command.ts";
 import { runModel } from "./src/cli/model_command.ts";
 import { runSimulate } from "./src/cli/simulate_command.ts";
 import { runStats } from "./src/cli/stats_command.ts";
+import { usageErrorText } from "./src/cli/usage_error.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
 /** Runs the command `args` selects and returns its exit code. */
 async function main(args: readonly string[]): Promise<number> {
+  const parserErrors: string[] = [];
   const opts = run(cli, {
     programName: "kvmreq",
     args,
+    aboveError: "none",
+    stderr: (line) => parserErrors.push(line),
+    onExit: (code) => {
+      if (code !== EXIT.ok) {
+        Deno.stderr.writeSync(new TextEncoder().encode(usageErrorText(args, parserErrors)));
+      }
+      Deno.exit(code);
+    },
     help: { command: true, option: { names: ["-h", "--help"] } },
     version: { value: denoJson.version, option: true },
     completion: "both",
@@ -49,8 +59,7 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
       ["kvmreq events --event kvm_vcpu_kick boot.trace", "the kicks of a trace"],
       ["kvmreq stats /sys/kernel/tracing/trace", "what a live trace buffer holds"],
     ]),
-    footer:
-      message`Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input, 4 internal error.`,
+    footer: [text(EXIT_CODES_TEXT)],
   });
   const out = stdoutSink();
   try {

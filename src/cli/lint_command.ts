@@ -16,7 +16,7 @@ import {
   optional,
   withDefault,
 } from "@optique/core";
-import { message } from "@optique/core/message";
+import { message, text } from "@optique/core/message";
 import type { InferValue } from "@optique/core/parser";
 import { choice, float, string } from "@optique/core/valueparser";
 import { InputError } from "../ingest/errors.ts";
@@ -30,7 +30,7 @@ import { type Rule, type RuleOptions, SEVERITIES, type Severity } from "../rules
 import { readOptions, traceFiles } from "./common_options.ts";
 import { followLint } from "./lint_follow.ts";
 import { type KvmreqConfig, loadConfig } from "./config.ts";
-import { EXIT } from "./exit_codes.ts";
+import { EXIT, EXIT_CODES_TEXT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
 import { openInputs } from "./trace_input.ts";
@@ -78,17 +78,23 @@ finding as soon as it is proven; summary on EOF or Ctrl-C.`,
       verbose: optional(flag("-v", "--verbose", {
         description: message`Say what every unchecked rule needs.`,
       })),
+      allowUnchecked: optional(flag("--allow-unchecked", {
+        description: message`Accept an input on which no rule could be checked (by default that \
+exits ${String(EXIT.unchecked)}: a trace without the events any rule needs proves nothing).`,
+      })),
     }),
     readOptions,
     object({ files: traceFiles }),
   ),
   {
     brief: message`Check traces against the vCPU-request protocol and report violations.`,
-    description: message`Replays each trace through kvmreq's reference model of \
+    description: [
+      ...message`Replays each trace through kvmreq's reference model of \
 Documentation/virt/kvm/vcpu-requests.rst and runs the rule catalog on it. Each finding names its rule, \
 the vCPU, the events that prove it (file, line, text) and the seed section it breaks. Rules the trace \
-cannot support (missing events, no flag column) are listed as not checked, never as passed. \
-Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage or unreadable input.`,
+cannot support (missing events, no flag column) are listed as not checked, never as passed.`,
+      text(` ${EXIT_CODES_TEXT}`),
+    ],
     footer: examples(
       ["kvmreq lint traces/", "the bundled real traces"],
       ["kvmreq lint --format sarif boot.trace > kvmreq.sarif", "for code scanning"],
@@ -157,14 +163,31 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
   } else if (opts.format === "sarif") {
     await out.write(JSON.stringify(buildSarif(results, version), null, 2) + "\n");
   } else await out.write(formatLintText(results, opts.verbose === true));
-  return exitCodeFor(results, opts.failOn);
+  return exitCodeFor(results, opts);
 }
 
-function exitCodeFor(results: readonly LintResult[], failOn: LintOptions["failOn"]): number {
+/**
+ * Lint's exit code: {@link EXIT.findings} when a finding is at or above
+ * `--fail-on`; else {@link EXIT.unchecked} when an input had no rule
+ * checked (saying so on stderr) unless `--allow-unchecked`; else OK.
+ */
+function exitCodeFor(
+  results: readonly LintResult[],
+  opts: Pick<LintOptions, "failOn" | "allowUnchecked">,
+): number {
   const n = countBySeverity(results);
-  const limit = RANK[failOn];
+  const limit = RANK[opts.failOn];
   const failing = SEVERITIES.some((s) => RANK[s] <= limit && n[s] > 0);
-  return failing ? EXIT.findings : EXIT.ok;
+  if (failing) return EXIT.findings;
+  const unchecked = results.filter((r) => r.coverage.checked.length === 0);
+  if (unchecked.length === 0 || opts.allowUnchecked) return EXIT.ok;
+  for (const r of unchecked) {
+    console.error(
+      `kvmreq: ${r.file}: no rule could be checked: the trace has none of the events any rule ` +
+        `needs (\`kvmreq lint -v\` says what each needs; --allow-unchecked accepts this)`,
+    );
+  }
+  return EXIT.unchecked;
 }
 
 async function runFollow(
@@ -182,7 +205,7 @@ async function runFollow(
   Deno.addSignalListener("SIGTERM", stop);
   try {
     const result = await followLint(opts.files[0], opts, checkerOptions, out, abort.signal);
-    return exitCodeFor([result], opts.failOn);
+    return exitCodeFor([result], opts);
   } finally {
     Deno.removeSignalListener("SIGINT", stop);
     Deno.removeSignalListener("SIGTERM", stop);

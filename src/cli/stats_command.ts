@@ -54,7 +54,9 @@ export type StatsOptions = InferValue<typeof statsCommand>;
 /** Runs `kvmreq stats`; returns the exit code. */
 export async function runStats(opts: StatsOptions, out: TextSink): Promise<number> {
   const all: StatsSummary[] = [];
-  for await (const input of openInputs(opts.files, { ...opts, allFormats: true })) {
+  for await (
+    const input of openInputs(opts.files, { ...opts, allFormats: true, describeOnly: true })
+  ) {
     const comms = new Map<string, number>();
     for await (const batch of input.batches()) {
       for (const r of batch) if (r.type === "event") addCount(comms, r.comm);

@@ -60,7 +60,16 @@ export interface ReadStats {
   firstOutOfOrderLine: number;
   /** Stack traces that had no event to attach to and stand alone. */
   unattachedStacks: number;
+  /**
+   * The first non-blank line of a text input (at most {@link FIRST_LINE_CHARS}
+   * characters, as read), `""` when there is none: what an input with no
+   * events is described by.
+   */
+  firstLine: string;
 }
+
+/** Characters of the first line kept in {@link ReadStats.firstLine}. */
+export const FIRST_LINE_CHARS = 60;
 
 /** Creates empty counters for the input named `file`. */
 export function createReadStats(file: string): ReadStats {
@@ -84,6 +93,7 @@ export function createReadStats(file: string): ReadStats {
     outOfOrder: 0,
     firstOutOfOrderLine: 0,
     unattachedStacks: 0,
+    firstLine: "",
   };
 }
 

@@ -17,7 +17,7 @@ import { createDatStats, type DatStats, isTraceDat, readDatBatches } from "./dat
 import { BinaryInputError, InputError } from "./errors.ts";
 import { readChunkBytes } from "./parallel/chunk_scan.ts";
 import { readChunksInParallel } from "./parallel/parallel_reader.ts";
-import { createReadStats, type ReadStats } from "./read_stats.ts";
+import { createReadStats, FIRST_LINE_CHARS, type ReadStats } from "./read_stats.ts";
 import { type BuilderOptions, KEEP_YES, RecordBuilder } from "./record_builder.ts";
 import { createLineScan, LineKind, scanFtraceLine } from "./ftrace_line.ts";
 import { sniffInput } from "./sniff.ts";
@@ -222,6 +222,7 @@ async function* readBatches(
       yield* readDatBatches(source, stats, { ...options, head, datStats: dat });
       return;
     }
+    stats.firstLine = firstLineOf(head);
     if (format === undefined) {
       const sniff = sniffInput(head);
       if (sniff.kind === "binary") {
@@ -274,6 +275,16 @@ async function* readBatches(
   } finally {
     source.close();
   }
+}
+
+/** The first non-blank line of `head`, cut at {@link FIRST_LINE_CHARS} characters. */
+function firstLineOf(head: Uint8Array): string {
+  const text = new TextDecoder().decode(head.subarray(0, 4096));
+  const line = text.split("\n").find((l) => l.trim() !== "") ?? "";
+  const chars = [...line.trim()];
+  return chars.length > FIRST_LINE_CHARS
+    ? chars.slice(0, FIRST_LINE_CHARS).join("") + "…"
+    : chars.join("");
 }
 
 /**

@@ -99,11 +99,18 @@ export function formatLintTotals(results: readonly LintResult[]): string {
   let text = "";
   const n = countBySeverity(results);
   const total = n.error + n.warning + n.info;
-  text += `\n${total === 0 ? "✔" : "✖"} ${total} finding${total === 1 ? "" : "s"} ` +
+  const unchecked = results.filter((r) => r.coverage.checked.length === 0).length;
+  const mark = total > 0 ? "✖" : unchecked > 0 ? "⚠" : "✔";
+  text += `\n${mark} ${total} finding${total === 1 ? "" : "s"} ` +
     `(${n.error} error${n.error === 1 ? "" : "s"}, ${n.warning} warning${
       n.warning === 1 ? "" : "s"
     }, ` +
-    `${n.info} info) in ${results.length} file${results.length === 1 ? "" : "s"}\n`;
+    `${n.info} info) in ${results.length} file${results.length === 1 ? "" : "s"}`;
+  text += unchecked === 0
+    ? "\n"
+    : unchecked < results.length
+    ? `, but no rule could be checked in ${unchecked} of them\n`
+    : `, but no rule could be checked in ${results.length === 1 ? "it" : "any of them"}\n`;
   if (total > 0) {
     const ids = [...new Set(results.flatMap((r) => r.findings.map((f) => f.ruleId)))].sort();
     for (const id of ids) text += `  ${id}: ${ruleById(id)?.meta.description ?? ""}\n`;
