@@ -28,8 +28,8 @@ function plural(n: number, one: string): string {
 
 /** Control characters shown as `\xNN`, so a described line cannot drive the terminal. */
 function visible(text: string): string {
-  // deno-lint-ignore no-control-regex
   return text.replace(
+    // deno-lint-ignore no-control-regex
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
