@@ -24,7 +24,9 @@ const ruleIds = RULES.map((r) => r.meta.id) as [string, ...string[]];
 /** The schema of `kvmreq.json`. */
 export const configSchema = z.strictObject({
   $schema: z.string().optional(),
-  rules: z.record(z.enum(ruleIds), z.enum(["off", "error", "warning", "info"])).optional(),
+  // A partial record: any subset of the rule ids (z.record with an enum key
+  // demands every id, which rejected the README's own example).
+  rules: z.partialRecord(z.enum(ruleIds), z.enum(["off", "error", "warning", "info"])).optional(),
   latencyThresholdMs: z.number().positive().optional(),
   allowedKickSites: z.array(z.string().min(1)).optional(),
 });
@@ -32,10 +34,42 @@ export const configSchema = z.strictObject({
 /** A validated configuration. */
 export type KvmreqConfig = z.infer<typeof configSchema>;
 
-function lineOfKey(text: string, key: string | number | symbol | undefined): number {
-  if (typeof key !== "string") return 0;
-  const at = text.indexOf(JSON.stringify(key));
-  return at < 0 ? 0 : text.slice(0, at).split("\n").length;
+/**
+ * The 1-based line of the value at `path` in `text` (the line of its key;
+ * for an array element, of the array's key), found by walking the keys in
+ * order; 1 when the path is empty, 0 when a key cannot be found.
+ */
+export function lineOfPath(text: string, path: readonly PropertyKey[]): number {
+  let at = 0;
+  let found = path.length === 0 ? 0 : -1;
+  for (const key of path) {
+    if (typeof key !== "string") break;
+    const re = new RegExp(`${escapeRegExp(JSON.stringify(key))}\\s*:`, "g");
+    re.lastIndex = at;
+    const m = re.exec(text);
+    if (m === null) return found < 0 ? 0 : lineAt(text, found);
+    at = found = m.index;
+  }
+  return lineAt(text, Math.max(0, found));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) line++;
+  return line;
+}
+
+/** The line of a JSON.parse error: V8 says `(line L column C)` or `at position P`. */
+function lineOfSyntaxError(text: string, message: string): number {
+  const lc = /\(line (\d+) column \d+\)/.exec(message);
+  if (lc !== null) return Number(lc[1]);
+  const pos = /at position (\d+)/.exec(message);
+  if (pos !== null) return lineAt(text, Number(pos[1]));
+  return text.trim() === "" ? 1 : 0;
 }
 
 /** Parses configuration `text` read from `file`; throws {@link InputError} pointing at the bad key. */
@@ -44,26 +78,25 @@ export function parseConfig(file: string, text: string): KvmreqConfig {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new InputError(file, 0, `not valid JSON: ${(err as Error).message}`);
+    const msg = (err as Error).message;
+    throw new InputError(file, lineOfSyntaxError(text, msg), `not valid JSON: ${msg}`);
   }
   const res = configSchema.safeParse(raw);
   if (res.success) return res.data;
   const issue = res.error.issues[0];
   const path = issue.path.map(String).join(".");
-  let key = issue.path.at(-1);
-  if (issue.code === "unrecognized_keys") key = issue.keys[0];
-  if (issue.code === "invalid_key" || (issue.code === "invalid_value" && issue.path.length === 2)) {
-    key = issue.path.at(-1);
-  }
+  let keyPath: PropertyKey[] = [...issue.path];
+  if (issue.code === "unrecognized_keys") keyPath = [...issue.path, issue.keys[0]];
   const where = issue.code === "unrecognized_keys"
     ? `${path ? path + "." : ""}${issue.keys.join(", ")}`
     : path;
-  const hint = issue.path[0] === "rules" && issue.code === "invalid_key"
+  const hint = keyPath[0] === "rules" && keyPath.length === 2 &&
+      (issue.code === "invalid_key" || issue.code === "unrecognized_keys")
     ? ` (rule ids: ${ruleIds.join(", ")})`
     : "";
   throw new InputError(
     file,
-    lineOfKey(text, key),
+    Math.max(1, lineOfPath(text, keyPath)),
     `${where || "(top level)"}: ${issue.message}${hint}`,
   );
 }

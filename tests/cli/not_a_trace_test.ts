@@ -72,7 +72,8 @@ Deno.test("lint of kvmreq's own Perfetto export: exit 2, named as trace-event JS
 });
 
 Deno.test("an ftrace header with no events (an empty buffer) is not a trace either", async () => {
-  const header = Deno.readTextFileSync("traces/boot-2vcpu.trace").split("\n").filter((l) => l.startsWith("#"));
+  const header = Deno.readTextFileSync(new URL("../../traces/boot-2vcpu.trace", import.meta.url))
+    .split("\n").filter((l) => l.startsWith("#"));
   assert.ok(header.length > 3);
   await withFile("header.trace", header.join("\n") + "\n", async (path) => {
     const r = await runKvmreq("lint", path);
@@ -108,7 +109,7 @@ Deno.test("every reading command refuses an input with no events; stats describe
 });
 
 Deno.test("an input mostly skipped says so on stderr, with counts by reason", async () => {
-  const lines = Deno.readTextFileSync(REAL).split("\n");
+  const lines = Deno.readTextFileSync(new URL(`../../${REAL}`, import.meta.url)).split("\n");
   const events = lines.filter((l) => !l.startsWith("#") && / sched_switch: /.test(l)).slice(0, 5);
   const garbage = Array.from({ length: 12 }, (_, i) => `garbage ${i}`);
   await withFile("mostly.trace", [...garbage, ...events, ""].join("\n"), async (path) => {
