@@ -121,7 +121,7 @@ export function selectRules(
   const off = new Set<string>(opts.disable);
   for (const [id, level] of Object.entries(config?.rules ?? {})) {
     if (level === "off") off.add(id);
-    else severities.set(id, level);
+    else if (level !== undefined) severities.set(id, level);
   }
   const only = new Set<string>(opts.rule);
   const rules = RULES.filter((r) => (only.size === 0 ? !off.has(r.meta.id) : only.has(r.meta.id)));
