@@ -11,8 +11,10 @@ import { message } from "@optique/core/message";
 import type { InferValue } from "@optique/core/parser";
 import { integer } from "@optique/core/valueparser";
 import type { TimeUnit } from "../events/types.ts";
+import type { ThreadIdentity, VcpuIdentity } from "../events/identity.ts";
+import { formatTimestamp } from "../ingest/timestamp.ts";
 import type { ModelEvent } from "../model/model_event.ts";
-import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
+import { type EventNormalizer, MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { evidenceText } from "../report/evidence.ts";
 import { describeVcpu } from "../report/state_text.ts";
 import type { Checker } from "../rules/checker.ts";
@@ -25,7 +27,7 @@ import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import { ruleOptionsFrom, selectRules } from "./lint_command.ts";
 import type { TextSink } from "./output.ts";
-import { resolveTimeArg, timeValue } from "./time_arg.ts";
+import { resolveTimeArg, type TimeArg, timeValue } from "./time_arg.ts";
 import { openInputs } from "./trace_input.ts";
 
 /** The parsed options of `kvmreq replay`. */
@@ -76,6 +78,73 @@ function vcpuOf(ev: ModelEvent): { vm: string; vcpu: number } | undefined {
   return undefined;
 }
 
+/**
+ * Why `--vcpu` printed nothing for `missing`: the vCPUs the input has (those
+ * events were about, and those whose thread was identified by kvm_entry, a
+ * QEMU `CPU N/KVM` name or a protocol event), and for an identified one, its
+ * thread and that no replayed event was about it.
+ */
+export function missingVcpuNote(
+  missing: readonly number[],
+  seen: ReadonlySet<number>,
+  identity: VcpuIdentity | undefined,
+  cut: boolean,
+): string {
+  const threads = new Map<number, { pid: number; source: ThreadIdentity["source"] }>();
+  for (const [pid, t] of identity?.threads() ?? []) {
+    if (!threads.has(t.vcpu)) threads.set(t.vcpu, { pid, source: t.source });
+  }
+  const known = [...new Set([...seen, ...threads.keys()])].sort((a, b) => a - b);
+  const head = `no event of vCPU ${missing.join(", ")}${cut ? " up to the time given" : ""}`;
+  if (known.length === 0) {
+    return `${head} (no vCPU is identified in it: that takes kvm_entry, protocol events or QEMU ` +
+      "debug-threads names)";
+  }
+  const threadNotes = missing.filter((v) => threads.has(v)).map((v) => {
+    const t = threads.get(v)!;
+    const how = t.source === "comm" ? `named CPU ${v}/KVM` : `from ${t.source}`;
+    return `; vCPU ${v} is thread ${t.pid} (${how}), which appears only as the actor of events ` +
+      `about other vCPUs (\`kvmreq events --pid ${t.pid}\` lists its events)`;
+  });
+  return `${head} (vCPUs in it: ${known.join(", ")}${threadNotes.join("")})`;
+}
+
+/**
+ * Notices for a time window that misses the input: before its first event,
+ * after its last (`last` is `undefined` when reading stopped early).
+ */
+function windowNotes(
+  opts: ReplayOptions,
+  unit: TimeUnit,
+  first: bigint | undefined,
+  last: bigint | undefined,
+): string[] {
+  if (first === undefined) return [];
+  const ts = (t: bigint) => formatTimestamp(t, unit);
+  const notes: string[] = [];
+  const t = (a: TimeArg) => resolveTimeArg(a, unit);
+  if (opts.at !== undefined && t(opts.at) < first) {
+    notes.push(
+      `--at ${opts.at.text} is before the first event (${ts(first)}): ` +
+        "no vCPU has a state yet",
+    );
+  } else if (opts.at !== undefined && last !== undefined && t(opts.at) > last) {
+    notes.push(
+      `--at ${opts.at.text} is after the last event (${ts(last)}): ` +
+        "the state shown is the final one",
+    );
+  }
+  if (
+    opts.at === undefined && opts.from !== undefined && last !== undefined && t(opts.from) > last
+  ) {
+    notes.push(`--from ${opts.from.text} is after the last event (${ts(last)})`);
+  }
+  if (opts.at === undefined && opts.until !== undefined && t(opts.until) < first) {
+    notes.push(`--until ${opts.until.text} is before the first event (${ts(first)})`);
+  }
+  return notes;
+}
+
 /** Runs `kvmreq replay`. */
 export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<number> {
   const config = await loadConfig(undefined);
@@ -105,8 +174,11 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
     };
     /** vCPUs that events in this input were about. */
     const seen = new Set<number>();
-    const observe = (ev: ModelEvent, checker: Checker) => {
+    let identity: VcpuIdentity | undefined;
+    let stopped = false;
+    const observe = (ev: ModelEvent, checker: Checker, normalizer: EventNormalizer) => {
       checkerRef = checker;
+      identity = normalizer.identity;
       const id = vcpuOf(ev);
       if (id !== undefined) seen.add(id.vcpu);
       if (opts.at !== undefined) {
@@ -132,6 +204,7 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
       if (previous !== undefined && checkerRef !== undefined) printStep(previous, checkerRef);
     } catch (err) {
       if (!(err instanceof StopReplay)) throw err;
+      stopped = true;
     }
     if (opts.at !== undefined && checkerRef !== undefined) {
       text.push(`state at ${opts.at.text}:\n`);
@@ -140,18 +213,22 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
       }
     }
     await flush();
+    const span = input.reader.timeSpan();
+    for (const note of windowNotes(opts, unit(), span.first, stopped ? undefined : span.last)) {
+      console.error(`kvmreq replay: ${input.path}: ${note}`);
+    }
     const missing = [...vcpus].filter((v) => !seen.has(v));
     if (missing.length > 0) {
       // Say why nothing was printed for them rather than print nothing.
-      const known = [...seen].sort((a, b) => a - b);
       console.error(
-        `kvmreq replay: ${input.path}: no event of vCPU ${missing.join(", ")}${
-          opts.at !== undefined || opts.until !== undefined ? " up to the time given" : ""
-        } (${
-          known.length === 0
-            ? "no vCPU is identified in it: that takes kvm_entry, protocol events or QEMU debug-threads names"
-            : `vCPUs in it: ${known.join(", ")}`
-        })`,
+        `kvmreq replay: ${input.path}: ${
+          missingVcpuNote(
+            missing,
+            seen,
+            identity,
+            opts.at !== undefined || opts.until !== undefined,
+          )
+        }`,
       );
     }
   }

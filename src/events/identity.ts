@@ -71,6 +71,11 @@ export class VcpuIdentity {
     } else this.#running.set(cpu, pid);
   }
 
+  /** Every identified thread: id and identity, in the order they were learned. */
+  threads(): IterableIterator<[number, ThreadIdentity]> {
+    return this.#threads.entries();
+  }
+
   /** Number of threads identified. */
   get size(): number {
     return this.#threads.size;

@@ -60,12 +60,13 @@ function capabilities(stats: ReadStats, checker: Checker): Set<string> {
 
 /**
  * Lints `input` with `options`. `observe`, when given, sees every model event
- * before the model applies it (statistics, replay).
+ * before the model applies it (statistics, replay), with the checker and the
+ * normalizer (whose `identity` says which thread is which vCPU).
  */
 export async function lintInput(
   input: LintSource,
   options: CheckerOptions,
-  observe?: (ev: ModelEvent, checker: Checker) => void,
+  observe?: (ev: ModelEvent, checker: Checker, normalizer: EventNormalizer) => void,
   afterBatch?: () => Promise<void>,
 ): Promise<LintResult> {
   const checker = new Checker(options);
@@ -83,7 +84,7 @@ export async function lintInput(
       // are what makes V8 grow the young generation on long inputs).
       (batch as (TraceRecord | undefined)[])[i] = undefined;
       if (ev === undefined) continue;
-      observe?.(ev, checker);
+      observe?.(ev, checker, normalizer);
       checker.push(ev);
     }
     await afterBatch?.();

@@ -53,3 +53,37 @@ Deno.test("replay: a vCPU the trace never mentions is said so, not passed over i
   assert.equal(shown.err, "");
   assert.equal(eventLines(shown.out).length, 11);
 });
+
+const TWO = new URL("../../traces/record-2vcpu-debug-threads.trace", import.meta.url).pathname;
+
+Deno.test("replay: --vcpu lists every vCPU the trace identifies, threads named CPU N/KVM included", async () => {
+  // vCPU 0's thread (CPU 0/KVM-29312) only kicks vCPU 1 in this recording: no
+  // replayed event is about vCPU 0, yet the trace has two vCPUs.
+  const r = await replay("--vcpu", "0", TWO);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(eventLines(r.out), []);
+  assert.equal(
+    r.err,
+    `kvmreq replay: ${TWO}: no event of vCPU 0 (vCPUs in it: 0, 1; vCPU 0 is thread 29312 ` +
+      "(named CPU 0/KVM), which appears only as the actor of events about other vCPUs " +
+      "(`kvmreq events --pid 29312` lists its events))\n",
+  );
+  const other = await replay("--vcpu", "3", TWO);
+  assert.match(other.err, /no event of vCPU 3 \(vCPUs in it: 0, 1\)\n$/);
+});
+
+Deno.test("replay: --at before the first event, or after the last, says so", async () => {
+  const before = await replay("--at", "3000", TWO);
+  assert.equal(before.code, 0);
+  assert.equal(before.out, `${TWO}\nstate at 3000:\n`);
+  assert.equal(
+    before.err,
+    `kvmreq replay: ${TWO}: --at 3000 is before the first event (3325.490865): ` +
+      "no vCPU has a state yet\n",
+  );
+  const after = await replay("--at", "4000", TWO);
+  assert.match(after.out, /state at 4000:\n {2}vCPU 1: /);
+  assert.match(after.err, /--at 4000 is after the last event \(3329\.559691\)/);
+  const inside = await replay("--at", "3325.7", TWO);
+  assert.equal(inside.err, "");
+});
