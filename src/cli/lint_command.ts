@@ -28,6 +28,7 @@ import { RULES } from "../rules/index.ts";
 import { lintInput, type LintResult } from "../rules/lint_input.ts";
 import { type Rule, type RuleOptions, SEVERITIES, type Severity } from "../rules/rule.ts";
 import { readOptions, traceFiles } from "./common_options.ts";
+import { stdoutPalette } from "./color.ts";
 import { followLint } from "./lint_follow.ts";
 import { type KvmreqConfig, loadConfig } from "./config.ts";
 import { EXIT, EXIT_CODES_TEXT } from "./exit_codes.ts";
@@ -77,6 +78,15 @@ finding as soon as it is proven; summary on EOF or Ctrl-C.`,
       })),
       verbose: optional(flag("-v", "--verbose", {
         description: message`Say what every unchecked rule needs.`,
+      })),
+      noGroup: optional(flag("--no-group", {
+        description: message`List every finding: by default identical findings (same rule, site \
+and vCPU) are shown once with their count and first and last time (text only; JSON and SARIF always \
+list each).`,
+      })),
+      noColor: optional(flag("--no-color", {
+        description: message`No colour (also when ${"NO_COLOR"} is set, or the output is not a \
+terminal).`,
       })),
       allowUnchecked: optional(flag("--allow-unchecked", {
         description: message`Accept an input on which no rule could be checked (by default that \
@@ -162,7 +172,13 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
     await out.write(JSON.stringify(buildLintReport(results, version), null, 2) + "\n");
   } else if (opts.format === "sarif") {
     await out.write(JSON.stringify(buildSarif(results, version), null, 2) + "\n");
-  } else await out.write(formatLintText(results, opts.verbose === true));
+  } else {
+    await out.write(formatLintText(results, {
+      verbose: opts.verbose === true,
+      group: opts.noGroup !== true,
+      palette: stdoutPalette(opts.noColor === true),
+    }));
+  }
   return exitCodeFor(results, opts);
 }
 
@@ -204,7 +220,13 @@ async function runFollow(
   Deno.addSignalListener("SIGINT", stop);
   Deno.addSignalListener("SIGTERM", stop);
   try {
-    const result = await followLint(opts.files[0], opts, checkerOptions, out, abort.signal);
+    const result = await followLint(
+      opts.files[0],
+      { ...opts, palette: stdoutPalette(opts.noColor === true) },
+      checkerOptions,
+      out,
+      abort.signal,
+    );
     return exitCodeFor([result], opts);
   } finally {
     Deno.removeSignalListener("SIGINT", stop);

@@ -12,17 +12,20 @@ import { openFollowSource } from "../ingest/follow_source.ts";
 import { readTraceFrom } from "../ingest/read_trace.ts";
 import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { findingText, formatLintFileFooter, formatLintTotals } from "../report/lint_text.ts";
+import { type Palette, PLAIN } from "../report/palette.ts";
 import type { CheckerOptions } from "../rules/checker.ts";
 import type { Finding } from "../rules/finding.ts";
 import { lintInput, type LintResult } from "../rules/lint_input.ts";
 import type { TextSink } from "./output.ts";
 
-/** Reading options of a followed input. */
+/** Reading options of a followed input, and the colours of its output. */
 export interface FollowReadOptions {
   readonly inputFormat?: import("../events/types.ts").InputFormat;
   readonly strict?: boolean;
   /** The name the input is shown and reported under (default: its path). */
   readonly name?: string;
+  /** @default PLAIN */
+  readonly palette?: Palette;
 }
 
 /** What is still undecided when a followed input ends. */
@@ -65,9 +68,10 @@ export async function followLint(
     keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
   });
   const queue: Finding[] = [];
+  const palette = read.palette ?? PLAIN;
   const flush = async () => {
     const unit = reader.stats.timeUnit ?? "ns";
-    for (const f of queue.splice(0)) await out.write(findingText(f, unit));
+    for (const f of queue.splice(0)) await out.write(findingText(f, unit, palette));
     await out.flush();
   };
   await out.write(`following ${shown} (Ctrl-C to stop)\n`);
@@ -80,7 +84,9 @@ export async function followLint(
   );
   await flush();
   await out.write(
-    `\n${shown}: end of input\n${formatLintFileFooter(result, false)}${formatLintTotals([result])}`,
+    `\n${shown}: end of input\n${formatLintFileFooter(result, false)}${
+      formatLintTotals([result], palette)
+    }`,
   );
   const open = openItems(result, result.timeUnit);
   if (open.length > 0) {

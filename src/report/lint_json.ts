@@ -12,6 +12,7 @@ import type { LintResult } from "../rules/lint_input.ts";
 import type { EventOrigin } from "../model/model_event.ts";
 import { evidenceText } from "./evidence.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
+import { countByRule, groupKey } from "../rules/finding_groups.ts";
 
 function evidence(o: EventOrigin, r: LintResult) {
   return {
@@ -50,6 +51,8 @@ export function buildLintReport(results: readonly LintResult[], version: string)
         evidence: f.evidence.map((e) => evidence(e, r)),
         confidence: f.confidence,
         ...(f.confidenceNote === undefined ? {} : { confidenceNote: f.confidenceNote }),
+        ...(f.site === undefined ? {} : { site: f.site }),
+        group: groupKey(f),
       })),
       checkedRules: r.coverage.checked.map((c) => c.id),
       notCheckedRules: r.coverage.notChecked.map((n) => ({
@@ -59,5 +62,6 @@ export function buildLintReport(results: readonly LintResult[], version: string)
       undecodedProtocolEvents: r.decodeProblemCount,
     };
   });
-  return { tool: { name: "kvmreq", version }, files, totals };
+  const byRule = Object.fromEntries(countByRule(results.flatMap((r) => r.findings)));
+  return { tool: { name: "kvmreq", version }, files, totals: { ...totals, byRule } };
 }

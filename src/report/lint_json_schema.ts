@@ -30,6 +30,13 @@ export const jsonFindingSchema = z.object({
   evidence: z.array(evidenceSchema).min(1),
   confidence: z.enum(["normal", "lowered"]),
   confidenceNote: z.string().optional(),
+  /** The call site of the event the finding is located at, when it names one. */
+  site: z.string().optional(),
+  /**
+   * What identical findings share (rule, severity, vCPU, site or message):
+   * the text report shows the findings of one group once, with their count.
+   */
+  group: z.string(),
 });
 
 /** The JSON report: one entry per input, and totals. */
@@ -49,7 +56,13 @@ export const lintReportSchema = z.object({
     notCheckedRules: z.array(z.object({ id: z.string(), needs: z.array(z.array(z.string())) })),
     undecodedProtocolEvents: z.number().int(),
   })),
-  totals: z.object({ error: z.number().int(), warning: z.number().int(), info: z.number().int() }),
+  totals: z.object({
+    error: z.number().int(),
+    warning: z.number().int(),
+    info: z.number().int(),
+    /** Findings per rule id. */
+    byRule: z.record(z.string(), z.number().int()),
+  }),
 });
 
 /** The JSON report's type. */

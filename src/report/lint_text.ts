@@ -10,9 +10,28 @@ import type { TimeUnit } from "../events/types.ts";
 import type { LintResult } from "../rules/lint_input.ts";
 import { describeNeeds } from "../rules/coverage.ts";
 import type { Finding } from "../rules/finding.ts";
+import { countByRule, type FindingGroup, groupFindings } from "../rules/finding_groups.ts";
 import { ruleById } from "../rules/index.ts";
 import type { Severity } from "../rules/rule.ts";
 import { evidenceText } from "./evidence.ts";
+import { formatTimestamp } from "../ingest/timestamp.ts";
+import { type Palette, PLAIN } from "./palette.ts";
+
+/** How the text report is written. */
+export interface LintTextOptions {
+  /** Say what every unchecked rule needs. */
+  readonly verbose?: boolean;
+  /**
+   * Show identical findings (same rule, site and vCPU) once, with their count.
+   * @default true
+   */
+  readonly group?: boolean;
+  /**
+   * Colours.
+   * @default PLAIN
+   */
+  readonly palette?: Palette;
+}
 
 /** Stack frames shown under an evidence line. */
 const STACK_FRAMES_SHOWN = 6;
@@ -24,34 +43,64 @@ export function countBySeverity(results: readonly LintResult[]): Record<Severity
   return n;
 }
 
-/** One finding with its evidence and seed section, as the text report prints it. */
-export function findingText(f: Finding, unit: TimeUnit): string {
-  let text = `  ${String(f.at.line).padStart(7)}  ${
-    f.severity.padEnd(7)
-  }  ${f.ruleId}  ${f.message}\n`;
+/**
+ * One finding with its evidence and seed section, as the text report prints
+ * it; for a group of identical findings, its first with a line giving their
+ * count and the first and last time.
+ */
+export function findingText(
+  f: Finding,
+  unit: TimeUnit,
+  palette: Palette = PLAIN,
+  group?: FindingGroup,
+): string {
+  const c = palette;
+  let text = `  ${c.dim(String(f.at.line).padStart(7))}  ${
+    c.severity(f.severity, f.severity.padEnd(7))
+  }  ${c.ruleId(f.ruleId)}  ${f.message}\n`;
   for (const e of f.evidence) {
-    text += `           ${String(e.line).padStart(7)} | ${evidenceText(e, unit)}\n`;
+    text += `           ${c.dim(`${String(e.line).padStart(7)} |`)} ${evidenceText(e, unit)}\n`;
     if (e.stack !== undefined) {
       // Skip the tracing machinery's own frames at the top.
       const from = e.stack.findIndex((f) =>
         !/^(trace_|__traceiter_|perf_trace_|event_triggers_)/.test(f)
       );
       const shown = e.stack.slice(Math.max(0, from), Math.max(0, from) + STACK_FRAMES_SHOWN);
-      text += `${" ".repeat(21)}stack: ${shown.join(" <- ")}${
+      text += `${" ".repeat(21)}${c.dim("stack:")} ${shown.join(" <- ")}${
         e.stack.length > shown.length ? " <- …" : ""
       }\n`;
     }
   }
+  if (group !== undefined && group.count > 1) text += groupLine(group, unit, c);
   if (f.confidence === "lowered") text += `           confidence lowered: ${f.confidenceNote}\n`;
-  text += `           seed: "${f.seedSection}"\n`;
+  text += `           ${c.dim(`seed: "${f.seedSection}"`)}\n`;
   return text;
 }
 
+/** `24 like this (same …): first at line L (T), last at line L (T); --no-group lists each`. */
+function groupLine(g: FindingGroup, unit: TimeUnit, c: Palette): string {
+  const at = (f: Finding) =>
+    `line ${f.at.line}${f.at.ts >= 0n ? ` (${formatTimestamp(f.at.ts, unit)})` : ""}`;
+  const same = g.first.site !== undefined
+    ? "same rule, site and vCPU"
+    : "same rule, vCPU and message";
+  return `           ${c.severity(g.first.severity, `${g.count} like this`)} (${same}): first at ${
+    at(g.first)
+  }, last at ${at(g.last)}; --no-group lists each\n`;
+}
+
 /** The report for one input. */
-export function formatLintFileText(r: LintResult, verbose: boolean): string {
+export function formatLintFileText(r: LintResult, options: LintTextOptions = {}): string {
+  const palette = options.palette ?? PLAIN;
   let text = `${r.file}\n`;
-  for (const f of r.findings) text += findingText(f, r.timeUnit);
-  return text + formatLintFileFooter(r, verbose);
+  if (options.group === false) {
+    for (const f of r.findings) text += findingText(f, r.timeUnit, palette);
+  } else {
+    for (const g of groupFindings(r.findings)) {
+      text += findingText(g.first, r.timeUnit, palette, g);
+    }
+  }
+  return text + formatLintFileFooter(r, options.verbose === true);
 }
 
 /** What follows one input's findings: undecodable events, skipped lines, losses, coverage. */
@@ -90,30 +139,41 @@ export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
 }
 
 /** The whole text report. */
-export function formatLintText(results: readonly LintResult[], verbose: boolean): string {
-  return results.map((r) => formatLintFileText(r, verbose)).join("\n") + formatLintTotals(results);
+export function formatLintText(
+  results: readonly LintResult[],
+  options: LintTextOptions = {},
+): string {
+  return results.map((r) => formatLintFileText(r, options)).join("\n") +
+    formatLintTotals(results, options.palette);
 }
 
-/** The closing summary line and the ids of the rules that fired. */
-export function formatLintTotals(results: readonly LintResult[]): string {
+/** The closing summary line, and each rule that fired with its count and description. */
+export function formatLintTotals(results: readonly LintResult[], palette: Palette = PLAIN): string {
   let text = "";
   const n = countBySeverity(results);
   const total = n.error + n.warning + n.info;
   const unchecked = results.filter((r) => r.coverage.checked.length === 0).length;
   const mark = total > 0 ? "✖" : unchecked > 0 ? "⚠" : "✔";
-  text += `\n${mark} ${total} finding${total === 1 ? "" : "s"} ` +
+  let line = `${mark} ${total} finding${total === 1 ? "" : "s"} ` +
     `(${n.error} error${n.error === 1 ? "" : "s"}, ${n.warning} warning${
       n.warning === 1 ? "" : "s"
     }, ` +
     `${n.info} info) in ${results.length} file${results.length === 1 ? "" : "s"}`;
-  text += unchecked === 0
-    ? "\n"
+  line += unchecked === 0
+    ? ""
     : unchecked < results.length
-    ? `, but no rule could be checked in ${unchecked} of them\n`
-    : `, but no rule could be checked in ${results.length === 1 ? "it" : "any of them"}\n`;
+    ? `, but no rule could be checked in ${unchecked} of them`
+    : `, but no rule could be checked in ${results.length === 1 ? "it" : "any of them"}`;
+  const kind = n.error > 0 ? "bad" : total > 0 || unchecked > 0 ? "warn" : "good";
+  text += `\n${palette.summary(kind, line)}\n`;
   if (total > 0) {
-    const ids = [...new Set(results.flatMap((r) => r.findings.map((f) => f.ruleId)))].sort();
-    for (const id of ids) text += `  ${id}: ${ruleById(id)?.meta.description ?? ""}\n`;
+    const counts = countByRule(results.flatMap((r) => r.findings));
+    const width = Math.max(...counts.map(([, k]) => String(k).length));
+    for (const [id, k] of counts.sort((a, b) => a[0].localeCompare(b[0]))) {
+      text += `  ${String(k).padStart(width)} ${palette.ruleId(id)}: ${
+        ruleById(id)?.meta.description ?? ""
+      }\n`;
+    }
   }
   return text;
 }

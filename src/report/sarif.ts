@@ -11,6 +11,7 @@ import type { LintResult } from "../rules/lint_input.ts";
 import { RULES } from "../rules/index.ts";
 import type { Severity } from "../rules/rule.ts";
 import { evidenceText } from "./evidence.ts";
+import { groupKey } from "../rules/finding_groups.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
 
 /** The SARIF schema URI written into every log. */
@@ -54,6 +55,8 @@ export function buildSarif(
         timestamp: formatTimestamp(f.at.ts, r.timeUnit),
         seedSection: f.seedSection,
         confidence: f.confidence,
+        ...(f.site === undefined ? {} : { site: f.site }),
+        group: groupKey(f),
       },
     }))
   );

@@ -127,6 +127,7 @@ export class Checker {
       seq: f.at.seq,
       message: f.message,
       evidence: evidence.map((e) => e.origin),
+      ...siteOf(f.at),
       confidence: lost === undefined ? "normal" : "lowered",
       confidenceNote: lost === undefined
         ? undefined
@@ -137,4 +138,10 @@ export class Checker {
     this.findings.push(finding);
     this.options.onFinding?.(finding);
   }
+}
+
+/** `{ site }` of an event that names its call site, `{}` otherwise. */
+function siteOf(ev: ModelEvent): { site?: string } {
+  const b = ev.body;
+  return "site" in b && typeof b.site === "string" ? { site: b.site } : {};
 }

@@ -33,6 +33,11 @@ export interface Finding {
   readonly confidence: "normal" | "lowered";
   /** Why confidence is lowered. */
   readonly confidenceNote: string | undefined;
+  /**
+   * The call site of the event the finding is located at, when that event
+   * names one (a kick's or a request's `site`, a stock kick's caller).
+   */
+  readonly site?: string;
 }
 
 /** Orders findings by file, line, then rule id (deterministic output). */
