@@ -32,3 +32,18 @@ export const cli = or(
   exportCommand,
   reportCommand,
 );
+
+/** The name of every subcommand (besides optique's `help` and `completion`), in `cli`'s order. */
+export const COMMAND_NAMES: readonly string[] = [
+  "lint",
+  "replay",
+  "analyze",
+  "events",
+  "stats",
+  "model",
+  "explore",
+  "simulate",
+  "record",
+  "export",
+  "report",
+];

@@ -6,22 +6,9 @@
  * @module
  */
 
-/** The commands `kvmreq` has (a first argument naming one scopes the hint). */
-const COMMANDS = new Set([
-  "lint",
-  "replay",
-  "analyze",
-  "events",
-  "stats",
-  "model",
-  "explore",
-  "simulate",
-  "record",
-  "export",
-  "report",
-  "completion",
-  "help",
-]);
+import { COMMAND_NAMES } from "./cli.ts";
+
+const COMMANDS = new Set<string>([...COMMAND_NAMES, "completion", "help"]);
 
 /**
  * The text printed for a usage error: `kvmreq: MESSAGE` (the parser's lines,

@@ -1,21 +1,9 @@
 import assert from "node:assert/strict";
 import { parseAsync } from "@optique/core/parser";
-import { cli } from "../../src/cli/cli.ts";
+import { cli, COMMAND_NAMES } from "../../src/cli/cli.ts";
 import { runKvmreq } from "./run_kvmreq.ts";
 
-const COMMANDS = [
-  "lint",
-  "replay",
-  "analyze",
-  "events",
-  "stats",
-  "model",
-  "explore",
-  "simulate",
-  "record",
-  "export",
-  "report",
-];
+const COMMANDS = COMMAND_NAMES;
 
 /** `kvmreq [COMMAND] --help` (or another help flag) as printed. */
 async function helpOf(command: string | undefined, flag = "--help"): Promise<string> {
