@@ -11,6 +11,7 @@ import type { Mode } from "../events/protocol.ts";
 import type { ModelEvent } from "../model/model_event.ts";
 import { kickMakesExiting, type ProtocolModel } from "../model/protocol_model.ts";
 import { setBits64 } from "../events/bits.ts";
+import { inTimeRange, type TraceWindow, vcpuInWindow, WHOLE_TRACE } from "./trace_window.ts";
 
 /** Statistics of one vCPU. */
 export interface VcpuStats {
@@ -43,8 +44,22 @@ export class VcpuStatsCollector {
   readonly #pendingKick = new Map<string, bigint>();
   #lastTs: bigint | undefined;
 
-  /** @param model the checker's model, read before each event is applied */
-  constructor(readonly model: ProtocolModel) {}
+  /**
+   * @param model the checker's model, read before each event is applied
+   * @param window what to count: events inside its time range (a latency
+   *   when its end is inside), the part of each mode interval inside it, and
+   *   only its vCPUs; every event is still observed, so state from before
+   *   the window carries in
+   */
+  constructor(readonly model: ProtocolModel, readonly window: TraceWindow = WHOLE_TRACE) {}
+
+  /** Adds the part of `[a, b]` inside the window's time range to `mode`'s time. */
+  #addTime(s: VcpuStats, mode: Mode | "blocked", a: bigint, b: bigint): void {
+    const w = this.window;
+    const from = w.from !== undefined && w.from > a ? w.from : a;
+    const to = w.until !== undefined && w.until < b ? w.until : b;
+    if (to > from) s.timeInMode.set(mode, (s.timeInMode.get(mode) ?? 0n) + to - from);
+  }
 
   #of(vm: string, vcpu: number): VcpuStats {
     const key = `${vm}\u0000${vcpu}`;
@@ -73,8 +88,7 @@ export class VcpuStatsCollector {
     const key = `${vm}\u0000${vcpu}`;
     const prev = this.#modeSince.get(key);
     if (prev !== undefined && ts >= prev.ts) {
-      const s = this.#of(vm, vcpu);
-      s.timeInMode.set(prev.mode, (s.timeInMode.get(prev.mode) ?? 0n) + ts - prev.ts);
+      this.#addTime(this.#of(vm, vcpu), prev.mode, prev.ts, ts);
     }
     this.#modeSince.set(key, { mode, ts });
   }
@@ -84,10 +98,13 @@ export class VcpuStatsCollector {
     const b = ev.body;
     const ts = ev.origin.ts;
     if (b.kind !== "lost") this.#lastTs = ts;
+    // Counts are taken inside the window only; state is followed everywhere.
+    const counts = inTimeRange(this.window, ts);
     switch (b.kind) {
       case "make_request": {
         const r = this.model.resolve(b.request);
-        inc(this.#of(b.vm, b.vcpu).requestsMade, r.name ?? r.text);
+        const s = this.#of(b.vm, b.vcpu);
+        if (counts) inc(s.requestsMade, r.name ?? r.text);
         return;
       }
       case "all_cpus_request": {
@@ -96,7 +113,10 @@ export class VcpuStatsCollector {
         const targets = b.mask === undefined
           ? this.model.allVcpus().filter((v) => v.vm === b.vm).map((v) => v.vcpu)
           : setBits64(b.mask);
-        for (const id of targets) inc(this.#of(b.vm, id).requestsMade, r.name ?? r.text);
+        for (const id of targets) {
+          const s = this.#of(b.vm, id);
+          if (counts) inc(s.requestsMade, r.name ?? r.text);
+        }
         return;
       }
       case "check_request":
@@ -104,6 +124,7 @@ export class VcpuStatsCollector {
         const c = this.model.consumedBy(b);
         if (c?.pending === undefined) return;
         const s = this.#of(b.vm, b.vcpu);
+        if (!counts) return;
         inc(s.requestsServed, c.request.name ?? c.request.text);
         s.serviceLatencies.push(ts - c.pending.made.origin.ts);
         return;
@@ -112,32 +133,36 @@ export class VcpuStatsCollector {
       case "stock_kick": {
         if (b.vcpu === undefined) return;
         const s = this.#of(b.vm, b.vcpu);
-        inc(s.kicksByAction, b.action);
+        if (counts) inc(s.kicksByAction, b.action);
         // The kick's cmpxchg to EXITING_GUEST_MODE is a mode change too.
         const before = this.model.knownVcpu(b.vm, b.vcpu)?.mode;
         if (kickMakesExiting(before, b.action, b.kind === "kick" ? b.mode : undefined)) {
           this.#modeChange(b.vm, b.vcpu, "EXITING_GUEST_MODE", ts);
         }
         if (b.action === "ipi") {
-          s.ipisSent++;
+          if (counts) s.ipisSent++;
           const key = `${b.vm}\u0000${b.vcpu}`;
           if (!this.#pendingKick.has(key)) this.#pendingKick.set(key, ts);
-        } else if (b.kind === "kick" && b.mode === "EXITING_GUEST_MODE") s.ipisCoalesced++;
+        } else if (b.kind === "kick" && b.mode === "EXITING_GUEST_MODE" && counts) {
+          s.ipisCoalesced++;
+        }
         return;
       }
       case "mode":
         this.#modeChange(b.vm, b.vcpu, b.new, ts);
         return;
-      case "entry":
-        this.#of(b.vm, b.vcpu).entries++;
+      case "entry": {
+        const s = this.#of(b.vm, b.vcpu);
+        if (counts) s.entries++;
         return;
+      }
       case "exit": {
         const s = this.#of(b.vm, b.vcpu);
-        s.exits++;
+        if (counts) s.exits++;
         const key = `${b.vm}\u0000${b.vcpu}`;
         const k = this.#pendingKick.get(key);
         if (k !== undefined) {
-          s.kickToExit.push(ts - k);
+          if (counts) s.kickToExit.push(ts - k);
           this.#pendingKick.delete(key);
         }
         return;
@@ -151,8 +176,7 @@ export class VcpuStatsCollector {
         const since = this.#blockedSince.get(key);
         if (since === undefined) return;
         this.#blockedSince.delete(key);
-        const s = this.#of(b.vm, b.vcpu);
-        s.timeInMode.set("blocked", (s.timeInMode.get("blocked") ?? 0n) + ts - since);
+        this.#addTime(this.#of(b.vm, b.vcpu), "blocked", since, ts);
         return;
       }
     }
@@ -166,7 +190,9 @@ export class VcpuStatsCollector {
         this.#modeChange(vm, Number(vcpu), m.mode, this.#lastTs);
       }
     }
-    return [...this.#stats.values()].sort((a, b) => a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu);
+    return [...this.#stats.values()]
+      .filter((s) => vcpuInWindow(this.window, s.vcpu))
+      .sort((a, b) => a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu);
   }
 }
 

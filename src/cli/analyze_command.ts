@@ -18,6 +18,7 @@ import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
 import { openInputs } from "./trace_input.ts";
+import { timeAndVcpuOptions, windowOf, windowText } from "./window_options.ts";
 
 /** The parsed options of `kvmreq analyze`. */
 export const analyzeCommand = command(
@@ -32,6 +33,7 @@ export const analyzeCommand = command(
         "text" as const,
       ),
     }),
+    timeAndVcpuOptions,
     readOptions,
     object({ files: traceFiles }),
   ),
@@ -40,10 +42,11 @@ export const analyzeCommand = command(
     description: message`For each vCPU: requests made and served by name, kicks by action \
 (ipi/wake/none/self), IPIs sent and coalesced, time in each mode and blocked, request service latency \
 (made to consumed) and kick-to-exit latency, with p50/p99/max.`,
-    footer: examples("kvmreq analyze traces/", [
-      "kvmreq analyze --format json sim.trace | jq '.vcpus[0]'",
-      "one vCPU",
-    ]),
+    footer: examples(
+      "kvmreq analyze traces/",
+      ["kvmreq analyze --format json sim.trace | jq '.vcpus[0]'", "one vCPU"],
+      ["kvmreq analyze --vcpu 1 --from 100.000010 --until 100.000040 sim.trace", "a window"],
+    ),
   },
 );
 
@@ -61,7 +64,7 @@ export async function runAnalyze(opts: AnalyzeOptions, out: TextSink): Promise<n
   ) {
     let collector: VcpuStatsCollector | undefined;
     const observe = (ev: Parameters<VcpuStatsCollector["observe"]>[0], checker: Checker) => {
-      collector ??= new VcpuStatsCollector(checker.model);
+      collector ??= new VcpuStatsCollector(checker.model, windowOf(opts, checker.timeUnit));
       collector.observe(ev);
     };
     const result = await lintInput(input, {
@@ -69,8 +72,9 @@ export async function runAnalyze(opts: AnalyzeOptions, out: TextSink): Promise<n
       ruleOptions: { latencyThresholdNs: 0n, allowedKickSites: [] },
     }, observe);
     const stats = collector?.finish() ?? [];
-    if (opts.format === "json") all.push(analysisToJson(result.file, stats));
-    else await out.write(formatAnalysisText(result.file, stats, result.timeUnit));
+    const window = windowText(opts);
+    if (opts.format === "json") all.push(analysisToJson(result.file, stats, window));
+    else await out.write(formatAnalysisText(result.file, stats, result.timeUnit, window));
   }
   if (opts.format === "json") {
     await out.write(JSON.stringify(all.length === 1 ? all[0] : all, null, 2) + "\n");

@@ -35,6 +35,7 @@ import { EXIT, EXIT_CODES_TEXT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
 import { openInputs } from "./trace_input.ts";
+import { findingWindowOptions, inWindow } from "./window_options.ts";
 
 const ruleIds = RULES.map((r) => r.meta.id);
 
@@ -93,6 +94,7 @@ terminal).`,
 exits ${String(EXIT.unchecked)}: a trace without the events any rule needs proves nothing).`,
       })),
     }),
+    findingWindowOptions,
     readOptions,
     object({ files: traceFiles }),
   ),
@@ -166,7 +168,7 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
       keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
     })
   ) {
-    results.push(await lintInput(input, checkerOptions));
+    results.push(inWindow(await lintInput(input, checkerOptions), opts));
   }
   if (opts.format === "json") {
     await out.write(JSON.stringify(buildLintReport(results, version), null, 2) + "\n");
@@ -222,7 +224,7 @@ async function runFollow(
   try {
     const result = await followLint(
       opts.files[0],
-      { ...opts, palette: stdoutPalette(opts.noColor === true) },
+      { ...opts, palette: stdoutPalette(opts.noColor === true), window: opts },
       checkerOptions,
       out,
       abort.signal,

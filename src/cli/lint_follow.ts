@@ -17,6 +17,8 @@ import type { CheckerOptions } from "../rules/checker.ts";
 import type { Finding } from "../rules/finding.ts";
 import { lintInput, type LintResult } from "../rules/lint_input.ts";
 import type { TextSink } from "./output.ts";
+import { inWindow, type WindowArgs, windowOf } from "./window_options.ts";
+import { findingInWindow } from "../analysis/trace_window.ts";
 
 /** Reading options of a followed input, and the colours of its output. */
 export interface FollowReadOptions {
@@ -26,6 +28,8 @@ export interface FollowReadOptions {
   readonly name?: string;
   /** @default PLAIN */
   readonly palette?: Palette;
+  /** Print only the findings inside this window (the whole input is replayed). */
+  readonly window?: WindowArgs;
 }
 
 /** What is still undecided when a followed input ends. */
@@ -71,7 +75,10 @@ export async function followLint(
   const palette = read.palette ?? PLAIN;
   const flush = async () => {
     const unit = reader.stats.timeUnit ?? "ns";
-    for (const f of queue.splice(0)) await out.write(findingText(f, unit, palette));
+    const w = windowOf(read.window ?? { vcpu: [] }, reader.stats.timeUnit);
+    for (const f of queue.splice(0)) {
+      if (findingInWindow(f, w)) await out.write(findingText(f, unit, palette));
+    }
     await out.flush();
   };
   await out.write(`following ${shown} (Ctrl-C to stop)\n`);
@@ -83,14 +90,15 @@ export async function followLint(
     flush,
   );
   await flush();
+  const reported = read.window === undefined ? result : inWindow(result, read.window);
   await out.write(
-    `\n${shown}: end of input\n${formatLintFileFooter(result, false)}${
-      formatLintTotals([result], palette)
+    `\n${shown}: end of input\n${formatLintFileFooter(reported, false)}${
+      formatLintTotals([reported], palette)
     }`,
   );
   const open = openItems(result, result.timeUnit);
   if (open.length > 0) {
     await out.write(`still open at the end:\n${open.map((l) => `  ${l}\n`).join("")}`);
   }
-  return result;
+  return reported;
 }

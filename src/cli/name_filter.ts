@@ -21,6 +21,16 @@ export function eventNameFilter(
   return (name) => exact.has(name) || globs.some((g) => g.test(name));
 }
 
+/**
+ * A predicate over thread names from `patterns` (exact names, or `*` globs
+ * such as `CPU *` and `qemu*`; no comma lists: names contain commas).
+ */
+export function commFilter(patterns: readonly string[]): (comm: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !p.includes("*")));
+  const globs = patterns.filter((p) => p.includes("*")).map(globToRegExp);
+  return (comm) => exact.has(comm) || globs.some((g) => g.test(comm));
+}
+
 /** `kvm_*` → `/^kvm_.*$/`, every other character literal. */
 function globToRegExp(glob: string): RegExp {
   const body = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");

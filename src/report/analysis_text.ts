@@ -31,8 +31,10 @@ export function formatAnalysisText(
   file: string,
   stats: readonly VcpuStats[],
   unit: "ns" | "ticks",
+  window = "",
 ): string {
   let text = `${file}\n`;
+  if (window !== "") text += `  window ${window} (state before it carried in; counts inside it)\n`;
   if (stats.length === 0) return text + "  no vCPU events\n";
   for (const s of stats) {
     text += `  ${s.vm === "0" ? "" : `VM ${s.vm} `}vCPU ${s.vcpu}\n`;
@@ -63,10 +65,11 @@ export function formatAnalysisText(
 }
 
 /** JSON form (numbers in ns; bigints as numbers, which is exact below 2^53 ns ≈ 104 days). */
-export function analysisToJson(file: string, stats: readonly VcpuStats[]): unknown {
+export function analysisToJson(file: string, stats: readonly VcpuStats[], window = ""): unknown {
   const n = (v: bigint | undefined) => (v === undefined ? null : Number(v));
   return {
     file,
+    ...(window === "" ? {} : { window }),
     vcpus: stats.map((s) => {
       const l = latency(s.serviceLatencies);
       const k = latency(s.kickToExit);

@@ -123,6 +123,10 @@ export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
     text +=
       `  ${r.unidentifiedKicks} kick(s) targeted a thread not identified as a vCPU (reported without a vCPU id)\n`;
   }
+  if (r.window !== undefined) {
+    text +=
+      `  window ${r.window.text}: ${r.findings.length} of the input's ${r.window.findingsInInput} finding(s) are inside it (the whole input was replayed)\n`;
+  }
   const c = r.coverage;
   text += `  checked ${c.checked.length} of ${c.checked.length + c.notChecked.length} rules` +
     ` (${r.stats.events} events, ${r.vcpus} vCPU${r.vcpus === 1 ? "" : "s"})\n`;

@@ -46,6 +46,11 @@ export interface LintResult {
   readonly vcpus: number;
   /** The checker, for callers that want the final model state. */
   readonly checker: Checker;
+  /**
+   * When the findings were cut to a window (`--from`, `--vcpu`, …): the
+   * window in words and how many findings the whole input has.
+   */
+  readonly window?: { readonly text: string; readonly findingsInInput: number };
 }
 
 /** Capabilities a trace offers beyond its event names. */
