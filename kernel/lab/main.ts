@@ -5,7 +5,8 @@
  * @module
  */
 
-import { labCache, makeCacheDirs } from "./cache.ts";
+import { type LabCache, labCache, makeCacheDirs } from "./cache.ts";
+import { takeLabLock } from "./lock.ts";
 import { downloadDebs, unpackDebs } from "./debs.ts";
 import { killAll, LabError } from "./exec.ts";
 import { buildModules, preparePristine } from "./kernel_tree.ts";
@@ -14,7 +15,7 @@ import { ensurePrerequisites } from "./prereqs.ts";
 import { fmtSeconds, Steps } from "./progress.ts";
 import { describeSeries, loadSeries } from "./series.ts";
 import { runGuest } from "./run_guest.ts";
-import { listWorkloads, selectWorkloads } from "./workloads.ts";
+import { listWorkloads, selectWorkloads, type Workload } from "./workloads.ts";
 
 /** The repository's root (two levels above this file). */
 export const REPO_ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -29,6 +30,20 @@ async function lab(opts: LabOptions): Promise<number> {
   const steps = new Steps();
   const c = labCache();
   await makeCacheDirs(c);
+  const lock = await takeLabLock(c.root, (l) => steps.info(l));
+  try {
+    return await labLocked(opts, chosen, steps, c);
+  } finally {
+    lock.release();
+  }
+}
+
+async function labLocked(
+  opts: LabOptions,
+  chosen: Workload[],
+  steps: Steps,
+  c: LabCache,
+): Promise<number> {
   const series = await loadSeries(REPO_ROOT, opts.mutant, opts.stock);
   steps.info(`cache ${c.root}; series ${series.key}: ${describeSeries(series)}`);
   await steps.step("prerequisites", async () => {

@@ -27,7 +27,7 @@
 
 #include "lab_vm.h"
 
-#define ROUNDS	12
+#define ROUNDS	4
 #define SECOND	1000000000ull
 
 /* struct pvclock_vcpu_time_info (arch/x86/include/asm/pvclock-abi.h) */
