@@ -75,12 +75,10 @@ Deno.test("explore: every verdict also holds at vcpus=2 requesters=2", () => {
   for (const variant of VARIANT_NAMES) {
     for (const memoryModel of ["sc", "tso"] as const) {
       if (variant === "correct" && memoryModel === "sc") continue; // covered by tso, the larger one
-      const start = performance.now();
       const r = exploreProtocol({ vcpus: 2, requesters: 2, memoryModel, variant });
       const want = TABLE[variant][memoryModel];
       assert.equal(r.verdict, want === "safe" ? "safe" : "violation", `${variant} ${memoryModel}`);
       if (want !== "safe") assert.equal(r.property, want.property);
-      assert.ok(performance.now() - start < 10_000, `${variant} ${memoryModel} took too long`);
     }
   }
 });

@@ -63,12 +63,9 @@ Deno.test("simulate: threads are named, pinned and flagged like a QEMU guest", (
   for (const [key, cpus] of cpuOf) if (!key.startsWith("<idle>")) assert.equal(cpus.size, 1, key);
 });
 
-Deno.test("simulate: output comes in ~64 KB chunks and 10^5 events run in reasonable time", () => {
-  const t0 = performance.now();
+Deno.test("simulate: output comes in ~64 KB chunks", () => {
   const run = runSim({ vcpus: 8, requesters: 3, events: 100_000, seed: 3 });
-  const ms = performance.now() - t0;
   assert.ok(run.result.events >= 100_000);
-  assert.ok(ms < 30_000, `${ms.toFixed(0)} ms`);
   assert.ok(run.chunks.length > 100);
   for (const c of run.chunks.slice(0, -1)) {
     assert.ok(c.length >= 1 << 16 && c.length < (1 << 16) + 512);
