@@ -95,7 +95,7 @@ export async function boot(p: BootPlan, onLine: (line: string) => void): Promise
   if (timedOut) {
     throw new LabError(`the guest did not finish within ${p.timeoutSec} s; QEMU was stopped`, [
       `console: ${p.consoleLog}`,
-      "hint: --timeout SEC gives it longer; --keep keeps the console log",
+      "hint: --timeout SEC gives it longer; the run directory is kept",
     ]);
   }
   if (!status.success) {

@@ -8,6 +8,7 @@ import { initScript, shq, tracefsSetup } from "../../kernel/lab/guest_init.ts";
 import { touchedFiles } from "../../kernel/lab/kernel_tree.ts";
 import { moduleName } from "../../kernel/lab/modules.ts";
 import { parseLabArgs, UsageError } from "../../kernel/lab/options.ts";
+import { missingLines, missingTools } from "../../kernel/lab/prereqs.ts";
 import { debFileName } from "../../kernel/lab/pins.ts";
 import { qemuArgs } from "../../kernel/lab/qemu.ts";
 import { remakeCommand, traceDir, traceName } from "../../kernel/lab/run_guest.ts";
@@ -173,4 +174,18 @@ Deno.test("traces: names, header, remake command and QEMU line", () => {
     "linux-image-6.12.118+deb12-amd64-unsigned_6.12.118-1~deb12u1_amd64.deb",
   );
   assert.equal(debFileName("linux-source-6.12"), "linux-source-6.12_6.12.118-1~deb12u1_all.deb");
+});
+
+Deno.test("prerequisites: one line per missing tool, naming its Debian package and why", () => {
+  const tools = [
+    { command: "sh", pkg: "dash" },
+    { command: "kvmreq-no-such-tool", pkg: "kvmreq-pkg" },
+    { command: "/no/such/file.h", pkg: "libno-dev" },
+  ];
+  const missing = missingTools(tools);
+  assert.deepEqual(missing.map((t) => t.command), ["kvmreq-no-such-tool", "/no/such/file.h"]);
+  assert.deepEqual(missingLines(missing, "not root"), [
+    "missing kvmreq-no-such-tool (Debian package kvmreq-pkg): not root",
+    "missing /no/such/file.h (Debian package libno-dev): not root",
+  ]);
 });
