@@ -6,6 +6,9 @@
  * @module
  */
 
+import { RULES } from "../../src/rules/index.ts";
+import { listWorkloads } from "./workloads.ts";
+
 /** The part of one file's lint JSON the lab reads. */
 export interface LintFileJson {
   readonly file: string;
@@ -151,4 +154,100 @@ export function workloadTable(
       } |`
     ),
   ].join("\n");
+}
+
+/** What a trace shows that gives rules something to judge, counted from its text. */
+export const SITUATIONS: readonly {
+  readonly name: string;
+  readonly pattern: RegExp;
+  readonly rules: string;
+}[] = [
+  {
+    name: "kicks: ipi",
+    pattern: /kvm_vcpu_kick: .*action=ipi/,
+    rules: "kick-without-ipi, redundant-ipi",
+  },
+  { name: "kicks: wake", pattern: /kvm_vcpu_kick: .*action=wake/, rules: "lost-wakeup" },
+  {
+    name: "kicks: none / self",
+    pattern: /kvm_vcpu_kick: .*action=(none|self)/,
+    rules: "request-less-kick",
+  },
+  {
+    name: "fan-outs with WAIT",
+    pattern: /kvm_make_all_cpus_request: .*flags=\S*WAIT.*phase=begin/,
+    rules: "wait-unacknowledged, no-wakeup-violated",
+  },
+  { name: "kick IPI acks", pattern: /kvm_vcpu_ipi_ack: /, rules: "wait-unacknowledged" },
+  { name: "blocks", pattern: /kvm_vcpu_block: /, rules: "lost-wakeup" },
+  {
+    name: "IN_GUEST_MODE writes",
+    pattern: /kvm_vcpu_mode: .*new=IN_GUEST_MODE/,
+    rules: "guest-mode-irqs-enabled, request-unseen-at-entry",
+  },
+  {
+    name: "READING_SHADOW_PAGE_TABLES",
+    pattern: /kvm_vcpu_mode: .*new=READING_SHADOW_PAGE_TABLES/,
+    rules: "wait-missed-reader",
+  },
+  {
+    name: "KVM_REQ_OUTSIDE_GUEST_MODE",
+    pattern: /req=KVM_REQ_OUTSIDE_GUEST_MODE/,
+    rules: "outside-guest-mode-not-reached",
+  },
+  { name: "KVM_REQ_VM_DEAD", pattern: /req=KVM_REQ_VM_DEAD/, rules: "entry-after-vm-dead" },
+];
+
+/** How many lines of `text` match each of {@link SITUATIONS}. */
+export function situationCounts(text: string): number[] {
+  const counts = SITUATIONS.map(() => 0);
+  for (const line of text.split("\n")) {
+    if (line.startsWith("#") || line.startsWith(" =>")) continue;
+    SITUATIONS.forEach((s, i) => {
+      if (s.pattern.test(line)) counts[i]++;
+    });
+  }
+  return counts;
+}
+
+/** The situations table: one row per situation, one column per trace. */
+export function situationTable(
+  traces: readonly { readonly file: string; readonly counts: readonly number[] }[],
+): string {
+  const short = (f: string) => f.replace(/^traces\/lab\//, "").replace(/\.trace$/, "");
+  return [
+    `| situation | rules it gives work | ${traces.map((t) => short(t.file)).join(" | ")} |`,
+    `|---|---|${traces.map(() => "--:").join("|")}|`,
+    ...SITUATIONS.map((s, i) =>
+      `| ${s.name} | ${s.rules} | ${traces.map((t) => t.counts[i]).join(" | ")} |`
+    ),
+  ].join("\n");
+}
+
+/** A patched-kernel trace: traces/lab/<workload>.trace (not stock/ or mutants/). */
+export function isPatchedTrace(file: string): boolean {
+  return /^traces\/lab\/[^/]+\.trace$/.test(file);
+}
+
+/**
+ * docs/lab-traces.md `doc` with its generated sections (workloads, coverage,
+ * situations) made from the repository at `root` and the traces' summaries.
+ */
+export async function labTracesDoc(
+  root: string,
+  doc: string,
+  summaries: readonly TraceSummary[],
+): Promise<string> {
+  const coverage = coverageTable(RULES.map((r) => r.meta.id), summaries);
+  const workloads = workloadTable(await listWorkloads(root));
+  const rows = [];
+  for (const s of summaries.filter((x) => isPatchedTrace(x.file))) {
+    rows.push({
+      file: s.file,
+      counts: situationCounts(await Deno.readTextFile(`${root}/${s.file}`)),
+    });
+  }
+  let out = replaceBetween(doc, "workloads", workloads);
+  out = replaceBetween(out, "coverage", coverage);
+  return replaceBetween(out, "situations", situationTable(rows));
 }

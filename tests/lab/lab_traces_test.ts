@@ -9,15 +9,13 @@
  */
 import assert from "node:assert/strict";
 import {
-  coverageTable,
+  isPatchedTrace,
   labTraceFiles,
+  labTracesDoc,
   lintSummaries,
-  replaceBetween,
+  situationCounts,
   type TraceSummary,
-  workloadTable,
 } from "../../kernel/lab/lab_report.ts";
-import { listWorkloads } from "../../kernel/lab/workloads.ts";
-import { RULES } from "../../src/rules/index.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const FILES = labTraceFiles(ROOT);
@@ -57,7 +55,7 @@ Deno.test("lab traces: every line read, no events lost, a kernel and remake head
 });
 
 Deno.test("lab traces of the correct patched kernel: no error, at least 13 of 15 rules checked", async () => {
-  const correct = (await summaries()).filter((s) => /^traces\/lab\/[^/]+\.trace$/.test(s.file));
+  const correct = (await summaries()).filter((s) => isPatchedTrace(s.file));
   if (correct.length === 0) {
     console.log("no patched-kernel traces in traces/lab yet (only stock/)");
     return;
@@ -73,13 +71,24 @@ Deno.test("lab traces of the correct patched kernel: no error, at least 13 of 15
   assert.ok(checked.size >= 13, `only ${checked.size} rules checked: ${[...checked].join(", ")}`);
 });
 
-Deno.test("docs/lab-traces.md: the workload and coverage tables are generated", async () => {
+Deno.test("docs/lab-traces.md: its workload, coverage and situation tables are generated", async () => {
   const doc = await Deno.readTextFile(`${ROOT}/docs/lab-traces.md`);
-  const table = coverageTable(RULES.map((r) => r.meta.id), await summaries());
-  const workloads = workloadTable(await listWorkloads(ROOT));
   assert.equal(
     doc,
-    replaceBetween(replaceBetween(doc, "coverage", table), "workloads", workloads),
+    await labTracesDoc(ROOT, doc, await summaries()),
     "docs/lab-traces.md is stale: run `deno run -A scripts/lab_coverage.ts`",
   );
+});
+
+Deno.test("situationCounts: counts the lines of each situation, not stack or header lines", () => {
+  const text = [
+    "# kvm_vcpu_kick: vcpu=0 mode=IN_GUEST_MODE action=ipi cpu=1",
+    " CPU 0/KVM-1 [000] ..... 1.0: kvm_vcpu_kick: vcpu=1 idx=1 mode=IN_GUEST_MODE action=ipi cpu=1",
+    " => kvm_vcpu_kick: action=ipi",
+    " CPU 0/KVM-1 [000] d..1. 1.1: kvm_vcpu_mode: vcpu=0 old=OUTSIDE_GUEST_MODE new=READING_SHADOW_PAGE_TABLES",
+    " x-1 [000] ..... 1.2: kvm_make_all_cpus_request: req=KVM_REQ_TLB_FLUSH nr=0 flags=WAIT|NO_WAKEUP mask=0x3 phase=begin",
+    " x-1 [000] ..... 1.3: kvm_make_all_cpus_request: req=KVM_REQ_TLB_FLUSH nr=0 flags=WAIT|NO_WAKEUP mask=0x3 phase=end",
+  ].join("\n");
+  const c = situationCounts(text);
+  assert.deepEqual(c, [1, 0, 0, 1, 0, 0, 0, 1, 0, 0]);
 });
