@@ -13,7 +13,7 @@ import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { analysisToJson, formatAnalysisText } from "../report/analysis_text.ts";
 import type { Checker } from "../rules/checker.ts";
 import { lintInput } from "../rules/lint_input.ts";
-import { readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common_options.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
@@ -35,6 +35,7 @@ export const analyzeCommand = command(
     }),
     timeAndVcpuOptions,
     readOptions,
+    kernelOptions,
     object({ files: traceFiles }),
   ),
   {
@@ -70,6 +71,7 @@ export async function runAnalyze(opts: AnalyzeOptions, out: TextSink): Promise<n
     const result = await lintInput(input, {
       rules: [],
       ruleOptions: { latencyThresholdNs: 0n, allowedKickSites: [] },
+      kernelOption: kernelOptionOf(opts),
     }, observe);
     const stats = collector?.finish() ?? [];
     const window = windowText(opts);

@@ -8,6 +8,7 @@ import { argument, flag, multiple, object, option, optional } from "@optique/cor
 import { message } from "@optique/core/message";
 import { choice, string } from "@optique/core/valueparser";
 import { INPUT_FORMATS } from "../events/types.ts";
+import { KERNEL_ARCHES, KERNEL_VERSIONS } from "../model/kernel_version.ts";
 
 /** The `FILE...` argument: trace files, directories, or `-` for stdin. */
 export const traceFiles = multiple(
@@ -38,3 +39,27 @@ export const readOptions = object({
 (${"kvmreq stats"} lists a file's buffers).`,
   })),
 });
+
+/**
+ * `--kernel VERSION` and `--arch ARCH`: the kernel whose request and kick-site
+ * tables apply, whatever the trace says (a trace.dat's uname, a `# kernel:`
+ * header), for the commands that run the model.
+ */
+export const kernelOptions = object({
+  kernel: optional(option("--kernel", string({ metavar: "VERSION" }), {
+    description: message`Use the request and kick-site tables of this kernel version (known: \
+${KERNEL_VERSIONS.join(", ")}; another release gets the closest older known tables) instead of \
+what the trace says, or the newest known when it says nothing.`,
+  })),
+  arch: optional(option("--arch", choice(KERNEL_ARCHES), {
+    description: message`The architecture whose tables apply (only x86_64 has tables yet).`,
+  })),
+});
+
+/** The kernel choice `--kernel`/`--arch` ask for, `undefined` when neither was given. */
+export function kernelOptionOf(
+  opts: { readonly kernel?: string; readonly arch?: string },
+): { readonly version?: string; readonly arch?: string } | undefined {
+  if (opts.kernel === undefined && opts.arch === undefined) return undefined;
+  return { version: opts.kernel, arch: opts.arch };
+}

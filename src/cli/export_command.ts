@@ -18,7 +18,7 @@ import { PerfettoWriter } from "../report/perfetto.ts";
 import type { Checker, CheckerOptions } from "../rules/checker.ts";
 import { lintInput } from "../rules/lint_input.ts";
 import type { ModelEvent } from "../model/model_event.ts";
-import { readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common_options.ts";
 import { loadConfig } from "./config.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
@@ -60,6 +60,7 @@ export const exportCommand = command(
     }),
     checkOptions,
     readOptions,
+    kernelOptions,
     object({ files: traceFiles }),
   ),
   {
@@ -111,11 +112,21 @@ export async function withOutput<T>(
 
 /** The checker settings lint would use with these options (every rule the configuration enables). */
 export async function lintCheckerOptions(
-  opts: { readonly config: string | undefined; readonly latencyThresholdMs: number | undefined },
+  opts: {
+    readonly config: string | undefined;
+    readonly latencyThresholdMs: number | undefined;
+    readonly kernel?: string;
+    readonly arch?: string;
+  },
 ): Promise<CheckerOptions> {
   const config = await loadConfig(opts.config);
   const { rules, severities } = selectRules({ rule: [], disable: [] }, config);
-  return { rules, severities, ruleOptions: ruleOptionsFrom(opts, config) };
+  return {
+    rules,
+    severities,
+    ruleOptions: ruleOptionsFrom(opts, config),
+    kernelOption: kernelOptionOf(opts),
+  };
 }
 
 /** Runs `kvmreq export`; returns the exit code. */

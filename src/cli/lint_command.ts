@@ -27,7 +27,7 @@ import { buildSarif } from "../report/sarif.ts";
 import { RULES } from "../rules/index.ts";
 import { lintInput, type LintResult } from "../rules/lint_input.ts";
 import { type Rule, type RuleOptions, SEVERITIES, type Severity } from "../rules/rule.ts";
-import { readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common_options.ts";
 import { stdoutPalette } from "./color.ts";
 import { followLint } from "./lint_follow.ts";
 import { type KvmreqConfig, loadConfig } from "./config.ts";
@@ -96,6 +96,7 @@ exits ${String(EXIT.unchecked)}: a trace without the events any rule needs prove
     }),
     findingWindowOptions,
     readOptions,
+    kernelOptions,
     object({ files: traceFiles }),
   ),
   {
@@ -159,7 +160,12 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
   if (rules.length === 0) {
     throw new InputError("kvmreq lint", 0, "every rule is disabled; nothing to check");
   }
-  const checkerOptions = { rules, severities, ruleOptions: ruleOptionsFrom(opts, config) };
+  const checkerOptions = {
+    rules,
+    severities,
+    ruleOptions: ruleOptionsFrom(opts, config),
+    kernelOption: kernelOptionOf(opts),
+  };
   if (opts.follow) return await runFollow(opts, checkerOptions, out);
   const results: LintResult[] = [];
   for await (

@@ -13,7 +13,7 @@ import { integer } from "@optique/core/valueparser";
 import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { renderReportPage } from "../report/html/page.ts";
 import { DEFAULT_REPORT_LIMITS, ReportBuilder } from "../report/html/report_builder.ts";
-import { readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptions, readOptions, traceFiles } from "./common_options.ts";
 import { EXIT } from "./exit_codes.ts";
 import { checkOptions, lintCheckerOptions, outputOption, withOutput } from "./export_command.ts";
 import { examples } from "./help_text.ts";
@@ -44,6 +44,7 @@ requests); beyond that the page keeps the windows around findings and summarises
     }),
     checkOptions,
     readOptions,
+    kernelOptions,
     object({ files: traceFiles }),
   ),
   {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { KernelHint } from "../events/kernel_hint.ts";
 import type { InputFormat, TimeUnit } from "../events/types.ts";
 import type { SkipReason } from "./skip_reasons.ts";
 
@@ -66,6 +67,11 @@ export interface ReadStats {
    * events is described by.
    */
   firstLine: string;
+  /**
+   * What the input says about its kernel (a trace.dat's uname option, a text
+   * trace's `# kernel:` header line), once read; `undefined` when it says nothing.
+   */
+  kernel: KernelHint | undefined;
 }
 
 /** Characters of the first line kept in {@link ReadStats.firstLine}. */
@@ -94,6 +100,7 @@ export function createReadStats(file: string): ReadStats {
     firstOutOfOrderLine: 0,
     unattachedStacks: 0,
     firstLine: "",
+    kernel: undefined,
   };
 }
 

@@ -21,6 +21,7 @@ import { createReadStats, FIRST_LINE_CHARS, type ReadStats } from "./read_stats.
 import { type BuilderOptions, KEEP_YES, RecordBuilder } from "./record_builder.ts";
 import { createLineScan, LineKind, scanFtraceLine } from "./ftrace_line.ts";
 import { sniffInput } from "./sniff.ts";
+import { kernelHintFromHeader } from "../events/kernel_hint.ts";
 
 /** Options of {@link readTrace}. */
 export interface ReadOptions extends BuilderOptions {
@@ -174,6 +175,21 @@ function readTraceOf(
   };
 }
 
+/** The `#` comment lines at the start of `head` (the bytes read to detect the format). */
+function headerComments(head: Uint8Array): string[] {
+  const out: string[] = [];
+  let start = 0;
+  while (start < head.length && out.length < 64) {
+    const end = head.indexOf(CH.LF, start);
+    if (end < 0) break;
+    if (head[start] !== CH.HASH) {
+      if (end > start) break;
+    } else out.push(new TextDecoder().decode(head.subarray(start, end)));
+    start = end + 1;
+  }
+  return out;
+}
+
 /** Worker threads to use: the option, else `KVMREQ_WORKERS`, else cores − 1 (at most 3). */
 function workerCount(options: ReadOptions): number {
   if (options.workers !== undefined) return Math.max(0, Math.floor(options.workers));
@@ -233,6 +249,7 @@ async function* readBatches(
       stats.formatForced = true;
     }
     stats.format = format;
+    stats.kernel = kernelHintFromHeader(headerComments(head));
     if (options.buffer !== undefined && options.buffer !== "") {
       throw new InputError(
         source.name,

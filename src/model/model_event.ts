@@ -32,13 +32,23 @@ export interface EventOrigin {
   readonly stack?: readonly string[];
 }
 
+/**
+ * Which stock event a kick was recovered from (src/stock/kick_shapes.ts):
+ * `wake` a `sched_waking` of the vCPU thread whose stack holds the kick;
+ * `resched-ipi` an `ipi_send_cpu … callback=0x0` (smp_send_reschedule())
+ * whose `callsite` is a known kick site; `stack-ipi` a reschedule IPI whose
+ * own stack holds the kick; `ack-kick` a `csd_queue_cpu … func=ack_kick` (a
+ * fan-out's or a waiting single kick's IPI).
+ */
+export type StockKickShape = "wake" | "resched-ipi" | "stack-ipi" | "ack-kick";
+
 /** A kick recovered from stock events (a vCPU-thread wakeup with the kick on its stack, an IPI from the kick). */
 export interface StockKick {
   readonly kind: "stock_kick";
   readonly vm: string;
   /** Target vCPU, `undefined` when identity could not be resolved. */
   readonly vcpu: number | undefined;
-  /** `wake` (sched_waking of the vCPU thread) or `ipi` (ipi_send_cpu from the kick). */
+  /** `wake` (sched_waking of the vCPU thread) or `ipi` (an IPI the kick sent). */
   readonly action: KickAction;
   /** The caller of the kick function (`kvm_arch_memslots_updated`), `undefined` when unknown. */
   readonly site: string | undefined;
@@ -46,6 +56,14 @@ export interface StockKick {
   readonly targetPid: number | undefined;
   /** Target CPU for IPIs. */
   readonly targetCpu: number | undefined;
+  /** The event it was recovered from. */
+  readonly shape: StockKickShape;
+  /** The kick frame the stack showed (`__kvm_vcpu_kick`), when there was a stack. */
+  readonly kickFunction: string | undefined;
+  /** The kick went through a fan-out (kvm_make_all_cpus_request(), …), which makes the request itself. */
+  readonly fanOut: boolean;
+  /** A single kick that waits for its IPI's acknowledgement (6.18 __kvm_vcpu_kick(vcpu, true)). */
+  readonly waits: boolean;
 }
 
 /** Guest entry (stock `kvm_entry`). */
@@ -53,6 +71,11 @@ export interface GuestEntry {
   readonly kind: "entry";
   readonly vm: string;
   readonly vcpu: number;
+  /**
+   * The entry forces an immediate exit (`[immediate exit]`, printed since
+   * 6.9: arch/x86/kvm/trace.h kvm_entry, KVM_RUN_FORCE_IMMEDIATE_EXIT).
+   */
+  readonly immediateExit: boolean;
 }
 
 /** Guest exit (stock `kvm_exit`). */
@@ -60,6 +83,21 @@ export interface GuestExit {
   readonly kind: "exit";
   readonly vm: string;
   readonly vcpu: number;
+  readonly reason: string | undefined;
+  /**
+   * `vcpu->requests` at the exit (`requests 0x…`, printed by kvm_exit since
+   * 6.13: READ_ONCE(vcpu->requests) in TRACE_EVENT_KVM_EXIT), `undefined` on
+   * kernels that do not print it.
+   */
+  readonly requests: bigint | undefined;
+}
+
+/** A vCPU's KVM_RUN returned to userspace (stock `kvm_userspace_exit`). */
+export interface UserspaceExit {
+  readonly kind: "userspace_exit";
+  readonly vm: string;
+  readonly vcpu: number;
+  /** `KVM_EXIT_IO`, `KVM_EXIT_MMIO`, …, as printed. */
   readonly reason: string | undefined;
 }
 
@@ -70,11 +108,22 @@ export interface StockAck {
   readonly vcpu: number | undefined;
 }
 
-/** Stock end of kvm_vcpu_block (`kvm_vcpu_wakeup`). */
+/**
+ * The end of a halt (`kvm_vcpu_wakeup`, traced once at the end of
+ * kvm_vcpu_halt() in virt/kvm/kvm_main.c, 6.12 and 6.18).
+ */
 export interface StockWakeup {
   readonly kind: "stock_wakeup";
   readonly vm: string;
   readonly vcpu: number;
+  /**
+   * `wait`: the vCPU scheduled out at least once in kvm_vcpu_block();
+   * `poll`: it never slept (halt polling, or kvm_vcpu_block() returning at
+   * once); `undefined` when the text says neither.
+   */
+  readonly waited: boolean | undefined;
+  /** The halt's length (`time N ns`: polling and waiting together). */
+  readonly haltNs: bigint | undefined;
 }
 
 /** The ring buffer of a CPU lost events here. */
@@ -90,6 +139,7 @@ export type ModelBody =
   | StockKick
   | GuestEntry
   | GuestExit
+  | UserspaceExit
   | StockAck
   | StockWakeup
   | LostEvents;

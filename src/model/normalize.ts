@@ -22,18 +22,28 @@ import {
 import { parseInteger } from "../events/fields.ts";
 import { decodeStockEvent, wordAfter } from "../events/stock.ts";
 import type { TraceEvent, TraceRecord } from "../events/types.ts";
-import { findKickCallSite, KICK_FUNCTIONS } from "../stock/kick_sites.ts";
-import type { EventOrigin, ModelBody, ModelEvent } from "./model_event.ts";
+import { findKickCallSite, normalizeFrame } from "../stock/kick_call_site.ts";
+import { kickSiteRows } from "../stock/kick_sites.ts";
+import {
+  ACK_KICK,
+  FAN_OUT_CSD_CALLSITES,
+  KICK_SHAPES,
+  SINGLE_CSD_CALLSITES,
+} from "../stock/kick_shapes.ts";
+import { type KernelVersion, NEWEST_KERNEL } from "./kernel_version.ts";
+import type { EventOrigin, ModelBody, ModelEvent, StockKick } from "./model_event.ts";
 
 /** Stock events the normalizer reads; lint builds only these and the protocol events. */
 export const STOCK_EVENTS_USED = [
   "kvm_entry",
   "kvm_exit",
+  "kvm_userspace_exit",
   "kvm_vcpu_wakeup",
   "kvm_halt_poll_ns",
   "sched_waking",
   "sched_switch",
   "ipi_send_cpu",
+  "csd_queue_cpu",
   "csd_function_entry",
 ] as const;
 
@@ -51,11 +61,27 @@ export interface DecodeProblem {
   readonly reason: string;
 }
 
-const KICK_SET: ReadonlySet<string> = new Set(KICK_FUNCTIONS);
-
 function frameFunction(frame: string): string {
   const plus = frame.indexOf("+");
   return (plus < 0 ? frame : frame.slice(0, plus)).trim();
+}
+
+/** What an `ipi_send_cpu` text says: target CPU, call site, and whether it is a reschedule IPI. */
+interface IpiText {
+  readonly cpu: number | undefined;
+  /** The call site's function (`kvm_arch_memslots_updated`), `undefined` when absent. */
+  readonly callsite: string | undefined;
+  /** `callback=0x0` (or NULL): smp_send_reschedule(), which is what a plain kick sends. */
+  readonly reschedule: boolean;
+}
+
+/** What a `csd_queue_cpu` text says, when the function queued is KVM's ack_kick. */
+interface AckKickText {
+  readonly cpu: number | undefined;
+  /** Queued by a fan-out's smp_call_function_many(). */
+  readonly fanOut: boolean;
+  /** Queued by a single waiting kick's smp_call_function_single(). */
+  readonly single: boolean;
 }
 
 /** Decoded field texts kept per event name, at most; the cache is emptied when full. */
@@ -114,12 +140,38 @@ export class EventNormalizer {
     const d = decodeStockEvent("sched_switch", f);
     return d.kind === "sched_switch" ? d.nextPid : undefined;
   });
-  /** `ipi_send_cpu` texts: the target CPU of an IPI a kick function sent, `null` for other IPIs. */
-  readonly #kickIpiMemo = new FieldMemo<{ readonly cpu: number | undefined } | null>((f) => {
+  /** `ipi_send_cpu` texts, decoded. */
+  readonly #ipiMemo = new FieldMemo<IpiText | null>((f) => {
     const d = decodeStockEvent("ipi_send_cpu", f);
-    if (d.kind !== "ipi_send_cpu" || d.callsite === undefined) return null;
-    return KICK_SET.has(frameFunction(d.callsite)) ? { cpu: d.cpu } : null;
+    if (d.kind !== "ipi_send_cpu") return null;
+    const cb = d.callback?.trim();
+    return {
+      cpu: d.cpu,
+      callsite: d.callsite === undefined ? undefined : normalizeFrame(d.callsite),
+      reschedule: cb === undefined || cb === "0x0" || cb === "0" || cb === "(null)",
+    };
   });
+  /** `csd_queue_cpu` texts: the ack_kick IPIs of kicks, `null` for other functions. */
+  readonly #csdMemo = new FieldMemo<AckKickText | null>((f) => {
+    const d = decodeStockEvent("csd_queue_cpu", f);
+    if (d.kind !== "csd_queue_cpu" || d.func === undefined) return null;
+    if (frameFunction(d.func) !== ACK_KICK) return null;
+    const site = d.callsite === undefined ? "" : normalizeFrame(d.callsite);
+    return {
+      cpu: d.cpu,
+      fanOut: FAN_OUT_CSD_CALLSITES.includes(site),
+      single: SINGLE_CSD_CALLSITES.includes(site),
+    };
+  });
+  /** `kvm_vcpu_wakeup` texts: `wait`/`poll` and the halt time. */
+  readonly #wakeupMemo = new FieldMemo<{ waited: boolean | undefined; ns: bigint | undefined }>(
+    (f) => {
+      const d = decodeStockEvent("kvm_vcpu_wakeup", f);
+      if (d.kind !== "kvm_vcpu_wakeup") return { waited: undefined, ns: undefined };
+      const waited = d.how === "wait" ? true : d.how === "poll" ? false : undefined;
+      return { waited, ns: d.waitNs === undefined ? undefined : BigInt(d.waitNs) };
+    },
+  );
   /** `csd_function_entry` texts: whether the function run is KVM's kick acknowledgement. */
   readonly #ackMemo = new FieldMemo<boolean>((f) => {
     const d = decodeStockEvent("csd_function_entry", f);
@@ -130,8 +182,11 @@ export class EventNormalizer {
   readonly #entryBodies = new Map<number, ModelBody>();
   readonly #exitBodies = new Map<number, Map<string | undefined, ModelBody>>();
 
-  /** @param file input name, for evidence */
-  constructor(readonly file: string) {}
+  /**
+   * @param file input name, for evidence
+   * @param kernel the kernel version whose kick-site table and kick shape apply
+   */
+  constructor(readonly file: string, readonly kernel: KernelVersion = NEWEST_KERNEL) {}
 
   /** The model event for `r`, or `undefined` when the model has no use for it. */
   toModel(r: TraceRecord): ModelEvent | undefined {
@@ -219,7 +274,20 @@ export class EventNormalizer {
         if (id !== undefined) this.identity.learn(r.pid, id, "kvm_entry");
         const vcpu = id ?? this.identity.vcpuOfThread(r.pid)?.vcpu;
         if (vcpu === undefined) return undefined;
-        return entry ? this.#entryBody(vcpu) : this.#exitBody(vcpu, wordAfter(r.fields, "reason"));
+        return entry
+          ? this.#entryBody(vcpu, r.fields.endsWith("[immediate exit]"))
+          : this.#exitBody(vcpu, wordAfter(r.fields, "reason"), exitRequests(r.fields));
+      }
+      case "kvm_userspace_exit": {
+        // Traced by the vCPU thread as KVM_RUN returns (kvm_arch_vcpu_ioctl_run).
+        const id = this.identity.vcpuOfThread(r.pid);
+        if (id === undefined) return undefined;
+        return {
+          kind: "userspace_exit",
+          vm: "0",
+          vcpu: id.vcpu,
+          reason: wordAfter(r.fields, "reason"),
+        };
       }
       case "kvm_halt_poll_ns": {
         // Emitted by the vCPU thread itself: `vcpu 1: halt_poll_ns 0 (shrink 10000)`.
@@ -231,7 +299,9 @@ export class EventNormalizer {
       }
       case "kvm_vcpu_wakeup": {
         const id = this.identity.vcpuOfThread(r.pid);
-        return id === undefined ? undefined : { kind: "stock_wakeup", vm: "0", vcpu: id.vcpu };
+        if (id === undefined) return undefined;
+        const w = this.#wakeupMemo.get(r.fields);
+        return { kind: "stock_wakeup", vm: "0", vcpu: id.vcpu, waited: w.waited, haltNs: w.ns };
       }
       case "sched_switch": {
         const nextPid = this.#switchMemo.get(r.fields);
@@ -240,37 +310,59 @@ export class EventNormalizer {
       }
       case "sched_waking": {
         if (r.stack === undefined) return undefined;
-        const kick = findKickCallSite(r.stack);
+        const kick = findKickCallSite(r.stack, this.kernel);
         if (kick === undefined) return undefined;
         const d = decodeStockEvent("sched_waking", r.fields);
         const targetPid = d.kind === "sched_waking" ? d.pid : undefined;
         const id = targetPid === undefined ? undefined : this.identity.vcpuOfThread(targetPid);
         if (id === undefined) this.unidentifiedKicks++;
-        return {
-          kind: "stock_kick",
-          vm: "0",
-          vcpu: id?.vcpu,
-          action: "wake",
+        return this.#kick(id?.vcpu, "wake", "wake", {
           site: kick.callSite,
+          kickFunction: kick.kickFunction,
+          fanOut: kick.fanOut,
           targetPid,
-          targetCpu: undefined,
-        };
+        });
       }
       case "ipi_send_cpu": {
-        const d = this.#kickIpiMemo.get(r.fields);
-        if (d === null) return undefined;
+        const d = this.#ipiMemo.get(r.fields);
+        if (d === null || !d.reschedule) return undefined;
+        // A plain kick's smp_send_reschedule() records the kick's caller as
+        // callsite (_RET_IP_ of the out-of-line kick function): a known kick
+        // site says this reschedule IPI is a kick; a stack on the event says
+        // so for any site. (A fan-out's IPI delivers queued ack_kick csds:
+        // those kicks come from csd_queue_cpu.)
+        const kick = r.stack === undefined ? undefined : findKickCallSite(r.stack, this.kernel);
+        let shape: StockKick["shape"];
+        let site: string | undefined;
+        if (kick !== undefined) {
+          shape = "stack-ipi";
+          site = kick.callSite;
+        } else if (d.callsite !== undefined && this.#kicksDirectly(d.callsite)) {
+          shape = "resched-ipi";
+          site = d.callsite;
+        } else return undefined;
         const id = d.cpu === undefined ? undefined : this.identity.vcpuOnCpu(d.cpu);
         if (id === undefined) this.unidentifiedKicks++;
-        const site = r.stack === undefined ? undefined : findKickCallSite(r.stack)?.callSite;
-        return {
-          kind: "stock_kick",
-          vm: "0",
-          vcpu: id?.vcpu,
-          action: "ipi",
+        return this.#kick(id?.vcpu, "ipi", shape, {
           site,
-          targetPid: undefined,
+          kickFunction: kick?.kickFunction ?? KICK_SHAPES[this.kernel].kickFrame,
+          fanOut: kick?.fanOut ?? false,
           targetCpu: d.cpu,
-        };
+        });
+      }
+      case "csd_queue_cpu": {
+        const d = this.#csdMemo.get(r.fields);
+        if (d === null) return undefined;
+        const kick = r.stack === undefined ? undefined : findKickCallSite(r.stack, this.kernel);
+        const id = d.cpu === undefined ? undefined : this.identity.vcpuOnCpu(d.cpu);
+        if (id === undefined) this.unidentifiedKicks++;
+        return this.#kick(id?.vcpu, "ipi", "ack-kick", {
+          site: kick?.callSite,
+          kickFunction: kick?.kickFunction,
+          fanOut: d.fanOut || kick?.fanOut === true,
+          waits: d.single,
+          targetCpu: d.cpu,
+        });
       }
       case "csd_function_entry": {
         if (!this.#ackMemo.get(r.fields)) return undefined;
@@ -280,28 +372,78 @@ export class EventNormalizer {
     return undefined;
   }
 
-  #entryBody(vcpu: number): ModelBody {
-    let b = this.#entryBodies.get(vcpu);
+  /** True when the kernel's row for `fn` calls kvm_vcpu_kick() itself (or through an inlined helper). */
+  #kicksDirectly(fn: string): boolean {
+    return kickSiteRows(this.kernel).get(fn)?.calls.includes("kvm_vcpu_kick") === true;
+  }
+
+  #kick(
+    vcpu: number | undefined,
+    action: "wake" | "ipi",
+    shape: StockKick["shape"],
+    more: {
+      site: string | undefined;
+      kickFunction: string | undefined;
+      fanOut: boolean;
+      waits?: boolean;
+      targetPid?: number;
+      targetCpu?: number;
+    },
+  ): StockKick {
+    return {
+      kind: "stock_kick",
+      vm: "0",
+      vcpu,
+      action,
+      site: more.site,
+      targetPid: more.targetPid,
+      targetCpu: more.targetCpu,
+      shape,
+      kickFunction: more.kickFunction,
+      fanOut: more.fanOut,
+      waits: more.waits ?? false,
+    };
+  }
+
+  #entryBody(vcpu: number, immediateExit: boolean): ModelBody {
+    const key = immediateExit ? -1 - vcpu : vcpu;
+    let b = this.#entryBodies.get(key);
     if (b === undefined) {
-      b = { kind: "entry", vm: "0", vcpu };
-      if (this.#entryBodies.size < DECODE_CACHE_SIZE) this.#entryBodies.set(vcpu, b);
+      b = { kind: "entry", vm: "0", vcpu, immediateExit };
+      if (this.#entryBodies.size < DECODE_CACHE_SIZE) this.#entryBodies.set(key, b);
     }
     return b;
   }
 
-  #exitBody(vcpu: number, reason: string | undefined): ModelBody {
+  #exitBody(vcpu: number, reason: string | undefined, requests: bigint | undefined): ModelBody {
+    if (requests !== undefined && requests !== 0n) {
+      return { kind: "exit", vm: "0", vcpu, reason, requests };
+    }
     let byReason = this.#exitBodies.get(vcpu);
     if (byReason === undefined) {
       byReason = new Map();
       if (this.#exitBodies.size < DECODE_CACHE_SIZE) this.#exitBodies.set(vcpu, byReason);
     }
-    let b = byReason.get(reason);
+    const key = requests === undefined ? reason : `${reason}\u0000`;
+    let b = byReason.get(key);
     if (b === undefined) {
-      b = { kind: "exit", vm: "0", vcpu, reason };
-      if (byReason.size < DECODE_CACHE_SIZE) byReason.set(reason, b);
+      b = { kind: "exit", vm: "0", vcpu, reason, requests };
+      if (byReason.size < DECODE_CACHE_SIZE) byReason.set(key, b);
     }
     return b;
   }
+}
+
+/**
+ * `vcpu->requests` at a `kvm_exit`, from its trailing `requests 0x%016llx`
+ * (arch/x86/kvm/trace.h TRACE_EVENT_KVM_EXIT, printed since 6.13; 6.12 does
+ * not print it): `undefined` when the text has no such field.
+ */
+export function exitRequests(fields: string): bigint | undefined {
+  const at = fields.lastIndexOf(" requests 0x");
+  if (at < 0) return undefined;
+  const hex = fields.slice(at + 10).trim();
+  return /^0x[0-9a-f]{1,16}$/i.test(hex) ? BigInt(hex) : undefined;
 }
 
 /**

@@ -11,7 +11,9 @@
  */
 
 import type { Mode, RequestRef } from "../events/protocol.ts";
+import { chooseKernel, type KernelChoice } from "./kernel_version.ts";
 import type { ModelEvent } from "./model_event.ts";
+import { requestTable } from "./request_defs.ts";
 import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./request_ref.ts";
 import {
   type AllCpusCall,
@@ -125,8 +127,16 @@ function callKey(vm: string, pid: number): string | number {
   return vm === "0" && Number.isInteger(pid) ? pid : `${vm}\u0000${pid}`;
 }
 
+/** Settings of a {@link ProtocolModel}. */
+export interface ProtocolModelOptions {
+  /** The kernel whose request table resolves requests (default: the newest known). */
+  readonly kernel?: KernelChoice;
+}
+
 /** The reference model. Feed it events in trace order with {@link ProtocolModel.apply}. */
 export class ProtocolModel {
+  /** The kernel version and architecture whose tables the model and rules use. */
+  readonly kernel: KernelChoice;
   /** vCPU states by VM, then id; `#allVcpus` in creation order. */
   readonly #vcpus = new PerVm(() => new IntTable<VcpuState>());
   readonly #allVcpus: VcpuState[] = [];
@@ -139,13 +149,17 @@ export class ProtocolModel {
    * object: the normalizer shares decoded events, so the same reference
    * comes back again and again).
    */
-  readonly resolve: (ref: RequestRef) => ResolvedRequest = memoizeByIdentity(
-    createRequestResolver(),
-  );
+  readonly resolve: (ref: RequestRef) => ResolvedRequest;
   /** The last lost-events marker, on any CPU. */
   lastLost: ModelEvent | undefined;
   /** The last event applied. */
   lastEvent: ModelEvent | undefined;
+
+  /** @param options the kernel whose tables apply */
+  constructor(options: ProtocolModelOptions = {}) {
+    this.kernel = options.kernel ?? chooseKernel();
+    this.resolve = memoizeByIdentity(createRequestResolver(requestTable(this.kernel.version)));
+  }
 
   /** The state of vCPU `vcpu` of `vm` if the model has seen it (nothing is created). */
   knownVcpu(vm: string, vcpu: number): VcpuState | undefined {
@@ -345,6 +359,14 @@ export class ProtocolModel {
         this.#own(v, ev);
         v.inGuest = false;
         v.ipiInFlight = undefined;
+        v.lastSeen = ev;
+        return;
+      }
+      case "userspace_exit": {
+        // A KVM_RUN return says nothing of the protocol: it does not make a vCPU known.
+        const v = this.knownVcpu(b.vm, b.vcpu);
+        if (v === undefined) return;
+        v.inGuest = false;
         v.lastSeen = ev;
         return;
       }

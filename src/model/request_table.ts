@@ -1,12 +1,8 @@
 /**
- * Every vCPU request of a 6.18 x86 kernel, as data, with the request flags
- * baked into each definition, plus the helpers that turn what a trace prints
+ * What a vCPU request is (a bit number plus flags), the table type that holds
+ * one kernel version's requests ({@link RequestTable}; the rows are in
+ * request_defs.ts), and the helpers that turn what a trace prints
  * (`KVM_REQ_TLB_FLUSH`, `8`, `0x00000300`, `WAIT|NO_WAKEUP`) into numbers.
- *
- * Facts come from include/linux/kvm_host.h and
- * arch/x86/include/asm/kvm_host.h of a linux-6.18.y tree; the `#define` lines
- * they were taken from are kept in `fixtures/kernel/kvm_host_requests.txt`,
- * and a test checks this table against them.
  *
  * A request value is an `unsigned int`: bits 0-7 are the bit number in
  * `vcpu->requests` (a u64, so 0-63 are usable), bits 8-10 are flags.
@@ -15,6 +11,8 @@
  *
  * @module
  */
+
+import type { KernelVersion } from "./kernel_version.ts";
 
 /** Bits of a request value that hold the bit number (`GENMASK(7,0)`). */
 export const KVM_REQUEST_MASK = 0xff;
@@ -93,167 +91,13 @@ export interface RequestDef {
   readonly header: string;
   /** Kconfig option the definition depends on, if any. */
   readonly config?: string;
-  /** Other names the same bit had in other kernel versions. */
-  readonly aliases?: readonly string[];
-}
-
-const W = "WAIT";
-const NW = "NO_WAKEUP";
-const NA = "NO_ACTION";
-type FlagWord = typeof W | typeof NW | typeof NA;
-
-function flagSet(words: readonly FlagWord[]): RequestFlags {
-  return Object.freeze({
-    noWakeup: words.includes(NW),
-    wait: words.includes(W),
-    noAction: words.includes(NA),
-  });
-}
-
-function common(
-  name: string,
-  nr: number,
-  words: readonly FlagWord[],
-  meaning: string,
-): RequestDef {
-  return Object.freeze({
-    name,
-    nr,
-    flags: flagSet(words),
-    arch: "common",
-    archIndex: undefined,
-    meaning,
-    header: COMMON_REQUEST_HEADER,
-  });
-}
-
-function x86(
-  name: string,
-  n: number,
-  words: readonly FlagWord[],
-  meaning: string,
-  extra: Pick<RequestDef, "config" | "aliases"> = {},
-): RequestDef {
-  return Object.freeze({
-    name,
-    nr: KVM_REQUEST_ARCH_BASE + n,
-    flags: flagSet(words),
-    arch: "x86",
-    archIndex: n,
-    meaning,
-    header: X86_REQUEST_HEADER,
-    ...extra,
-  });
-}
-
-/** Every request of a 6.18 x86 kernel, common ones first, in header order. */
-export const REQUESTS: readonly RequestDef[] = Object.freeze([
-  common("KVM_REQ_TLB_FLUSH", 0, [W, NW], "flush all of the guest's TLB entries"),
-  common("KVM_REQ_VM_DEAD", 1, [W, NW], "the VM is dead: KVM_RUN fails with -EIO"),
-  common("KVM_REQ_UNBLOCK", 2, [], "leave kvm_vcpu_block(): a wake event is pending"),
-  common(
-    "KVM_REQ_DIRTY_RING_SOFT_FULL",
-    3,
-    [],
-    "the vCPU's dirty ring hit its soft limit: exit to userspace",
-  ),
-  common(
-    "KVM_REQ_OUTSIDE_GUEST_MODE",
-    0,
-    [NA, W, NW],
-    "no bit is logged: only force the vCPU out of guest mode and wait for it",
-  ),
-  x86("KVM_REQ_MIGRATE_TIMER", 0, [], "move the vCPU's hrtimers to its new pCPU"),
-  x86("KVM_REQ_REPORT_TPR_ACCESS", 1, [], "exit to userspace with KVM_EXIT_TPR_ACCESS"),
-  x86("KVM_REQ_TRIPLE_FAULT", 2, [], "triple fault: shut down (or nested VM-exit)"),
-  x86("KVM_REQ_MMU_SYNC", 3, [], "sync the unsync shadow pages of the current roots"),
-  x86("KVM_REQ_CLOCK_UPDATE", 4, [], "recompute this vCPU's kvmclock data"),
-  x86("KVM_REQ_LOAD_MMU_PGD", 5, [], "load the MMU root into hardware"),
-  x86("KVM_REQ_EVENT", 6, [], "re-evaluate pending interrupts, NMIs, exceptions, INIT/SIPI"),
-  x86("KVM_REQ_APF_HALT", 7, [], "async #PF could not be injected: do a synthetic halt"),
-  x86("KVM_REQ_STEAL_UPDATE", 8, [], "update the guest's steal-time record"),
-  x86("KVM_REQ_NMI", 9, [], "move queued NMIs to pending and inject them"),
-  x86("KVM_REQ_PMU", 10, [], "reprogram the vPMU counters"),
-  x86("KVM_REQ_PMI", 11, [], "deliver a vPMU overflow interrupt"),
-  x86("KVM_REQ_SMI", 12, [], "process a pending SMI", { config: "CONFIG_KVM_SMM" }),
-  x86("KVM_REQ_MASTERCLOCK_UPDATE", 13, [], "update the VM-wide master clock"),
-  x86(
-    "KVM_REQ_MCLOCK_INPROGRESS",
-    14,
-    [W, NW],
-    "hold vCPUs out of the guest while the master clock changes",
-  ),
-  x86("KVM_REQ_SCAN_IOAPIC", 15, [W, NW], "rescan I/O APIC routes for the EOI-exit bitmap"),
-  x86("KVM_REQ_GLOBAL_CLOCK_UPDATE", 16, [], "request a kvmclock update of every vCPU"),
-  x86("KVM_REQ_APIC_PAGE_RELOAD", 17, [W, NW], "reload the APIC-access page address"),
-  x86("KVM_REQ_HV_CRASH", 18, [], "exit to userspace with a Hyper-V crash event"),
-  x86("KVM_REQ_IOAPIC_EOI_EXIT", 19, [], "exit to the userspace I/O APIC to forward an EOI"),
-  x86("KVM_REQ_HV_RESET", 20, [], "exit to userspace with a Hyper-V reset event"),
-  x86("KVM_REQ_HV_EXIT", 21, [], "exit to userspace with KVM_EXIT_HYPERV"),
-  x86("KVM_REQ_HV_STIMER", 22, [], "process expired Hyper-V synthetic timers"),
-  x86("KVM_REQ_LOAD_EOI_EXITMAP", 23, [], "load the EOI-exit bitmap into hardware"),
-  x86("KVM_REQ_GET_NESTED_STATE_PAGES", 24, [], "map the nested guest's state pages"),
-  x86("KVM_REQ_APICV_UPDATE", 25, [W, NW], "APICv/AVIC inhibits changed: refresh APICv"),
-  x86("KVM_REQ_TLB_FLUSH_CURRENT", 26, [], "flush the TLB of the current MMU context"),
-  x86("KVM_REQ_TLB_FLUSH_GUEST", 27, [W, NW], "flush the guest's TLB on its behalf"),
-  x86("KVM_REQ_APF_READY", 28, [], "async #PF completed: inject 'page ready'"),
-  x86(
-    "KVM_REQ_RECALC_INTERCEPTS",
-    29,
-    [],
-    "recompute intercepts, e.g. after an MSR filter change",
-    {
-      aliases: ["KVM_REQ_MSR_FILTER_CHANGED"],
-    },
-  ),
-  x86(
-    "KVM_REQ_UPDATE_CPU_DIRTY_LOGGING",
-    30,
-    [W, NW],
-    "toggle hardware dirty logging (PML)",
-  ),
-  x86(
-    "KVM_REQ_MMU_FREE_OBSOLETE_ROOTS",
-    31,
-    [W, NW],
-    "free MMU roots made obsolete by a fast zap",
-  ),
-  x86("KVM_REQ_HV_TLB_FLUSH", 32, [W, NW], "process the Hyper-V PV TLB flush FIFO"),
-  x86(
-    "KVM_REQ_UPDATE_PROTECTED_GUEST_STATE",
-    34,
-    [W],
-    "SEV-SNP AP create/destroy: reset to the new protected state",
-  ),
-]);
-
-const byName = new Map<string, RequestDef>();
-for (const def of REQUESTS) {
-  byName.set(def.name, def);
-  for (const alias of def.aliases ?? []) byName.set(alias, def);
-}
-
-/**
- * Looks a request up by macro name or alias (`KVM_REQ_TLB_FLUSH`; the
- * `KVM_REQ_` prefix may be left out; case-insensitive).
- */
-export function requestByName(name: string): RequestDef | undefined {
-  const upper = name.trim().toUpperCase();
-  return byName.get(upper) ?? byName.get(`KVM_REQ_${upper}`);
-}
-
-/**
- * Looks a request up by bit number. Bit 0 belongs to both KVM_REQ_TLB_FLUSH
- * and the never-logged KVM_REQ_OUTSIDE_GUEST_MODE: the NO_ACTION request is
- * returned only when `opts.noAction` is true.
- */
-export function requestByNumber(
-  nr: number,
-  opts: { readonly noAction?: boolean } = {},
-): RequestDef | undefined {
-  const candidates = REQUESTS.filter((def) => def.nr === nr);
-  const wanted = opts.noAction === true;
-  return candidates.find((def) => def.flags.noAction === wanted) ?? candidates[0];
+  /** Kernel versions whose headers define the request this way. */
+  readonly versions: readonly KernelVersion[];
+  /**
+   * The request makes a halted vCPU runnable by itself (kvm_vcpu_check_block(),
+   * x86's kvm_vcpu_has_events()); others leave it asleep.
+   */
+  readonly wakesHalted: boolean;
 }
 
 /** A decoded raw request value. */
@@ -358,13 +202,13 @@ function parseFlagMask(text: string): FlagsParse {
 /** Formats flags in the canonical order `WAIT|NO_WAKEUP|NO_ACTION`; `0` when none. */
 export function formatFlags(flags: RequestFlags): string {
   const words: string[] = [];
-  if (flags.wait) words.push(W);
-  if (flags.noWakeup) words.push(NW);
-  if (flags.noAction) words.push(NA);
+  if (flags.wait) words.push("WAIT");
+  if (flags.noWakeup) words.push("NO_WAKEUP");
+  if (flags.noAction) words.push("NO_ACTION");
   return words.length === 0 ? "0" : words.join("|");
 }
 
-/** Result of {@link resolveRequest}. */
+/** Result of {@link RequestTable.resolve}. */
 export type ResolvedRequest =
   | {
     readonly ok: true;
@@ -374,7 +218,7 @@ export type ResolvedRequest =
     readonly name: string | undefined;
     /** Flags: `flags=` if given, else the raw value's, else the definition's. */
     readonly flags: RequestFlags;
-    /** True when the request is in {@link REQUESTS}. */
+    /** True when the request is in the table. */
     readonly known: boolean;
     /** Set when `nr=`, `flags=` or a raw value disagree with each other or the table. */
     readonly mismatch?: string;
@@ -412,76 +256,117 @@ function parseReqText(req: string): ReqText | string {
   return `malformed request '${req}'`;
 }
 
-/**
- * Resolves a printed request: `req` is a name (`KVM_REQ_TLB_FLUSH`), a
- * decimal bit number (`8`) or a raw hex value (`0x00000300`: low 8 bits the
- * number, upper bits flags); `nr` and `flags` are the optional `nr=` and
- * `flags=` fields. Disagreements (a `nr=` other than the name's number,
- * flags other than the definition's) are reported in `mismatch`, not as errors.
- */
-export function resolveRequest(req: string, nr?: number, flags?: string): ResolvedRequest {
-  const parsed = parseReqText(req);
-  if (typeof parsed === "string") return { ok: false, error: parsed };
-  let explicit: RequestFlags | undefined;
-  if (flags !== undefined) {
-    const f = parseFlags(flags);
-    if (!f.ok) return { ok: false, error: f.error };
-    explicit = f.flags;
-  }
-  const problems: string[] = [];
-  if (parsed.rawFlags && explicit && !sameFlags(parsed.rawFlags, explicit)) {
-    problems.push(
-      `flags=${formatFlags(explicit)} but the raw value has ${formatFlags(parsed.rawFlags)}`,
-    );
-  }
-  const given = explicit ?? parsed.rawFlags;
-  const result = parsed.name !== undefined
-    ? resolveByName(parsed.name, nr, given, problems)
-    : resolveByNumber(parsed.nr ?? 0, nr, given, problems);
-  if (!result.ok) return result;
-  return {
-    ...result,
-    ...(problems.length > 0 ? { mismatch: problems.join("; ") } : {}),
-    ...(parsed.warning ? { warning: parsed.warning } : {}),
-  };
-}
+/** The requests of one kernel version, with lookups by name and number. */
+export class RequestTable {
+  readonly #byName = new Map<string, RequestDef>();
+  readonly #byNumber = new Map<number, RequestDef[]>();
 
-function resolveByName(
-  name: string,
-  nr: number | undefined,
-  given: RequestFlags | undefined,
-  problems: string[],
-): ResolvedRequest {
-  const def = requestByName(name);
-  if (!def) {
-    if (nr === undefined) return { ok: false, error: `unknown request '${name}' and no nr=` };
-    if (!validNumber(nr)) return { ok: false, error: outOfRange(nr) };
-    return { ok: true, nr, name, flags: given ?? NO_FLAGS, known: false };
+  /**
+   * @param version the kernel version the rows were checked against
+   * @param defs the rows (see request_defs.ts)
+   */
+  constructor(readonly version: KernelVersion, readonly defs: readonly RequestDef[]) {
+    for (const def of defs) {
+      this.#byName.set(def.name, def);
+      let list = this.#byNumber.get(def.nr);
+      if (list === undefined) this.#byNumber.set(def.nr, list = []);
+      list.push(def);
+    }
   }
-  if (nr !== undefined && nr !== def.nr) {
-    problems.push(`nr=${nr} but ${def.name} is bit ${def.nr}`);
-  }
-  checkDefinedFlags(def, given, problems);
-  return { ok: true, nr: def.nr, name: def.name, flags: given ?? def.flags, known: true };
-}
 
-function resolveByNumber(
-  reqNr: number,
-  nr: number | undefined,
-  given: RequestFlags | undefined,
-  problems: string[],
-): ResolvedRequest {
-  if (!validNumber(reqNr)) return { ok: false, error: outOfRange(reqNr) };
-  if (nr !== undefined && nr !== reqNr) problems.push(`nr=${nr} but req= is bit ${reqNr}`);
-  const def = requestByNumber(reqNr, { noAction: given?.noAction });
-  if (def) checkDefinedFlags(def, given, problems);
-  return {
-    ok: true,
-    nr: reqNr,
-    name: def?.name,
-    flags: given ?? def?.flags ?? NO_FLAGS,
-    known: def !== undefined,
-  };
+  /**
+   * Looks a request up by macro name (`KVM_REQ_TLB_FLUSH`; the `KVM_REQ_`
+   * prefix may be left out; case-insensitive).
+   */
+  byName(name: string): RequestDef | undefined {
+    const upper = name.trim().toUpperCase();
+    return this.#byName.get(upper) ?? this.#byName.get(`KVM_REQ_${upper}`);
+  }
+
+  /**
+   * Looks a request up by bit number. Bit 0 belongs to both KVM_REQ_TLB_FLUSH
+   * and the never-logged KVM_REQ_OUTSIDE_GUEST_MODE: the NO_ACTION request is
+   * returned only when `opts.noAction` is true.
+   */
+  byNumber(nr: number, opts: { readonly noAction?: boolean } = {}): RequestDef | undefined {
+    const candidates = this.#byNumber.get(nr);
+    if (candidates === undefined) return undefined;
+    const wanted = opts.noAction === true;
+    return candidates.find((def) => def.flags.noAction === wanted) ?? candidates[0];
+  }
+
+  /**
+   * Resolves a printed request: `req` is a name (`KVM_REQ_TLB_FLUSH`), a
+   * decimal bit number (`8`) or a raw hex value (`0x00000300`: low 8 bits the
+   * number, upper bits flags); `nr` and `flags` are the optional `nr=` and
+   * `flags=` fields. Disagreements (a `nr=` other than the name's number,
+   * flags other than the definition's) are reported in `mismatch`, not as
+   * errors.
+   */
+  resolve(req: string, nr?: number, flags?: string): ResolvedRequest {
+    const parsed = parseReqText(req);
+    if (typeof parsed === "string") return { ok: false, error: parsed };
+    let explicit: RequestFlags | undefined;
+    if (flags !== undefined) {
+      const f = parseFlags(flags);
+      if (!f.ok) return { ok: false, error: f.error };
+      explicit = f.flags;
+    }
+    const problems: string[] = [];
+    if (parsed.rawFlags && explicit && !sameFlags(parsed.rawFlags, explicit)) {
+      problems.push(
+        `flags=${formatFlags(explicit)} but the raw value has ${formatFlags(parsed.rawFlags)}`,
+      );
+    }
+    const given = explicit ?? parsed.rawFlags;
+    const result = parsed.name !== undefined
+      ? this.#resolveByName(parsed.name, nr, given, problems)
+      : this.#resolveByNumber(parsed.nr ?? 0, nr, given, problems);
+    if (!result.ok) return result;
+    return {
+      ...result,
+      ...(problems.length > 0 ? { mismatch: problems.join("; ") } : {}),
+      ...(parsed.warning ? { warning: parsed.warning } : {}),
+    };
+  }
+
+  #resolveByName(
+    name: string,
+    nr: number | undefined,
+    given: RequestFlags | undefined,
+    problems: string[],
+  ): ResolvedRequest {
+    const def = this.byName(name);
+    if (!def) {
+      if (nr === undefined) return { ok: false, error: `unknown request '${name}' and no nr=` };
+      if (!validNumber(nr)) return { ok: false, error: outOfRange(nr) };
+      return { ok: true, nr, name, flags: given ?? NO_FLAGS, known: false };
+    }
+    if (nr !== undefined && nr !== def.nr) {
+      problems.push(`nr=${nr} but ${def.name} is bit ${def.nr}`);
+    }
+    checkDefinedFlags(def, given, problems);
+    return { ok: true, nr: def.nr, name: def.name, flags: given ?? def.flags, known: true };
+  }
+
+  #resolveByNumber(
+    reqNr: number,
+    nr: number | undefined,
+    given: RequestFlags | undefined,
+    problems: string[],
+  ): ResolvedRequest {
+    if (!validNumber(reqNr)) return { ok: false, error: outOfRange(reqNr) };
+    if (nr !== undefined && nr !== reqNr) problems.push(`nr=${nr} but req= is bit ${reqNr}`);
+    const def = this.byNumber(reqNr, { noAction: given?.noAction });
+    if (def) checkDefinedFlags(def, given, problems);
+    return {
+      ok: true,
+      nr: reqNr,
+      name: def?.name,
+      flags: given ?? def?.flags ?? NO_FLAGS,
+      known: def !== undefined,
+    };
+  }
 }
 
 function checkDefinedFlags(

@@ -38,6 +38,13 @@ export function buildLintReport(results: readonly LintResult[], version: string)
       skippedLines: r.stats.skippedLines,
       lostEvents: [...r.stats.lostByCpu.values()].reduce((a, b) => a + b, 0),
       vcpus: r.vcpus,
+      kernel: {
+        version: r.kernel.version,
+        arch: r.kernel.arch,
+        release: r.kernel.release ?? null,
+        source: r.kernel.source,
+        note: r.kernel.note,
+      },
       findings: r.findings.map((f) => ({
         ruleId: f.ruleId,
         severity: f.severity,

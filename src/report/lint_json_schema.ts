@@ -51,6 +51,14 @@ export const lintReportSchema = z.object({
     skippedLines: z.number().int(),
     lostEvents: z.number().int(),
     vcpus: z.number().int(),
+    /** The kernel tables used: version, architecture, and what chose them. */
+    kernel: z.object({
+      version: z.string(),
+      arch: z.string(),
+      release: z.string().nullable(),
+      source: z.enum(["uname", "header", "option", "default"]),
+      note: z.string(),
+    }),
     findings: z.array(jsonFindingSchema),
     checkedRules: z.array(z.string()),
     notCheckedRules: z.array(z.object({ id: z.string(), needs: z.array(z.array(z.string())) })),

@@ -128,6 +128,7 @@ export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
       `  window ${r.window.text}: ${r.findings.length} of the input's ${r.window.findingsInInput} finding(s) are inside it (the whole input was replayed)\n`;
   }
   const c = r.coverage;
+  text += `  ${r.kernel.note}\n`;
   text += `  checked ${c.checked.length} of ${c.checked.length + c.notChecked.length} rules` +
     ` (${r.stats.events} events, ${r.vcpus} vCPU${r.vcpus === 1 ? "" : "s"})\n`;
   if (verbose) {

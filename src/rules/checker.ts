@@ -7,6 +7,7 @@
  */
 
 import type { TimeUnit } from "../events/types.ts";
+import type { KernelChoice } from "../model/kernel_version.ts";
 import type { ModelEvent, ModelKind } from "../model/model_event.ts";
 import { ProtocolModel } from "../model/protocol_model.ts";
 import type { Finding } from "./finding.ts";
@@ -32,6 +33,11 @@ export interface CheckerOptions {
   readonly ruleOptions: RuleOptions;
   /** Called for each finding as soon as it is reported (live output). */
   readonly onFinding?: (f: Finding) => void;
+  /**
+   * `--kernel VERSION` / `--arch ARCH`: the tables to use whatever the trace
+   * says (see chooseKernel).
+   */
+  readonly kernelOption?: { readonly version?: string; readonly arch?: string };
 }
 
 type Handler = (ev: ModelEvent) => void;
@@ -39,7 +45,7 @@ type Handler = (ev: ModelEvent) => void;
 /** The model plus the rules, for one input. */
 export class Checker {
   /** The model (read it for replay and analysis). */
-  readonly model = new ProtocolModel();
+  readonly model: ProtocolModel;
   /** Findings so far, in report order (sort with `compareFindings` for output). */
   readonly findings: Finding[] = [];
   /** Event kinds seen. */
@@ -53,8 +59,14 @@ export class Checker {
   readonly #finishers: (() => void)[] = [];
   readonly #lost: ModelEvent[] = [];
 
-  /** Creates the rules' handlers. */
-  constructor(readonly options: CheckerOptions) {
+  /**
+   * Creates the model and the rules' handlers.
+   *
+   * @param options rules and their settings
+   * @param kernel the kernel whose tables apply (default: the newest known)
+   */
+  constructor(readonly options: CheckerOptions, kernel?: KernelChoice) {
+    this.model = new ProtocolModel({ kernel });
     for (const rule of options.rules) {
       const severity = options.severities?.get(rule.meta.id) ?? rule.meta.severity;
       const unit = () => this.#timeUnit;

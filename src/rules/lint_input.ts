@@ -8,6 +8,7 @@
 import type { TimeUnit } from "../events/types.ts";
 import type { ReadStats } from "../ingest/read_stats.ts";
 import type { TraceRecord } from "../events/types.ts";
+import { chooseKernel, type KernelChoice } from "../model/kernel_version.ts";
 import type { ModelEvent } from "../model/model_event.ts";
 import { type DecodeProblem, EventNormalizer } from "../model/normalize.ts";
 import { Checker, type CheckerOptions } from "./checker.ts";
@@ -44,6 +45,8 @@ export interface LintResult {
   readonly unidentifiedKicks: number;
   /** vCPUs seen. */
   readonly vcpus: number;
+  /** The kernel tables used, and why (what the trace said, `--kernel`, or the default). */
+  readonly kernel: KernelChoice;
   /** The checker, for callers that want the final model state. */
   readonly checker: Checker;
   /**
@@ -74,10 +77,13 @@ export async function lintInput(
   observe?: (ev: ModelEvent, checker: Checker, normalizer: EventNormalizer) => void,
   afterBatch?: () => Promise<void>,
 ): Promise<LintResult> {
-  const checker = new Checker(options);
-  const normalizer = new EventNormalizer(input.path);
+  // The trace says its kernel (trace.dat uname, `# kernel:` header) before
+  // its first batch of records: the model and normalizer are made then.
+  let run: Run | undefined;
   let unitSet = false;
   for await (const batch of input.batches()) {
+    run ??= startRun(input, options);
+    const { checker, normalizer } = run;
     if (!unitSet && input.reader.stats.timeUnit !== undefined) {
       checker.setTimeUnit(input.reader.stats.timeUnit);
       unitSet = true;
@@ -94,7 +100,29 @@ export async function lintInput(
     }
     await afterBatch?.();
   }
-  checker.finish();
+  run ??= startRun(input, options);
+  run.checker.finish();
+  return finishResult(input, options, run);
+}
+
+/** The model, rules and normalizer of one input, for the kernel it ran. */
+interface Run {
+  readonly kernel: KernelChoice;
+  readonly checker: Checker;
+  readonly normalizer: EventNormalizer;
+}
+
+function startRun(input: LintSource, options: CheckerOptions): Run {
+  const kernel = chooseKernel(input.reader.stats.kernel, options.kernelOption);
+  return {
+    kernel,
+    checker: new Checker(options, kernel),
+    normalizer: new EventNormalizer(input.path, kernel.version),
+  };
+}
+
+function finishResult(input: LintSource, options: CheckerOptions, run: Run): LintResult {
+  const { checker, normalizer, kernel } = run;
   return {
     file: input.path,
     stats: input.reader.stats,
@@ -105,6 +133,7 @@ export async function lintInput(
     decodeProblemCount: normalizer.problemCount,
     unidentifiedKicks: normalizer.unidentifiedKicks,
     vcpus: checker.model.allVcpus().length,
+    kernel,
     checker,
   };
 }

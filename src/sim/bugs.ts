@@ -48,7 +48,7 @@ export const BUGS: Readonly<Record<BugName, BugInfo>> = {
     rule: "request-less-kick",
     event: "kvm_vcpu_kick",
     description: "a requester kicks a vCPU without making a request first (site " +
-      "kvm_arch_memslots_updated); evidence: the kick",
+      "__apic_accept_irq, which always requests first); evidence: the kick",
   },
   "skipped-final-check": {
     rule: "request-unseen-at-entry",

@@ -110,11 +110,15 @@ class Events {
   }
 
   entry(who: Who, vcpu: number): ModelEvent {
-    return this.ev(who, { kind: "entry", vm: "0", vcpu }, true);
+    return this.ev(who, { kind: "entry", vm: "0", vcpu, immediateExit: false }, true);
   }
 
   exit(who: Who, vcpu: number): ModelEvent {
-    return this.ev(who, { kind: "exit", vm: "0", vcpu, reason: "EXTERNAL_INTERRUPT" }, true);
+    return this.ev(
+      who,
+      { kind: "exit", vm: "0", vcpu, reason: "EXTERNAL_INTERRUPT", requests: undefined },
+      true,
+    );
   }
 }
 

@@ -18,15 +18,23 @@ import {
   KVM_REQUEST_WAIT,
   NO_FLAGS,
   parseFlags,
-  requestByName,
-  requestByNumber,
   type RequestFlags,
-  REQUESTS,
-  resolveRequest,
+  type RequestTable,
   X86_REQUEST_HEADER,
 } from "../../src/model/request_table.ts";
+import { NEWEST_REQUESTS, REQUEST_ROWS, requestTable } from "../../src/model/request_defs.ts";
+import { KERNEL_VERSIONS, type KernelVersion } from "../../src/model/kernel_version.ts";
 
-const FIXTURE = new URL("../../fixtures/kernel/kvm_host_requests.txt", import.meta.url);
+/** The `#define` lines each version's table was built from. */
+function fixture(version: KernelVersion): URL {
+  return new URL(`../../fixtures/kernel/kvm_host_requests-${version}.txt`, import.meta.url);
+}
+/** The newest table, for the checks that hold in every version. */
+const T = NEWEST_REQUESTS;
+const REQUESTS = T.defs;
+const requestByName = (name: string) => T.byName(name);
+const requestByNumber = (nr: number, opts?: { noAction?: boolean }) => T.byNumber(nr, opts);
+const resolveRequest = (req: string, nr?: number, flags?: string) => T.resolve(req, nr, flags);
 const ALL: RequestFlags = { noWakeup: true, wait: true, noAction: true };
 const WAIT_NW: RequestFlags = { noWakeup: true, wait: true, noAction: false };
 
@@ -103,8 +111,8 @@ function evaluateDefines(text: string): Map<string, number> {
   return env;
 }
 
-/** Checks every evaluated define against the table; returns the request names seen. */
-function checkDefinesAgainstTable(env: Map<string, number>): Set<string> {
+/** Checks every evaluated define against `table`; returns the request names seen. */
+function checkDefinesAgainstTable(env: Map<string, number>, table: RequestTable): Set<string> {
   assert.equal(env.get("KVM_REQUEST_MASK"), KVM_REQUEST_MASK);
   assert.equal(env.get("KVM_REQUEST_NO_WAKEUP"), KVM_REQUEST_NO_WAKEUP);
   assert.equal(env.get("KVM_REQUEST_WAIT"), KVM_REQUEST_WAIT);
@@ -113,8 +121,8 @@ function checkDefinesAgainstTable(env: Map<string, number>): Set<string> {
   const seen = new Set<string>();
   for (const [name, value] of env) {
     if (!name.startsWith("KVM_REQ_")) continue;
-    const def = requestByName(name);
-    assert.ok(def, `${name} is defined in the header but missing from REQUESTS`);
+    const def = table.byName(name);
+    assert.ok(def, `${name} is defined in the header but missing from the ${table.version} table`);
     assert.equal(def.nr, value & KVM_REQUEST_MASK, `${name}: bit number`);
     assert.deepEqual(def.flags, flagsFromBits(value), `${name}: flags`);
     seen.add(def.name);
@@ -124,20 +132,56 @@ function checkDefinesAgainstTable(env: Map<string, number>): Set<string> {
 
 // ---- the table against the header lines it was built from ----
 
-Deno.test("fixture: every #define matches the table, and every row has a #define", async () => {
-  const text = await Deno.readTextFile(FIXTURE);
-  assert.match(text.split("\n")[0], /commit|@ [0-9a-f]{40}/);
-  const seen = checkDefinesAgainstTable(evaluateDefines(text));
-  const rows = REQUESTS.map((def) => def.name).sort();
-  assert.deepEqual([...seen].sort(), rows);
+for (const version of KERNEL_VERSIONS) {
+  Deno.test(`fixture ${version}: every #define matches its table, every row has a #define`, async () => {
+    const text = await Deno.readTextFile(fixture(version));
+    assert.match(text.split("\n")[0], /^# Source: .*(commit|@ [0-9a-f]{40}|Makefile)/);
+    const table = requestTable(version);
+    const seen = checkDefinesAgainstTable(evaluateDefines(text), table);
+    assert.deepEqual([...seen].sort(), table.defs.map((def) => def.name).sort());
+  });
+}
+
+Deno.test("fixture check fails on a wrong table value, and on another version's table", async () => {
+  const text = await Deno.readTextFile(fixture("6.18"));
+  const t618 = requestTable("6.18");
+  const broken = text.replace("KVM_ARCH_REQ(6)", "KVM_ARCH_REQ(7)");
+  assert.throws(() => checkDefinesAgainstTable(evaluateDefines(broken), t618), /KVM_REQ_EVENT/);
+  const flagged = text.replace("(34, KVM_REQUEST_WAIT)", "(34, KVM_REQUEST_NO_WAKEUP)");
+  assert.throws(() => checkDefinesAgainstTable(evaluateDefines(flagged), t618), /flags/);
+  // 6.12's header against 6.18's table: bit 37 has another name, bit 42 other flags.
+  const old = await Deno.readTextFile(fixture("6.12"));
+  assert.throws(
+    () => checkDefinesAgainstTable(evaluateDefines(old), t618),
+    /KVM_REQ_MSR_FILTER_CHANGED/,
+  );
 });
 
-Deno.test("fixture check fails on a wrong table value", async () => {
-  const text = await Deno.readTextFile(FIXTURE);
-  const broken = text.replace("KVM_ARCH_REQ(6)", "KVM_ARCH_REQ(7)");
-  assert.throws(() => checkDefinesAgainstTable(evaluateDefines(broken)), /KVM_REQ_EVENT/);
-  const flagged = text.replace("(34, KVM_REQUEST_WAIT)", "(34, KVM_REQUEST_NO_WAKEUP)");
-  assert.throws(() => checkDefinesAgainstTable(evaluateDefines(flagged)), /flags/);
+Deno.test("6.12 and 6.18 differ where their headers do", () => {
+  const [a, b] = [requestTable("6.12"), requestTable("6.18")];
+  assert.equal(a.byNumber(37)?.name, "KVM_REQ_MSR_FILTER_CHANGED");
+  assert.equal(b.byNumber(37)?.name, "KVM_REQ_RECALC_INTERCEPTS");
+  assert.equal(a.byName("KVM_REQ_RECALC_INTERCEPTS"), undefined);
+  assert.equal(b.byName("KVM_REQ_MSR_FILTER_CHANGED"), undefined);
+  assert.deepEqual(a.byNumber(42)?.flags, NO_FLAGS);
+  assert.deepEqual(b.byNumber(42)?.flags, { noWakeup: false, wait: true, noAction: false });
+  for (const v of KERNEL_VERSIONS) {
+    assert.ok(REQUEST_ROWS.some((d) => d.versions.includes(v)));
+    assert.equal(requestTable(v).version, v);
+  }
+});
+
+Deno.test("wakesHalted: kvm_vcpu_check_block()'s UNBLOCK and x86 kvm_vcpu_has_events()'s requests", () => {
+  for (const v of KERNEL_VERSIONS) {
+    const waking = requestTable(v).defs.filter((d) => d.wakesHalted).map((d) => d.name).sort();
+    assert.deepEqual(waking, [
+      "KVM_REQ_NMI",
+      "KVM_REQ_PMI",
+      "KVM_REQ_SMI",
+      "KVM_REQ_UNBLOCK",
+      "KVM_REQ_UPDATE_PROTECTED_GUEST_STATE",
+    ]);
+  }
 });
 
 const kernelSrc = envKernelSrc();
@@ -155,14 +199,18 @@ Deno.test({
   fn: async () => {
     const common = await Deno.readTextFile(`${kernelSrc}/${COMMON_REQUEST_HEADER}`);
     const x86 = await Deno.readTextFile(`${kernelSrc}/${X86_REQUEST_HEADER}`);
-    checkDefinesAgainstTable(evaluateDefines(`${common}\n${x86}`));
+    const makefile = await Deno.readTextFile(`${kernelSrc}/Makefile`);
+    const [, major, minor] = /VERSION = (\d+)\s+PATCHLEVEL = (\d+)/.exec(makefile) ?? [];
+    const version = KERNEL_VERSIONS.find((v) => v === `${major}.${minor}`);
+    assert.ok(version, `${kernelSrc} is ${major}.${minor}, which has no table`);
+    checkDefinesAgainstTable(evaluateDefines(`${common}\n${x86}`), requestTable(version));
   },
 });
 
 // ---- table shape ----
 
 Deno.test("names are unique and numbers of logged requests are unique", () => {
-  const names = REQUESTS.flatMap((def) => [def.name, ...(def.aliases ?? [])]);
+  const names = REQUESTS.map((def) => def.name);
   assert.equal(new Set(names).size, names.length);
   const logged = REQUESTS.filter((def) => !def.flags.noAction).map((def) => def.nr);
   assert.equal(new Set(logged).size, logged.length);
@@ -216,8 +264,7 @@ Deno.test("x86 spot checks: KVM_ARCH_REQ(n) is bit 8 + n", () => {
   assert.equal(requestByNumber(41), undefined, "KVM_ARCH_REQ(33) is unused");
 });
 
-Deno.test("lookups: aliases, prefix-less names, bit 0 sharing", () => {
-  assert.equal(requestByName("KVM_REQ_MSR_FILTER_CHANGED")?.name, "KVM_REQ_RECALC_INTERCEPTS");
+Deno.test("lookups: prefix-less names, bit 0 sharing", () => {
   assert.equal(requestByName("tlb_flush")?.name, "KVM_REQ_TLB_FLUSH");
   assert.equal(requestByName("KVM_REQ_NOPE"), undefined);
   assert.equal(requestByNumber(0)?.name, "KVM_REQ_TLB_FLUSH");

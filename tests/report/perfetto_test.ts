@@ -224,6 +224,8 @@ Deno.test("export streams: output arrives in bounded chunks while the trace is r
         inputFormat: undefined,
         strict: undefined,
         buffer: undefined,
+        kernel: undefined,
+        arch: undefined,
         files: [path],
       },
       sink,

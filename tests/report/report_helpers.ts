@@ -112,6 +112,8 @@ export async function exportFiles(files: string[]): Promise<string> {
     inputFormat: undefined,
     strict: undefined,
     buffer: undefined,
+    kernel: undefined,
+    arch: undefined,
     files,
   };
   await runExport(opts, out, "test");
@@ -135,6 +137,8 @@ export async function reportFiles(
     inputFormat: undefined,
     strict: undefined,
     buffer: undefined,
+    kernel: undefined,
+    arch: undefined,
     files,
   };
   const quiet = console.error;

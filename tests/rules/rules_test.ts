@@ -23,7 +23,7 @@ import { buildLintReport } from "../../src/report/lint_json.ts";
 import { lintReportSchema } from "../../src/report/lint_json_schema.ts";
 import { RULES } from "../../src/rules/index.ts";
 import type { LintResult } from "../../src/rules/lint_input.ts";
-import { lintFile, ROOT } from "./lint_fixture.ts";
+import { defaultCheckerOptions, lintFile, lintText, ROOT } from "./lint_fixture.ts";
 
 /** The tool version written into goldens (fixed, so version bumps do not touch them). */
 const GOLDEN_VERSION = "0.0.0-golden";
@@ -35,6 +35,8 @@ interface Expected {
   readonly line: number;
   readonly event: string;
   readonly vcpu: number;
+  /** Its severity, when not the rule's default. */
+  readonly severity?: "error" | "warning" | "info";
 }
 
 /** The finding each `fail.trace` must produce, by rule id. */
@@ -60,9 +62,27 @@ const EXPECTED: Readonly<Record<string, Expected>> = {
 const EXTRA_PAIRS: readonly (readonly [string, string, string, Expected])[] = [
   [
     "request-less-kick",
-    "stock-fail.trace",
+    "intentional.trace",
+    "pass.trace",
+    { line: 25, event: "kvm_vcpu_kick", vcpu: 0, severity: "info" },
+  ],
+  [
+    "request-less-kick",
+    "fail-site-requests.trace",
+    "pass.trace",
+    { line: 25, event: "kvm_vcpu_kick", vcpu: 0, severity: "error" },
+  ],
+  [
+    "request-less-kick",
+    "stock-intentional.trace",
     "stock-pass.trace",
-    { line: 27, event: "sched_waking", vcpu: 1 },
+    { line: 31, event: "sched_waking", vcpu: 1, severity: "info" },
+  ],
+  [
+    "request-less-kick",
+    "stock-unknown.trace",
+    "stock-pass.trace",
+    { line: 26, event: "sched_waking", vcpu: 1, severity: "warning" },
   ],
 ];
 
@@ -125,6 +145,7 @@ async function checkFail(ruleId: string, file: string, want: Expected): Promise<
   assert.equal(f.at.line, want.line, `${rel}: finding line`);
   assert.equal(f.at.name, want.event, `${rel}: event at the finding`);
   assert.equal(f.vcpu, want.vcpu, `${rel}: vCPU`);
+  assert.equal(f.severity, want.severity ?? RULES.find((r) => r.meta.id === ruleId)?.meta.severity);
   assert.equal(f.confidence, "normal");
   assert.ok(f.evidence.some((e) => e.line === f.at.line), "evidence holds the finding's event");
 
@@ -211,12 +232,31 @@ for (const fp of KNOWN_FALSE_POSITIVES) {
   });
 }
 
-Deno.test("rules: the stock request-less kick is an error naming its call site", async () => {
-  const r = await lintFile(fixture("request-less-kick", "stock-fail.trace"));
+Deno.test("rules: the stock memslots kick is info naming its call site, reason and source", async () => {
+  const r = await lintFile(fixture("request-less-kick", "stock-intentional.trace"));
   const [f] = r.findings;
-  assert.equal(f.severity, "error");
+  assert.equal(f.severity, "info");
   assert.match(f.message, /kvm_arch_memslots_updated\(\)/);
   assert.match(f.message, /woke vCPU 1/);
+  assert.match(
+    f.message,
+    /intentional: .*record_steal_time\(\).*arch\/x86\/kvm\/x86\.c, 6\.12 and 6\.18/,
+  );
+  assert.equal(r.kernel.version, "6.18");
+  assert.equal(r.kernel.source, "header");
+});
+
+Deno.test("rules: allowedKickSites silences a request-less kick site", async () => {
+  const options = defaultCheckerOptions();
+  const r = await lintText(
+    "intentional.trace",
+    await Deno.readTextFile(new URL(fixture("request-less-kick", "intentional.trace"), ROOT)),
+    {
+      ...options,
+      ruleOptions: { ...options.ruleOptions, allowedKickSites: ["kvm_arch_memslots_updated"] },
+    },
+  );
+  assert.deepEqual(r.findings, []);
 });
 
 Deno.test("rules: `kvmreq lint --format json` prints the golden report", async () => {

@@ -17,6 +17,7 @@
  */
 
 import type { TraceRecord } from "../../events/types.ts";
+import { kernelHintFromUname } from "../../events/kernel_hint.ts";
 import type { ByteSource } from "../byte_source.ts";
 import { InputError } from "../errors.ts";
 import { createReadStats, type ReadStats } from "../read_stats.ts";
@@ -121,6 +122,7 @@ async function setUp(
   const meta = await readMeta(ra, counter);
   const buf = pickBuffer(meta, options.buffer ?? "", ra.name);
   describe(meta, buf, dat);
+  if (meta.uname !== undefined) stats.kernel = kernelHintFromUname(meta.uname);
   const clock = buf.clock ?? meta.clock;
   const ns = meta.tsc2nsec || clock === undefined || NS_CLOCKS.has(clock) ||
     clock.startsWith("mono");

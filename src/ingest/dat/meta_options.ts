@@ -100,9 +100,11 @@ export function applyOption(meta: DatMeta, id: number, data: Uint8Array): Sectio
       if (n !== undefined) meta.cpuCount = n;
       return undefined;
     }
+    case Opt.UNAME:
+      meta.uname = new TextDecoder().decode(data).replace(/\0.*$/s, "").trim();
+      return undefined;
     case Opt.TRACECLOCK:
     case Opt.CPUSTAT:
-    case Opt.UNAME:
     case Opt.HOOK:
     case Opt.VERSION:
     case Opt.PROCMAPS:

@@ -79,6 +79,8 @@ export interface DatMeta {
   cpuCount: number;
   /** Trace clock of the top buffer. */
   clock: string | undefined;
+  /** The UNAME option's text (`Linux vm 6.18.44-fc-v657 x86_64`), when recorded. */
+  uname: string | undefined;
   /** Nanoseconds added to every timestamp (DATE and OFFSET options). */
   tsOffset: bigint;
   /** TSC conversion, when recorded. */
@@ -109,6 +111,7 @@ export function emptyMeta(): DatMeta {
     buffers: [],
     cpuCount: 0,
     clock: undefined,
+    uname: undefined,
     tsOffset: 0n,
     tsc2nsec: undefined,
     unknownOptions: new Map(),

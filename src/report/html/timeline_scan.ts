@@ -264,7 +264,9 @@ export class TimelineScanner {
     if (ev === undefined) return;
     const b = ev.body;
     if (!("vcpu" in b) || b.vcpu === undefined || !("vm" in b)) return;
-    const state = trackState(this.model.vcpu(b.vm, b.vcpu));
+    // Only vCPUs the model knows: a report must not create model state.
+    const v = this.model.knownVcpu(b.vm, b.vcpu);
+    const state = v === undefined ? undefined : trackState(v);
     if (state === undefined) return;
     const k = key(b.vm, b.vcpu);
     if (this.#shown.get(k) === state) return;
