@@ -75,6 +75,8 @@ class StopReplay extends Error {}
 
 function vcpuOf(ev: ModelEvent): { vm: string; vcpu: number } | undefined {
   const b = ev.body;
+  // KVM_RUN returns are model events (rules and analyze read them) but not protocol steps.
+  if (b.kind === "userspace_exit") return undefined;
   if ("vcpu" in b && b.vcpu !== undefined) return { vm: b.vm, vcpu: b.vcpu };
   return undefined;
 }
@@ -163,6 +165,8 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
     let previous: ModelEvent | undefined;
     let checkerRef: Checker | undefined;
     const printStep = (ev: ModelEvent, checker: Checker) => {
+      // Not a protocol step: its findings, if any, print under the next step.
+      if (ev.body.kind === "userspace_exit") return;
       const id = vcpuOf(ev);
       const steps = found.splice(0);
       if (vcpus.size > 0 && (id === undefined || !vcpus.has(id.vcpu))) return;

@@ -20,9 +20,14 @@
  *   and `callback=0x0`. Fan-outs (kvm_make_all_cpus_request(),
  *   kvm_make_vcpus_request_mask()) call smp_call_function_many(cpus,
  *   ack_kick, …): kernel/smp.c's smp_call_function_many_cond() traces one
- *   `csd_queue_cpu: … callsite=smp_call_function_many+… func=ack_kick` per
- *   target CPU, then `ipi_send_cpu` (one CPU) or `ipi_send_cpumask` (two or
- *   more) with `callback=generic_smp_call_function_single_interrupt`; the
+ *   `csd_queue_cpu: … func=ack_kick` per target CPU, then `ipi_send_cpu` (one
+ *   CPU) or `ipi_send_cpumask` (two or more) with
+ *   `callback=generic_smp_call_function_single_interrupt`, all with
+ *   `callsite=` the return address of smp_call_function_many_cond(): inside
+ *   smp_call_function_many, or — when both are inlined, as in Debian's
+ *   6.12.118 build (traces/lab/stock: `csd_queue_cpu: cpu=1
+ *   callsite=kvm_make_all_cpus_request+0xfd/0x140 [kvm] func=ack_kick [kvm]`)
+ *   — inside the fan-out itself; the
  *   target runs `csd_function_entry: func=ack_kick` on receipt (the
  *   acknowledgement the WAIT caller waits for). A single waiting kick goes
  *   through generic_exec_single() → __smp_call_single_queue(), whose
@@ -92,8 +97,11 @@ export const WEAK_KICK_FUNCTIONS: readonly string[] = Object.freeze(["rcuwait_wa
 /** KVM's kick-IPI function (virt/kvm/kvm_main.c `static void ack_kick(void *)`). */
 export const ACK_KICK = "ack_kick";
 
-/** `csd_queue_cpu` call sites of a fan-out's smp_call_function_many(). */
-export const FAN_OUT_CSD_CALLSITES: readonly string[] = Object.freeze(["smp_call_function_many"]);
+/** `csd_queue_cpu` call sites of a fan-out's smp_call_function_many() (or of the fan-out, inlined). */
+export const FAN_OUT_CSD_CALLSITES: readonly string[] = Object.freeze([
+  "smp_call_function_many",
+  ...FAN_OUT_FUNCTIONS,
+]);
 
 /** `csd_queue_cpu` call sites of a single kick's smp_call_function_single(). */
 export const SINGLE_CSD_CALLSITES: readonly string[] = Object.freeze([

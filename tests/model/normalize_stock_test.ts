@@ -96,7 +96,9 @@ Deno.test("stock IPIs: fan-out and waiting kicks are ack_kick csds, one per targ
   // per target, _RET_IP_ being the return into smp_call_function_many(); TP_printk
   // "cpu=%u callsite=%pS func=%ps csd=%p" (include/trace/events/csd.h). A single waiting kick
   // (6.18 __kvm_vcpu_kick(vcpu, true)) queues through smp_call_function_single().
-  const many2 = "cpu=2 callsite=smp_call_function_many+0x29/0x40 func=ack_kick [kvm] " +
+  // Real 6.12.118 line (traces/lab/stock/clock.trace): smp_call_function_many{,_cond}() inlined
+  // into the fan-out, so the callsite is the fan-out itself.
+  const many2 = "cpu=2 callsite=kvm_make_all_cpus_request+0xfd/0x140 [kvm] func=ack_kick [kvm] " +
     "csd=00000000b1c2d3e4";
   const many3 = "cpu=3 callsite=smp_call_function_many+0x29/0x40 func=ack_kick [kvm] " +
     "csd=00000000b1c2d3f0";
