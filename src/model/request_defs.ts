@@ -58,46 +58,44 @@ interface Extra {
   readonly versions?: readonly KernelVersion[];
 }
 
-function common(
-  name: string,
-  nr: number,
-  words: readonly FlagWord[],
-  meaning: string,
-  extra: Extra = {},
-): RequestDef {
-  return Object.freeze({
-    name,
-    nr,
-    flags: flagSet(words),
-    arch: "common",
-    archIndex: undefined,
-    meaning,
-    header: COMMON_REQUEST_HEADER,
-    versions: extra.versions ?? BOTH,
-    wakesHalted: extra.wakesHalted ?? false,
-  });
-}
-
-function x86(
+/** A row: `arch` "common" numbers `n` as the bit, "x86" as `KVM_ARCH_REQ(n)`. */
+function row(
+  arch: "common" | "x86",
   name: string,
   n: number,
   words: readonly FlagWord[],
   meaning: string,
-  extra: Extra = {},
+  extra: Extra,
 ): RequestDef {
   return Object.freeze({
     name,
-    nr: KVM_REQUEST_ARCH_BASE + n,
+    nr: arch === "x86" ? KVM_REQUEST_ARCH_BASE + n : n,
     flags: flagSet(words),
-    arch: "x86",
-    archIndex: n,
+    arch,
+    archIndex: arch === "x86" ? n : undefined,
     meaning,
-    header: X86_REQUEST_HEADER,
+    header: arch === "x86" ? X86_REQUEST_HEADER : COMMON_REQUEST_HEADER,
     versions: extra.versions ?? BOTH,
     wakesHalted: extra.wakesHalted ?? false,
     ...(extra.config === undefined ? {} : { config: extra.config }),
   });
 }
+
+const common = (
+  name: string,
+  nr: number,
+  words: readonly FlagWord[],
+  meaning: string,
+  extra: Extra = {},
+) => row("common", name, nr, words, meaning, extra);
+
+const x86 = (
+  name: string,
+  n: number,
+  words: readonly FlagWord[],
+  meaning: string,
+  extra: Extra = {},
+) => row("x86", name, n, words, meaning, extra);
 
 /** Every request row of every known version, common ones first, in header order. */
 export const REQUEST_ROWS: readonly RequestDef[] = Object.freeze([

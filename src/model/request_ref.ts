@@ -109,24 +109,25 @@ export function resolveRequestRef(
     const problem = earlier !== undefined && earlier !== res.nr
       ? `the trace printed ${res.name} as bit ${earlier} before, now as bit ${res.nr}`
       : res.mismatch ?? res.warning;
-    return {
-      text: ref.req,
-      nr: res.nr,
-      name: res.name,
-      wait: res.flags.wait,
-      noWakeup: res.flags.noWakeup,
-      noAction: res.flags.noAction,
-      wakesHalted: true,
-      known: problem === undefined,
-      source: "trace",
-      problem,
-    };
+    return resolved(ref, res, true, "trace", problem);
   }
   const problem = res.mismatch ?? res.warning ??
     (res.known
       ? undefined
       : `request number ${res.nr} is not in the kernel ${table.version} request table`);
   const known = def ?? (res.name === undefined ? undefined : table.byName(res.name));
+  const source = res.name === undefined ? undefined : "table";
+  return resolved(ref, res, known?.wakesHalted ?? true, source, problem);
+}
+
+/** The {@link ResolvedRequest} of a table resolution `res`. */
+function resolved(
+  ref: RequestRef,
+  res: Extract<ReturnType<RequestTable["resolve"]>, { ok: true }>,
+  wakesHalted: boolean,
+  source: ResolvedRequest["source"],
+  problem: string | undefined,
+): ResolvedRequest {
   return {
     text: ref.req,
     nr: res.nr,
@@ -134,9 +135,9 @@ export function resolveRequestRef(
     wait: res.flags.wait,
     noWakeup: res.flags.noWakeup,
     noAction: res.flags.noAction,
-    wakesHalted: known?.wakesHalted ?? true,
+    wakesHalted,
     known: problem === undefined,
-    source: res.name === undefined ? undefined : "table",
+    source,
     problem,
   };
 }
