@@ -52,6 +52,8 @@ export type ProtocolEvent =
     readonly kind: "kick";
     readonly vm: string;
     readonly vcpu: number;
+    /** `idx=`: the vCPU's index (vcpu_idx, the bit of fan-out masks), when printed. */
+    readonly idx?: number | undefined;
     readonly mode: Mode;
     readonly action: KickAction;
     readonly cpu: number | undefined;
@@ -69,6 +71,12 @@ export type ProtocolEvent =
     readonly vm: string;
     readonly vcpu: number;
     readonly pending: bigint;
+    /** `mode=`: the mode the final check read, when printed. */
+    readonly mode?: Mode | undefined;
+    /** `work=`: task work was pending (xfer_to_guest_mode_work_pending()), when printed. */
+    readonly work?: boolean | undefined;
+    /** `exit=`: the check's verdict (1: the entry is cancelled), when printed. */
+    readonly exit?: boolean | undefined;
   }
   | {
     readonly kind: "check_request";
@@ -89,11 +97,14 @@ export type ProtocolEvent =
     readonly request: RequestRef;
     readonly mask: bigint | undefined;
     readonly phase: "begin" | "end";
+    /** `site=`: the caller of the all-vCPU request function, when printed. */
+    readonly site?: string | undefined;
   }
   | {
     readonly kind: "ipi_ack";
     readonly vm: string;
-    readonly vcpu: number;
+    /** The vCPU loaded on the acknowledging CPU; `undefined` when the kernel printed `vcpu=-1`. */
+    readonly vcpu: number | undefined;
     readonly cpu: number | undefined;
   }
   | { readonly kind: "block"; readonly vm: string; readonly vcpu: number }
@@ -110,7 +121,9 @@ export type ProtocolEvent =
     readonly vector: number | undefined;
     readonly on: boolean | undefined;
   }
-  | { readonly kind: "sync_pir"; readonly vm: string; readonly vcpu: number };
+  | { readonly kind: "sync_pir"; readonly vm: string; readonly vcpu: number }
+  | { readonly kind: "vcpu_create"; readonly vm: string; readonly vcpu: number }
+  | { readonly kind: "vcpu_destroy"; readonly vm: string; readonly vcpu: number };
 
 /** The result of decoding: a value, or the reason it could not be decoded. */
 export type Decoded<T> = { readonly ok: true; readonly value: T } | {
@@ -132,6 +145,8 @@ export const PROTOCOL_EVENT_NAMES = [
   "kvm_vcpu_unblock",
   "kvm_posted_interrupt",
   "kvm_sync_pir",
+  "kvm_vcpu_create",
+  "kvm_vcpu_destroy",
 ] as const;
 
 /** A protocol event name. */
@@ -165,6 +180,15 @@ function optInt(f: Map<string, string>, key: string): number | undefined {
   const v = parseInteger(f.get(key));
   if (v === undefined) throw new FieldError(`\`${key}=${f.get(key)}\` is not an integer`);
   return v;
+}
+
+function optMode(f: Map<string, string>, key: string): Mode | undefined {
+  return f.has(key) ? needMode(f, key) : undefined;
+}
+
+/** `vcpu=` that may be `-1` (no vCPU): `undefined` then. */
+function vcpuOrNone(f: Map<string, string>): number | undefined {
+  return need(f, "vcpu") === "-1" ? undefined : needInt(f, "vcpu");
 }
 
 function optBool(f: Map<string, string>, key: string): boolean | undefined {
@@ -215,6 +239,7 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
         kind: "kick",
         vm,
         vcpu: needInt(f, "vcpu"),
+        idx: optInt(f, "idx"),
         mode: needMode(f, "mode"),
         action: action as KickAction,
         cpu: optInt(f, "cpu"),
@@ -234,7 +259,15 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
       if (pending === undefined) {
         throw new FieldError(`\`pending=${f.get("pending")}\` is not a number`);
       }
-      return { kind: "request_pending", vm, vcpu: needInt(f, "vcpu"), pending };
+      return {
+        kind: "request_pending",
+        vm,
+        vcpu: needInt(f, "vcpu"),
+        pending,
+        mode: optMode(f, "mode"),
+        work: optBool(f, "work"),
+        exit: optBool(f, "exit"),
+      };
     }
     case "kvm_check_request": {
       const result = optBool(f, "result");
@@ -253,10 +286,17 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
       if (maskText !== undefined && mask === undefined) {
         throw new FieldError(`\`mask=${maskText}\` is not a number`);
       }
-      return { kind: "all_cpus_request", vm, request: request(f), mask, phase };
+      return {
+        kind: "all_cpus_request",
+        vm,
+        request: request(f),
+        mask,
+        phase,
+        site: f.get("site"),
+      };
     }
     case "kvm_vcpu_ipi_ack":
-      return { kind: "ipi_ack", vm, vcpu: needInt(f, "vcpu"), cpu: optInt(f, "cpu") };
+      return { kind: "ipi_ack", vm, vcpu: vcpuOrNone(f), cpu: optInt(f, "cpu") };
     case "kvm_vcpu_block":
       return { kind: "block", vm, vcpu: needInt(f, "vcpu") };
     case "kvm_vcpu_unblock":
@@ -271,7 +311,26 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
       };
     case "kvm_sync_pir":
       return { kind: "sync_pir", vm, vcpu: needInt(f, "vcpu") };
+    case "kvm_vcpu_create":
+      return { kind: "vcpu_create", vm, vcpu: needInt(f, "vcpu") };
+    case "kvm_vcpu_destroy":
+      return { kind: "vcpu_destroy", vm, vcpu: needInt(f, "vcpu") };
   }
+}
+
+/**
+ * `%pS` prints a module's symbol with the module after a blank
+ * (`svm_complete_interrupt_delivery+0x3e/0xc0 [kvm_amd]`), which the
+ * key/value split cuts off: put it back on `site=`.
+ */
+function siteWithModule(fields: string, f: Map<string, string>): void {
+  const site = f.get("site");
+  if (site === undefined) return;
+  const at = fields.indexOf(`site=${site} [`);
+  if (at < 0 || (at > 0 && fields.charCodeAt(at - 1) !== 0x20)) return;
+  const rest = fields.slice(at + 5 + site.length);
+  const m = /^ \[[\w.-]+\]/.exec(rest);
+  if (m !== null) f.set("site", site + m[0]);
 }
 
 /**
@@ -289,7 +348,9 @@ export function decodeProtocolEvent(
   fields: string,
 ): Decoded<ProtocolEvent> {
   try {
-    return { ok: true, value: decodeFields(name, parseKeyValues(fields)) };
+    const f = parseKeyValues(fields);
+    siteWithModule(fields, f);
+    return { ok: true, value: decodeFields(name, f) };
   } catch (err) {
     if (err instanceof FieldError) return { ok: false, error: err.message };
     throw err;

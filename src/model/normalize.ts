@@ -260,6 +260,11 @@ export class EventNormalizer {
     ) {
       this.identity.learn(r.pid, b.vcpu, "protocol");
     }
+    if (b.kind === "ipi_ack" && b.vcpu === undefined) {
+      // `vcpu=-1`: no vCPU was loaded on the acknowledging CPU (ack_kick()
+      // reads kvm_running_vcpu); the last vCPU seen on that CPU stands in.
+      return { ...b, vcpu: this.identity.vcpuOnCpu(r.cpu)?.vcpu };
+    }
     return b;
   }
 

@@ -307,7 +307,10 @@ export class ProtocolModel {
       case "check_request":
       case "clear_request": {
         const v = this.vcpu(b.vm, b.vcpu);
-        this.#own(v, ev);
+        // Any thread may clear a vCPU's request: x86's kvm_end_pvclock_update()
+        // clears KVM_REQ_MCLOCK_INPROGRESS of every vCPU (arch/x86/kvm/x86.c),
+        // so only a check tells which thread is the vCPU's.
+        if (b.kind === "check_request") this.#own(v, ev);
         const consumed = this.consumedBy(b);
         if (consumed?.request.nr !== undefined) v.pending.delete(consumed.request.nr);
         v.lastSeen = ev;
@@ -316,7 +319,8 @@ export class ProtocolModel {
       case "all_cpus_request":
         return this.#applyAllCpus(ev, b.vm, b.phase, this.resolve(b.request), b.mask);
       case "ipi_ack":
-        return this.#applyAck(ev, b.vm, b.vcpu);
+        if (b.vcpu !== undefined) this.#applyAck(ev, b.vm, b.vcpu);
+        return;
       case "stock_ack":
         if (b.vcpu !== undefined) this.#applyAck(ev, b.vm, b.vcpu);
         return;

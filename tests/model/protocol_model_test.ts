@@ -217,6 +217,16 @@ Deno.test("model: a vCPU's thread is the first one seen acting as it", () => {
   assert.equal(m.vcpuOfThread(V1.pid), undefined);
 });
 
+Deno.test("model: a clear by another thread does not make it the vCPU's thread", () => {
+  // x86's kvm_end_pvclock_update() clears KVM_REQ_MCLOCK_INPROGRESS of every
+  // vCPU from whichever thread updates the clock (real: lab irq-inject trace).
+  const e = new Events();
+  const m = run(e.make(V0, 1, TLB), e.clear(V0, 1, TLB), e.mode(V1, 1, OUT, IN));
+  assert.equal(m.vcpu("0", 1).thread, V1.pid);
+  assert.equal(m.vcpuOfThread(V0.pid), undefined);
+  assert.equal(m.vcpu("0", 1).pending.size, 0, "the clear still consumes the request");
+});
+
 Deno.test("model: a kick with IPI of a vCPU in guest mode moves it to EXITING_GUEST_MODE", () => {
   const e = new Events();
   const m = run(...enter(e, V0, 0), e.make(VMM, 0, EVENT));

@@ -238,7 +238,7 @@ export class TimelineScanner {
         });
         return;
       case "ipi_ack":
-        this.emit({ kind: "ipi_ack", vm: b.vm, vcpu: b.vcpu, ev });
+        if (b.vcpu !== undefined) this.emit({ kind: "ipi_ack", vm: b.vm, vcpu: b.vcpu, ev });
         return;
       case "stock_ack":
         if (b.vcpu !== undefined) this.emit({ kind: "ipi_ack", vm: b.vm, vcpu: b.vcpu, ev });
