@@ -21,7 +21,11 @@ import { choice, integer, string } from "@optique/core/valueparser";
 import type { TraceRecord } from "../events/types.ts";
 import { jsonlMetaLine, recordToJsonl } from "../report/event_jsonl.ts";
 import { recordToTableLine } from "../report/event_table.ts";
+import { InputError } from "../ingest/errors.ts";
 import { readOptions, traceFiles } from "./common_options.ts";
+import { outputOption } from "./export_command.ts";
+import { expandInputs } from "./inputs.ts";
+import { withOutput } from "./output_target.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import { eventNameFilter } from "./name_filter.ts";
@@ -35,13 +39,14 @@ export const eventsCommand = command(
   merge(
     object({
       command: constant("events"),
-      output: withDefault(
-        option("-o", "--output", choice(["table", "jsonl"]), {
+      format: withDefault(
+        option("-f", "--format", choice(["table", "jsonl"]), {
           description:
             message`Output format: a readable table, or JSON Lines that every kvmreq command reads back.`,
         }),
         "table" as const,
       ),
+      output: outputOption,
       event: multiple(option("-e", "--event", string({ metavar: "NAME" }), {
         description:
           message`Only events with this name (repeatable; ${"kvm_*"} globs, ${"kvm:kvm_exit"} and comma lists work).`,
@@ -71,10 +76,14 @@ export const eventsCommand = command(
     description:
       message`Reads each trace and prints its events, markers (lost events, buffer starts) and \
 attached stack traces in one normalized form, whatever the input format. Filters combine with AND; \
-repeated filters of one kind combine with OR.`,
+repeated filters of one kind combine with OR. -o names the output file, as in every command (it used \
+to name the format, which is now --format).`,
     footer: examples(
       ["kvmreq events traces/ --event sched_waking --cpu 1", "wakeups on CPU 1, with their stacks"],
-      ["kvmreq events --output jsonl /sys/kernel/tracing/trace > boot.jsonl", "save as JSON Lines"],
+      [
+        "kvmreq events --format jsonl -o boot.jsonl /sys/kernel/tracing/trace",
+        "save as JSON Lines",
+      ],
       [
         'kvmreq events boot.jsonl --comm "CPU 0/KVM" --from 7166.3 --until 7166.4',
         "one vCPU thread",
@@ -87,12 +96,29 @@ repeated filters of one kind combine with OR.`,
 export type EventsOptions = InferValue<typeof eventsCommand>;
 
 /** Runs `kvmreq events`; returns the exit code. */
-export async function runEvents(opts: EventsOptions, out: TextSink): Promise<number> {
+export async function runEvents(opts: EventsOptions, stdout: TextSink): Promise<number> {
+  if (opts.output === "table" || opts.output === "jsonl") {
+    throw new InputError(
+      `-o ${opts.output}`,
+      0,
+      `-o names the output file (as in every kvmreq command); the format is --format ${opts.output} ` +
+        `(to write a file called ${opts.output}, say -o ./${opts.output})`,
+    );
+  }
+  const paths = await expandInputs(opts.files);
+  return await withOutput(opts.output, stdout, paths, (out) => writeEvents(opts, paths, out));
+}
+
+async function writeEvents(
+  opts: EventsOptions,
+  paths: readonly string[],
+  out: TextSink,
+): Promise<number> {
   const cpus = new Set(opts.cpu);
   const pids = new Set(opts.pid);
   const comms = new Set(opts.comm);
   for await (
-    const input of openInputs(opts.files, { ...opts, keepEvent: eventNameFilter(opts.event) })
+    const input of openInputs(paths, { ...opts, keepEvent: eventNameFilter(opts.event) })
   ) {
     const { reader } = input;
     let from: bigint | undefined;
@@ -104,13 +130,13 @@ export async function runEvents(opts: EventsOptions, out: TextSink): Promise<num
         started = true;
         from = opts.from && resolveTimeArg(opts.from, reader.stats.timeUnit);
         until = opts.until && resolveTimeArg(opts.until, reader.stats.timeUnit);
-        if (opts.output === "jsonl") {
+        if (opts.format === "jsonl") {
           await out.write(jsonlMetaLine(input.path, reader.stats.format, unit));
         }
       }
       for (const r of batch) {
         if (!selected(r, cpus, pids, comms, from, until)) continue;
-        await out.write(opts.output === "jsonl" ? recordToJsonl(r) : recordToTableLine(r, unit));
+        await out.write(opts.format === "jsonl" ? recordToJsonl(r) : recordToTableLine(r, unit));
         if (out.closed) return EXIT.ok;
       }
     }

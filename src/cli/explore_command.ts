@@ -23,6 +23,7 @@ import {
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
+import { writeOutputText } from "./output_target.ts";
 
 /** The parsed options of `kvmreq explore`. */
 export const exploreCommand = command(
@@ -121,7 +122,7 @@ export async function runExplore(opts: ExploreCliOptions, out: TextSink): Promis
     if (r.verdict === "violation" && variants.length === 1) text += formatCounterexample(r);
     await out.write(text);
     if (opts.output !== undefined && r.verdict === "violation" && variants.length === 1) {
-      await Deno.writeTextFile(opts.output, counterexampleTrace(r));
+      await writeOutputText(opts.output, counterexampleTrace(r));
       await out.write(
         `counterexample trace written to ${opts.output}` +
           (EXPECTED_RULE[variant] ? `; kvmreq lint flags it as ${EXPECTED_RULE[variant]}\n` : "\n"),

@@ -10,8 +10,6 @@ import { command, constant, merge, object, option, optional, withDefault } from 
 import { message } from "@optique/core/message";
 import type { InferValue } from "@optique/core/parser";
 import { choice, float, string } from "@optique/core/valueparser";
-import { describeOsError } from "../ingest/byte_source.ts";
-import { InputError } from "../ingest/errors.ts";
 import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { TimelineScanner } from "../report/html/timeline_scan.ts";
 import { PerfettoWriter } from "../report/perfetto.ts";
@@ -23,12 +21,15 @@ import { loadConfig } from "./config.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import { ruleOptionsFrom, selectRules } from "./lint_command.ts";
-import { bufferedSink, type TextSink } from "./output.ts";
+import { expandInputs } from "./inputs.ts";
+import type { TextSink } from "./output.ts";
+import { isStdout, refuseTerminal, withOutput } from "./output_target.ts";
 import { openInputs } from "./trace_input.ts";
 
 /** `-o FILE`: where the output goes (standard output when absent or `-`). */
 export const outputOption = optional(option("-o", "--output", string({ metavar: "FILE" }), {
-  description: message`Write to this file instead of standard output.`,
+  description: message`Write to this file instead of standard output (it is replaced only when \
+the command succeeds, and may not be one of the inputs).`,
 }));
 
 /** `--config` and `--latency-threshold`, as `kvmreq lint` takes them (the findings are lint's). */
@@ -70,7 +71,8 @@ slices are its modes (OUTSIDE, IN_GUEST, EXITING, READING_SHADOW_PAGE_TABLES) an
 flow arrows from the requesting thread to the vCPU, from made to served; kicks, IPI acknowledgements and \
 posted interrupts as instant events with action and call site; every lint finding as an instant event \
 on its vCPU with rule id, message and evidence in its arguments. Timestamps are exact to the \
-nanosecond. Output is streamed, so memory stays flat on large traces.`,
+nanosecond. Output is streamed, so memory stays flat on large traces. Without -o the JSON goes to \
+standard output, which may not be a terminal.`,
     footer: examples(
       [
         "kvmreq export --format perfetto -o boot.json boot.trace",
@@ -83,32 +85,6 @@ nanosecond. Output is streamed, so memory stays flat on large traces.`,
 
 /** Options of {@link runExport}. */
 export type ExportOptions = InferValue<typeof exportCommand>;
-
-/**
- * Runs `body` with a sink for `path` (a file it creates or truncates), or
- * with `out` when `path` is absent or `-`; flushes and closes the file.
- */
-export async function withOutput<T>(
-  path: string | undefined,
-  out: TextSink,
-  body: (sink: TextSink) => Promise<T>,
-): Promise<T> {
-  if (path === undefined || path === "-") return await body(out);
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { write: true, create: true, truncate: true });
-  } catch (err) {
-    throw new InputError(path, 0, `cannot write: ${describeOsError(err)}`);
-  }
-  try {
-    const sink = bufferedSink(file, 1 << 20);
-    const result = await body(sink);
-    await sink.flush();
-    return result;
-  } finally {
-    file.close();
-  }
-}
 
 /** The checker settings lint would use with these options (every rule the configuration enables). */
 export async function lintCheckerOptions(
@@ -135,13 +111,17 @@ export async function runExport(
   out: TextSink,
   version: string,
 ): Promise<number> {
+  if (isStdout(opts.output)) {
+    refuseTerminal("export", "Trace Event JSON", "kvmreq export -o boot.json boot.trace");
+  }
   const base = await lintCheckerOptions(opts);
-  return await withOutput(opts.output, out, async (sink) => {
+  const paths = await expandInputs(opts.files);
+  return await withOutput(opts.output, out, paths, async (sink) => {
     const writer = new PerfettoWriter(sink);
     await writer.begin();
     const inputs: unknown[] = [];
     for await (
-      const input of openInputs(opts.files, {
+      const input of openInputs(paths, {
         ...opts,
         keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
       })

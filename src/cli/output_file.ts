@@ -63,6 +63,7 @@ async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined
   try {
     return await Deno.lstat(path);
   } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) throw err; // a missing Deno permission: exit 4
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw new InputError(path, 0, `cannot write: ${describeOsError(err)}`);
   }
@@ -97,6 +98,7 @@ async function openInPlace(path: string): Promise<OutputFile> {
   try {
     file = await Deno.open(path, { write: true });
   } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) throw err; // a missing Deno permission: exit 4
     throw new InputError(path, 0, `cannot write: ${describeOsError(err)}`);
   }
   let closed = false;
@@ -164,6 +166,7 @@ export async function createOutputFile(
   try {
     file = await Deno.open(tempPath, { write: true, createNew: true, mode: options.mode ?? 0o666 });
   } catch (err) {
+    if (err instanceof Deno.errors.NotCapable) throw err; // a missing Deno permission: exit 4
     const why = err instanceof Deno.errors.NotFound
       ? `no such directory: ${dir}`
       : describeOsError(err);

@@ -15,7 +15,8 @@ import { renderReportPage } from "../report/html/page.ts";
 import { DEFAULT_REPORT_LIMITS, ReportBuilder } from "../report/html/report_builder.ts";
 import { kernelOptions, readOptions, traceFiles } from "./common_options.ts";
 import { EXIT } from "./exit_codes.ts";
-import { checkOptions, lintCheckerOptions, outputOption, withOutput } from "./export_command.ts";
+import { checkOptions, lintCheckerOptions, outputOption } from "./export_command.ts";
+import { isStdout, refuseTerminal, withOutput } from "./output_target.ts";
 import { examples } from "./help_text.ts";
 import { expandInputs } from "./inputs.ts";
 import type { TextSink } from "./output.ts";
@@ -54,7 +55,8 @@ summary (input, format, time span, vCPUs, events, which rules could be checked a
 need), a zoomable and pannable timeline with one row per vCPU (modes, requests, kicks, IPIs, \
 findings), the findings list (choosing one zooms to it and shows its evidence lines), and analyze's \
 per-vCPU statistics with latency histograms. Large traces stay small: the page keeps the events \
-around findings exactly, summarises the rest, and says so.`,
+around findings exactly, summarises the rest, and says so. Without -o the HTML goes to standard output, \
+which may not be a terminal.`,
     footer: examples(
       ["kvmreq report -o report.html boot.trace", "then open report.html in a browser"],
       ["kvmreq report -o all.html traces/", "every trace of a directory in one page"],
@@ -71,6 +73,9 @@ export async function runReport(
   out: TextSink,
   version: string,
 ): Promise<number> {
+  if (isStdout(opts.output)) {
+    refuseTerminal("report", "HTML", "kvmreq report -o report.html boot.trace");
+  }
   const checker = await lintCheckerOptions(opts);
   const paths = await expandInputs(opts.files);
   const builder = new ReportBuilder(version, paths.length, {
@@ -78,7 +83,7 @@ export async function runReport(
     maxIntervals: opts.maxIntervals,
     maxListedFindings: opts.maxFindings,
   });
-  const { bytes, findings } = await withOutput(opts.output, out, async (sink) => {
+  const { bytes, findings } = await withOutput(opts.output, out, paths, async (sink) => {
     let findings = 0;
     for await (
       const input of openInputs(paths, {
@@ -92,7 +97,7 @@ export async function runReport(
     await sink.write(html);
     return { bytes: new TextEncoder().encode(html).length, findings };
   });
-  if (opts.output !== undefined && opts.output !== "-") {
+  if (!isStdout(opts.output)) {
     console.error(
       `kvmreq: wrote ${opts.output} (${(bytes / 1024).toFixed(0)} KB, ${findings} finding${
         findings === 1 ? "" : "s"

@@ -24,6 +24,8 @@ import type { Injection } from "../sim/bugs.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
+import { createOutputFile } from "./output_file.ts";
+import { isStdout, writeOutputText } from "./output_target.ts";
 
 /** The parsed options of `kvmreq simulate`. */
 export const simulateCommand = command(
@@ -108,12 +110,12 @@ export async function runSimulate(opts: SimulateOptions, out: TextSink): Promise
     seed: opts.seed,
     inject,
   };
-  const enc = new TextEncoder();
-  let file: Deno.FsFile | undefined;
-  const parts: string[] = [];
-  if (opts.output !== "-") {
-    file = Deno.openSync(opts.output, { write: true, create: true, truncate: true });
+  if (opts.labels !== undefined && opts.labels === opts.output) {
+    throw new InputError(opts.labels, 0, "is both the trace (-o) and the labels (--labels)");
   }
+  const enc = new TextEncoder();
+  const file = isStdout(opts.output) ? undefined : await createOutputFile(opts.output);
+  const parts: string[] = [];
   let result;
   try {
     result = simulate(options, (chunk) => {
@@ -121,17 +123,18 @@ export async function runSimulate(opts: SimulateOptions, out: TextSink): Promise
       else {
         const data = enc.encode(chunk);
         let off = 0;
-        while (off < data.length) off += file.writeSync(data.subarray(off));
+        while (off < data.length) off += file.file.writeSync(data.subarray(off));
       }
     });
+    await file?.commit();
   } catch (err) {
     if (err instanceof RangeError) throw new InputError("kvmreq simulate", 0, err.message);
     throw err;
   } finally {
-    file?.close();
+    await file?.discard();
   }
   for (const p of parts) await out.write(p);
-  if (opts.labels !== undefined) await Deno.writeTextFile(opts.labels, labelsJson(options, result));
+  if (opts.labels !== undefined) await writeOutputText(opts.labels, labelsJson(options, result));
   if (opts.output !== "-") {
     console.error(
       `kvmreq simulate: ${result.events} events, ${result.lines} lines to ${opts.output}; ${result.labels.length} bug(s) planted`,

@@ -1,6 +1,6 @@
 /**
  * The kvmreq JSON Lines format: one JSON object per line, the same records
- * the text readers yield. `kvmreq events --output jsonl` writes it and every
+ * the text readers yield. `kvmreq events --format jsonl` writes it and every
  * command reads it back. Timestamps are decimal strings of integer
  * nanoseconds (or ticks) so that no JSON reader rounds them.
  *

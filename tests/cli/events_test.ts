@@ -37,13 +37,13 @@ function textEvents(): { cpu: number; pid: number; comm: string; ts: number; nam
 Deno.test("events: name, CPU, thread and time filters pick what the text says", async () => {
   const all = textEvents();
   const waking1 = events(
-    await kvmreq("events", "-o", "jsonl", "-e", "sched_waking", "-c", "1", TRACE),
+    await kvmreq("events", "--format", "jsonl", "-e", "sched_waking", "-c", "1", TRACE),
   );
   assert.equal(waking1.length, all.filter((e) => e.name === "sched_waking" && e.cpu === 1).length);
   assert.ok(waking1.length > 10);
   assert.ok(waking1.every((e) => e.name === "sched_waking" && e.cpu === 1));
 
-  const kvm = events(await kvmreq("events", "-o", "jsonl", "-e", "kvm_*", TRACE));
+  const kvm = events(await kvmreq("events", "--format", "jsonl", "-e", "kvm_*", TRACE));
   assert.equal(kvm.length, all.filter((e) => e.name.startsWith("kvm_")).length);
 
   const comm = "CPU 1/KVM";
@@ -52,7 +52,18 @@ Deno.test("events: name, CPU, thread and time filters pick what the text says", 
   const from = mine[1].ts.toFixed(6);
   const until = mine[mine.length - 2].ts.toFixed(6);
   const window = events(
-    await kvmreq("events", "-o", "jsonl", "--comm", comm, "--from", from, "--until", until, TRACE),
+    await kvmreq(
+      "events",
+      "--format",
+      "jsonl",
+      "--comm",
+      comm,
+      "--from",
+      from,
+      "--until",
+      until,
+      TRACE,
+    ),
   );
   const expected = mine.filter((e) => e.ts >= +from && e.ts <= +until);
   assert.equal(window.length, expected.length);
@@ -63,7 +74,7 @@ Deno.test("events: JSON Lines read back give lint the same findings as the text"
   const dir = await Deno.makeTempDir();
   try {
     const jsonl = `${dir}/boot.jsonl`;
-    await Deno.writeTextFile(jsonl, await kvmreq("events", "-o", "jsonl", TRACE));
+    await Deno.writeTextFile(jsonl, await kvmreq("events", "--format", "jsonl", TRACE));
     const rows = (await Deno.readTextFile(jsonl)).split("\n");
     const fromText = findings(JSON.parse(await kvmreq("lint", "--format", "json", TRACE)));
     const fromJsonl = findings(JSON.parse(await kvmreq("lint", "--format", "json", jsonl)));

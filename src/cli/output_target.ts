@@ -1,0 +1,76 @@
+/**
+ * Where a command's output goes: standard output, or a file named by `-o`
+ * written through {@link createOutputFile} (replaced only when the command
+ * succeeds, never an input, never through a link). Formats a terminal cannot
+ * show (HTML, Trace Event JSON) are refused on one.
+ *
+ * @module
+ */
+
+import { InputError } from "../ingest/errors.ts";
+import { bufferedSink, type TextSink } from "./output.ts";
+import { createOutputFile } from "./output_file.ts";
+
+/** Whether `path` means standard output (absent or `-`). */
+export function isStdout(path: string | undefined): path is undefined | "-" {
+  return path === undefined || path === "-";
+}
+
+/**
+ * Refuses to write `what` (e.g. `HTML`) to standard output when it is a
+ * terminal: the user forgot `-o` (`isTerminal` is for tests).
+ */
+export function refuseTerminal(
+  command: string,
+  what: string,
+  example: string,
+  isTerminal: () => boolean = () => Deno.stdout.isTerminal(),
+): void {
+  if (!isTerminal()) return;
+  throw new InputError(
+    `kvmreq ${command}`,
+    0,
+    `writes ${what}, which a terminal cannot show: give -o FILE (${example}) or redirect the output`,
+  );
+}
+
+/**
+ * Runs `body` with a sink for `path`, or with `out` when `path` is absent or
+ * `-`. A file is written beside `path` and put in its place only when `body`
+ * succeeds; `inputs` (the command's expanded inputs) may not be `path`.
+ */
+export async function withOutput<T>(
+  path: string | undefined,
+  out: TextSink,
+  inputs: readonly string[],
+  body: (sink: TextSink) => Promise<T>,
+): Promise<T> {
+  if (isStdout(path)) return await body(out);
+  const file = await createOutputFile(path, { inputs });
+  try {
+    const sink = bufferedSink(file.file, 1 << 20);
+    const result = await body(sink);
+    await sink.flush();
+    await file.commit();
+    return result;
+  } finally {
+    await file.discard();
+  }
+}
+
+/** Writes `text` to the file `path` as {@link withOutput} does. */
+export async function writeOutputText(
+  path: string,
+  text: string,
+  inputs: readonly string[] = [],
+): Promise<void> {
+  const file = await createOutputFile(path, { inputs });
+  try {
+    const data = new TextEncoder().encode(text);
+    let off = 0;
+    while (off < data.length) off += await file.file.write(data.subarray(off));
+    await file.commit();
+  } finally {
+    await file.discard();
+  }
+}
