@@ -10,7 +10,7 @@
 import type { TimeUnit } from "../events/types.ts";
 import { openFollowSource } from "../ingest/follow_source.ts";
 import { readTraceFrom } from "../ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
+import { MODEL_EVENT_NAMES, STACK_EVENTS_USED } from "../model/normalize.ts";
 import { findingText, formatLintFileFooter, formatLintTotals } from "../report/lint_text.ts";
 import { type Palette, PLAIN } from "../report/palette.ts";
 import type { CheckerOptions } from "../rules/checker.ts";
@@ -70,6 +70,7 @@ export async function followLint(
     format: read.inputFormat,
     strict: read.strict,
     keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
+    stackEvents: STACK_EVENTS_USED,
   });
   const queue: Finding[] = [];
   const palette = read.palette ?? PLAIN;

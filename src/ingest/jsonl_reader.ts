@@ -153,6 +153,9 @@ export class JsonlRecordBuilder {
   /** Nothing is held back in JSON Lines. */
   flush(_out: TraceRecord[]): void {}
 
+  /** A pause in a live stream: nothing is held (stacks are part of their event's line). */
+  idle(_out: TraceRecord[]): void {}
+
   /** The stats are updated as lines come: nothing to copy. */
   syncStats(): void {}
 }

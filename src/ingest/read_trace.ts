@@ -110,6 +110,7 @@ interface LineSink {
   addLine(buf: Uint8Array, start: number, end: number, line: number, out: TraceRecord[]): void;
   skipLine(reason: "line-too-long", line: number): void;
   flush(out: TraceRecord[]): void;
+  idle(out: TraceRecord[]): void;
   syncStats(): void;
   firstTs: bigint | undefined;
   lastTs: bigint | undefined;
@@ -441,8 +442,8 @@ async function* readText(
     const n = await source.read(buf.subarray(filled, filled + readSize));
     if (n === null) eof = true;
     else if (n === 0) {
-      // A live source went quiet: release the records held for stack attachment.
-      builder.flush(out);
+      // A live source went quiet: release what no later line can change.
+      builder.idle(out);
     } else {
       filled += n;
       inputEnd += n;

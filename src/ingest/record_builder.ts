@@ -48,6 +48,12 @@ export interface BuilderOptions {
   readonly keepEvent?: (name: string) => boolean;
   /** Stop at the first skipped line with an {@link InputError}. */
   readonly strict?: boolean;
+  /**
+   * Live input: events that may carry a stack even before one of them has
+   * (a pause keeps such an event open for its stack; names that have
+   * carried one are added as they are seen).
+   */
+  readonly stackEvents?: Iterable<string>;
 }
 
 /** Flag-column table size (see `#flagsOf`): 2^FLAG_SLOT_BITS slots. */
@@ -95,6 +101,8 @@ export class RecordBuilder {
   /** CPUs whose latest event was filtered out (its stack is dropped with it). */
   readonly #filtered = new Uint8Array(DENSE_CPUS);
   readonly #filteredSparse = new Set<number>();
+  /** Names of the events that have carried a stack in this input (a pause keeps such an event open). */
+  readonly #stackNames = new Set<string>();
   /** Frames of the stack being read, `null` when its event was filtered out. */
   #frames: string[] | null | undefined = undefined;
   /** Whether every timestamp so far was exact as a double ({@link #maxNum}, {@link #minNum} valid). */
@@ -139,6 +147,7 @@ export class RecordBuilder {
     this.#stats = stats;
     this.#keep = options.keepEvent;
     this.#strict = options.strict ?? false;
+    for (const name of options.stackEvents ?? []) this.#stackNames.add(name);
   }
 
   /**
@@ -307,7 +316,37 @@ export class RecordBuilder {
     this.#frames = undefined;
   }
 
-  /** Releases every held record (end of input, or a pause in a live stream). */
+  /**
+   * A pause in a live stream (`lint --follow`): releases the held records
+   * that can no longer change, so findings come out while the input is
+   * quiet. A pause never ends a stack — a stack ends at the next line that is
+   * not one of its frames: the event whose stack is being read, and an open
+   * event that may still take one (its name has carried a stack in this
+   * input), stay held, with everything after them.
+   */
+  idle(out: TraceRecord[]): void {
+    const held = this.#held;
+    let n = this.#head;
+    for (; n < held.length; n++) {
+      const r = held[n];
+      if (r.type !== "event") continue;
+      if (this.#frames !== undefined && this.#frames === r.stack) break;
+      if (this.#openOf(r.cpu) !== r) continue;
+      if (r.stack === undefined && this.#stackNames.has(r.name)) break;
+      // It can no longer take a stack: released, its CPU has no open event.
+      if (r.cpu < DENSE_CPUS) this.#open[r.cpu] = undefined;
+      else this.#openSparse.delete(r.cpu);
+    }
+    for (let i = this.#head; i < n; i++) out.push(held[i]);
+    if (n === held.length) {
+      held.length = 0;
+      this.#head = 0;
+    } else {
+      this.#head = n;
+    }
+  }
+
+  /** Releases every held record (end of input). */
   flush(out: TraceRecord[]): void {
     for (let i = this.#head; i < this.#held.length; i++) out.push(this.#held[i]);
     this.#held = [];
@@ -532,6 +571,7 @@ export class RecordBuilder {
     const target = this.#openOf(cpu);
     if (target !== undefined && target.pid === scan.pid && target.stack === undefined) {
       this.#stats.stackLines++;
+      this.#stackNames.add(target.name);
       target.stack = [];
       this.#frames = target.stack;
       return;

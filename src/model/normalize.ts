@@ -47,6 +47,13 @@ export const STOCK_EVENTS_USED = [
   "csd_function_entry",
 ] as const;
 
+/**
+ * Stock events whose stack the normalizer reads (a wakeup's or an IPI's
+ * kick call site): a live reader keeps such an event open for its stack
+ * across a pause (see RecordBuilder.idle()).
+ */
+export const STACK_EVENTS_USED: readonly string[] = ["sched_waking", "ipi_send_cpu"];
+
 /** Every event name the model can use. */
 export const MODEL_EVENT_NAMES: ReadonlySet<string> = new Set<string>([
   ...PROTOCOL_EVENT_NAMES,

@@ -50,3 +50,46 @@ Deno.test("lint --follow prints a finding while the FIFO's writer is still open,
   assert.match(text.s, /1 finding \(1 error/);
   await Deno.remove(dir, { recursive: true });
 });
+
+/** `lint --follow` on a FIFO fed `parts` with `pauseMs` of quiet between them; its exit code and output. */
+async function followInParts(parts: string[], pauseMs: number) {
+  const dir = await Deno.makeTempDir();
+  const fifo = `${dir}/trace_pipe`;
+  assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", MAIN, "lint", "--follow", fifo],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = await Deno.open(fifo, { write: true });
+  for (const [i, part] of parts.entries()) {
+    if (i > 0) await new Promise((r) => setTimeout(r, pauseMs));
+    await writer.write(new TextEncoder().encode(part));
+  }
+  writer.close();
+  const r = await child.output();
+  await Deno.remove(dir, { recursive: true });
+  return { code: r.code, out: new TextDecoder().decode(r.stdout) };
+}
+
+Deno.test("lint --follow: a pause inside a stack does not end it (the kick was missed, exit 0)", async () => {
+  // Up to the stack of the first request-less kick of the real trace (line 1750) and a bit after.
+  const lines = (await Deno.readTextFile(
+    new URL("../../traces/boot-2vcpu-debug-threads.trace", import.meta.url),
+  )).split("\n").slice(0, 1770);
+  const event = lines.findIndex((l) => l.includes("2544.062127: sched_waking"));
+  assert.ok(lines[event + 1].includes("<stack trace>"));
+  const text = (from: number, to?: number) => lines.slice(from, to).join("\n") + "\n";
+  // The writer pauses (longer than the reader's 200 ms idle time) after two
+  // frames of the stack — before __kvm_vcpu_kick, the frame that proves the kick —
+  // and, in the second run, between the event and its `<stack trace>` line.
+  for (const cut of [event + 4, event + 1]) {
+    const r = await followInParts([text(0, cut), text(cut)], 700);
+    assert.equal(r.code, 1, r.out);
+    assert.match(
+      r.out,
+      /1750 +error +request-less-kick +CPU 0\/KVM-27983 woke vCPU 1 from kvm_arch_memslots_updated/,
+    );
+    assert.doesNotMatch(r.out, /orphan/);
+  }
+});
