@@ -8,6 +8,7 @@
 
 import { InputError, SystemError } from "../ingest/errors.ts";
 import { EXIT } from "./exit_codes.ts";
+import { termSafe } from "../report/term_safe.ts";
 
 function debugWanted(): boolean {
   try {
@@ -47,7 +48,7 @@ export function describeError(err: unknown): { message: string; code: number } {
 /** Prints `err` as {@link describeError} says (its stack too with KVMREQ_DEBUG=1); returns the exit code. */
 export function reportError(err: unknown): number {
   const { message, code } = describeError(err);
-  console.error(message);
+  console.error(termSafe(message));
   if (debugWanted() && err instanceof Error && err.stack) console.error(err.stack);
   return code;
 }

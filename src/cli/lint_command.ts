@@ -35,6 +35,7 @@ import { EXIT, EXIT_CODES_TEXT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
 import { openInputs } from "./trace_input.ts";
+import { termSafe } from "../report/term_safe.ts";
 import { findingWindowOptions, inWindow } from "./window_options.ts";
 
 const ruleIds = RULES.map((r) => r.meta.id);
@@ -207,7 +208,9 @@ function exitCodeFor(
   if (unchecked.length === 0 || opts.allowUnchecked) return EXIT.ok;
   for (const r of unchecked) {
     console.error(
-      `kvmreq: ${r.file}: no rule could be checked: the trace has none of the events any rule ` +
+      `kvmreq: ${
+        termSafe(r.file)
+      }: no rule could be checked: the trace has none of the events any rule ` +
         `needs (\`kvmreq lint -v\` says what each needs; --allow-unchecked accepts this)`,
     );
   }

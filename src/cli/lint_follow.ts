@@ -17,6 +17,7 @@ import type { CheckerOptions } from "../rules/checker.ts";
 import type { Finding } from "../rules/finding.ts";
 import { lintInput, type LintResult } from "../rules/lint_input.ts";
 import type { TextSink } from "./output.ts";
+import { termSafe } from "../report/term_safe.ts";
 import { inWindow, type WindowArgs, windowOf } from "./window_options.ts";
 import { findingInWindow } from "../analysis/trace_window.ts";
 
@@ -82,7 +83,7 @@ export async function followLint(
     }
     await out.flush();
   };
-  await out.write(`following ${shown} (Ctrl-C to stop)\n`);
+  await out.write(`following ${termSafe(shown)} (Ctrl-C to stop)\n`);
   await out.flush();
   const result = await lintInput(
     { path: shown, reader, batches: () => reader.batches() },
@@ -93,13 +94,15 @@ export async function followLint(
   await flush();
   const reported = read.window === undefined ? result : inWindow(result, read.window);
   await out.write(
-    `\n${shown}: end of input\n${formatLintFileFooter(reported, false)}${
+    `\n${termSafe(shown)}: end of input\n${formatLintFileFooter(reported, false)}${
       formatLintTotals([reported], palette)
     }`,
   );
   const open = openItems(result, result.timeUnit);
   if (open.length > 0) {
-    await out.write(`still open at the end:\n${open.map((l) => `  ${l}\n`).join("")}`);
+    await out.write(
+      `still open at the end:\n${open.map((l) => `  ${termSafe(l)}\n`).join("")}`,
+    );
   }
   return reported;
 }

@@ -13,6 +13,8 @@ export interface Progress {
   done(): void;
 }
 
+import { termSafe } from "../report/term_safe.ts";
+
 const NO_PROGRESS: Progress = { update() {}, done() {} };
 
 /** A progress line for `name` of `total` bytes (0 when unknown), or a no-op when stderr is not a TTY. */
@@ -35,7 +37,7 @@ export function startProgress(
       const rate = mb / ((now - start) / 1000);
       const pct = total > 0 ? ` ${(100 * bytes / total).toFixed(1)}%` : "";
       Deno.stderr.writeSync(
-        enc.encode(`\r\x1b[K${name}:${pct} ${mb.toFixed(1)} MB, ${rate.toFixed(0)} MB/s`),
+        enc.encode(`\r\x1b[K${termSafe(name)}:${pct} ${mb.toFixed(1)} MB, ${rate.toFixed(0)} MB/s`),
       );
       shown = true;
     },

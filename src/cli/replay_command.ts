@@ -16,6 +16,7 @@ import { formatTimestamp } from "../ingest/timestamp.ts";
 import type { ModelEvent } from "../model/model_event.ts";
 import { type EventNormalizer, MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { evidenceText } from "../report/evidence.ts";
+import { termSafe } from "../report/term_safe.ts";
 import { describeVcpu } from "../report/state_text.ts";
 import type { Checker } from "../rules/checker.ts";
 import type { Finding } from "../rules/finding.ts";
@@ -161,7 +162,7 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
   ) {
     const unit = (): TimeUnit => input.reader.stats.timeUnit ?? "ns";
     const found: Finding[] = [];
-    let text: string[] = [`${input.path}\n`];
+    let text: string[] = [`${termSafe(input.path)}\n`];
     let previous: ModelEvent | undefined;
     let checkerRef: Checker | undefined;
     const printStep = (ev: ModelEvent, checker: Checker) => {
@@ -171,11 +172,17 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
       const steps = found.splice(0);
       if (vcpus.size > 0 && (id === undefined || !vcpus.has(id.vcpu))) return;
       if (opts.from && ev.origin.ts < resolveTimeArg(opts.from, unit())) return;
-      text.push(`${String(ev.origin.line).padStart(8)}  ${evidenceText(ev.origin, unit())}\n`);
+      text.push(
+        `${String(ev.origin.line).padStart(8)}  ${termSafe(evidenceText(ev.origin, unit()))}\n`,
+      );
       if (id !== undefined) {
-        text.push(`          -> ${describeVcpu(checker.model.vcpu(id.vm, id.vcpu), unit())}\n`);
+        text.push(
+          `          -> ${termSafe(describeVcpu(checker.model.vcpu(id.vm, id.vcpu), unit()))}\n`,
+        );
       }
-      for (const f of steps) text.push(`          !! ${f.severity} ${f.ruleId}: ${f.message}\n`);
+      for (const f of steps) {
+        text.push(`          !! ${f.severity} ${f.ruleId}: ${termSafe(f.message)}\n`);
+      }
     };
     /** vCPUs that events in this input were about. */
     const seen = new Set<number>();
@@ -215,18 +222,20 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
     if (opts.at !== undefined && checkerRef !== undefined) {
       text.push(`state at ${opts.at.text}:\n`);
       for (const v of checkerRef.model.allVcpus()) {
-        if (vcpus.size === 0 || vcpus.has(v.vcpu)) text.push(`  ${describeVcpu(v, unit())}\n`);
+        if (vcpus.size === 0 || vcpus.has(v.vcpu)) {
+          text.push(`  ${termSafe(describeVcpu(v, unit()))}\n`);
+        }
       }
     }
     await flush();
     const span = input.reader.timeSpan();
     for (const note of windowNotes(opts, unit(), span.first, stopped ? undefined : span.last)) {
-      console.error(`kvmreq replay: ${input.path}: ${note}`);
+      console.error(termSafe(`kvmreq replay: ${input.path}: ${note}`));
     }
     const missing = [...vcpus].filter((v) => !seen.has(v));
     if (missing.length > 0) {
       // Say why nothing was printed for them rather than print nothing.
-      console.error(
+      console.error(termSafe(
         `kvmreq replay: ${input.path}: ${
           missingVcpuNote(
             missing,
@@ -235,7 +244,7 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
             opts.at !== undefined || opts.until !== undefined,
           )
         }`,
-      );
+      ));
     }
   }
   return EXIT.ok;

@@ -12,6 +12,7 @@ import type { ReadStats } from "../ingest/read_stats.ts";
 import { readTrace, type TraceReader } from "../ingest/read_trace.ts";
 import { expandInputs, inputSize } from "./inputs.ts";
 import { startProgress } from "./progress.ts";
+import { termSafeLines } from "../report/term_safe.ts";
 
 /** Reader settings common to the commands. */
 export interface TraceInputOptions {
@@ -97,7 +98,7 @@ export async function* openInputs(
         const stats = reader.stats;
         if (stats.events === 0) throw new NotATraceError(path, describeNoEvents(stats));
         const warning = mostlySkippedWarning(stats);
-        if (warning !== undefined) console.error(warning);
+        if (warning !== undefined) console.error(termSafeLines(warning));
       },
     };
   }

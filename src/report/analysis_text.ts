@@ -5,6 +5,7 @@
  */
 
 import { quantile, type VcpuStats } from "../analysis/vcpu_stats.ts";
+import { termSafeLines } from "./term_safe.ts";
 
 function us(ns: bigint | undefined): string {
   return ns === undefined ? "-" : `${(Number(ns) / 1000).toFixed(1)} µs`;
@@ -35,7 +36,7 @@ export function formatAnalysisText(
 ): string {
   let text = `${file}\n`;
   if (window !== "") text += `  window ${window} (state before it carried in; counts inside it)\n`;
-  if (stats.length === 0) return text + "  no vCPU events\n";
+  if (stats.length === 0) return termSafeLines(text + "  no vCPU events\n");
   for (const s of stats) {
     text += `  ${s.vm === "0" ? "" : `VM ${s.vm} `}vCPU ${s.vcpu}\n`;
     text += `    requests made:    ${list(s.requestsMade)}\n`;
@@ -61,7 +62,7 @@ export function formatAnalysisText(
       text += "    (counter clock: times and latencies are not shown)\n";
     }
   }
-  return text;
+  return termSafeLines(text);
 }
 
 /** JSON form (numbers in ns; bigints as numbers, which is exact below 2^53 ns ≈ 104 days). */

@@ -8,6 +8,7 @@
 
 import type { TimeUnit, TraceRecord } from "../events/types.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
+import { termSafeLines } from "./term_safe.ts";
 
 /** Formats one record (and its stack) for the table output; ends with a newline. */
 export function recordToTableLine(r: TraceRecord, unit: TimeUnit): string {
@@ -28,5 +29,5 @@ export function recordToTableLine(r: TraceRecord, unit: TimeUnit): string {
     String(r.cpu).padStart(3, "0")
   }]${flags} ${ts}: ${r.name}: ${r.fields}\n`;
   if (r.stack !== undefined) { for (const f of r.stack) text += `${" ".repeat(9)}=> ${f}\n`; }
-  return text;
+  return termSafeLines(text);
 }

@@ -14,6 +14,7 @@ import { countByRule, type FindingGroup, groupFindings } from "../rules/finding_
 import { ruleById } from "../rules/index.ts";
 import type { Severity } from "../rules/rule.ts";
 import { evidenceText } from "./evidence.ts";
+import { termSafe } from "./term_safe.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
 import { type Palette, PLAIN } from "./palette.ts";
 
@@ -57,22 +58,26 @@ export function findingText(
   const c = palette;
   let text = `  ${c.dim(String(f.at.line).padStart(7))}  ${
     c.severity(f.severity, f.severity.padEnd(7))
-  }  ${c.ruleId(f.ruleId)}  ${f.message}\n`;
+  }  ${c.ruleId(f.ruleId)}  ${termSafe(f.message)}\n`;
   for (const e of f.evidence) {
-    text += `           ${c.dim(`${String(e.line).padStart(7)} |`)} ${evidenceText(e, unit)}\n`;
+    text += `           ${c.dim(`${String(e.line).padStart(7)} |`)} ${
+      termSafe(evidenceText(e, unit))
+    }\n`;
     if (e.stack !== undefined) {
       // Skip the tracing machinery's own frames at the top.
       const from = e.stack.findIndex((f) =>
         !/^(trace_|__traceiter_|perf_trace_|event_triggers_)/.test(f)
       );
       const shown = e.stack.slice(Math.max(0, from), Math.max(0, from) + STACK_FRAMES_SHOWN);
-      text += `${" ".repeat(21)}${c.dim("stack:")} ${shown.join(" <- ")}${
+      text += `${" ".repeat(21)}${c.dim("stack:")} ${termSafe(shown.join(" <- "))}${
         e.stack.length > shown.length ? " <- …" : ""
       }\n`;
     }
   }
   if (group !== undefined && group.count > 1) text += groupLine(group, unit, c);
-  if (f.confidence === "lowered") text += `           confidence lowered: ${f.confidenceNote}\n`;
+  if (f.confidence === "lowered") {
+    text += `           confidence lowered: ${termSafe(f.confidenceNote ?? "")}\n`;
+  }
   text += `           ${c.dim(`seed: "${f.seedSection}"`)}\n`;
   return text;
 }
@@ -92,7 +97,7 @@ function groupLine(g: FindingGroup, unit: TimeUnit, c: Palette): string {
 /** The report for one input. */
 export function formatLintFileText(r: LintResult, options: LintTextOptions = {}): string {
   const palette = options.palette ?? PLAIN;
-  let text = `${r.file}\n`;
+  let text = `${termSafe(r.file)}\n`;
   if (options.group === false) {
     for (const f of r.findings) text += findingText(f, r.timeUnit, palette);
   } else {
@@ -109,7 +114,9 @@ export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
   if (r.decodeProblemCount > 0) {
     text +=
       `  ${r.decodeProblemCount} protocol event(s) could not be decoded and were not checked:\n`;
-    for (const p of r.decodeProblems) text += `    ${r.file}:${p.line}: ${p.reason}\n`;
+    for (const p of r.decodeProblems) {
+      text += `    ${termSafe(`${r.file}:${p.line}: ${p.reason}`)}\n`;
+    }
   }
   if (r.stats.skippedLines > 0) {
     const reasons = [...r.stats.skipped.entries()].map(([k, v]) => `${k} ${v.count}`).join(", ");

@@ -10,6 +10,7 @@ import type { ReadStats } from "../ingest/read_stats.ts";
 import type { DatStats } from "../ingest/dat/dat_stats.ts";
 import { Opt } from "../ingest/dat/meta_types.ts";
 import { SKIP_REASONS } from "../ingest/skip_reasons.ts";
+import { termSafeLines } from "./term_safe.ts";
 
 /** The JSON form of one input's statistics. */
 export interface StatsSummary {
@@ -192,6 +193,10 @@ function table(title: string, rows: Record<string, number>, limit = Infinity): s
 
 /** The text form of a summary, as `kvmreq stats` prints it. */
 export function formatStatsText(s: StatsSummary): string {
+  return termSafeLines(statsText(s));
+}
+
+function statsText(s: StatsSummary): string {
   const span = s.firstTimestamp === null
     ? "no events"
     : `${s.firstTimestamp} .. ${s.lastTimestamp}`;
