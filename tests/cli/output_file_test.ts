@@ -4,19 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { inTempDir } from "./temp_dir.ts";
 import { createOutputFile } from "../../src/cli/output_file.ts";
 import { InputError } from "../../src/ingest/errors.ts";
 
 const enc = new TextEncoder();
 
-async function inTemp(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "kvmreq-out-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const inTemp = (fn: (dir: string) => Promise<void>) => inTempDir("kvmreq-out-", fn);
 
 Deno.test("a run that fails leaves the previous output as it was, and no temporary file", async () => {
   await inTemp(async (dir) => {

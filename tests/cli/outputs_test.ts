@@ -5,18 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { inTempDir } from "./temp_dir.ts";
 import { runKvmreq } from "./run_kvmreq.ts";
 
 const TRACE = "traces/boot-2vcpu-debug-threads.trace";
 
-async function inTemp(fn: (dir: string) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "kvmreq-o-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+const inTemp = (fn: (dir: string) => Promise<void>) => inTempDir("kvmreq-o-", fn);
 
 Deno.test("report X -o X is refused and X stays a trace (it was replaced by an empty report, exit 0)", async () => {
   await inTemp(async (dir) => {

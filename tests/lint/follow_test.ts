@@ -18,21 +18,25 @@ async function readUntil(
   }
 }
 
-Deno.test("lint --follow prints a finding while the FIFO's writer is still open, then sums up at EOF", async () => {
+/** A FIFO in a new directory, `lint --follow` reading it, and the FIFO open for writing. */
+async function startFollow() {
   const dir = await Deno.makeTempDir();
   const fifo = `${dir}/trace_pipe`;
-  const mk = await new Deno.Command("mkfifo", { args: [fifo] }).output();
-  assert.ok(mk.success, "mkfifo");
-  const lines = counterexampleTrace(
-    exploreProtocol({ vcpus: 1, requesters: 2, memoryModel: "tso", variant: "no-barrier" }),
-  )
-    .split("\n").filter((l) => !l.startsWith("#"));
+  assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, "lint", "--follow", fifo],
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  const writer = await Deno.open(fifo, { write: true });
+  return { dir, child, writer: await Deno.open(fifo, { write: true }) };
+}
+
+Deno.test("lint --follow prints a finding while the FIFO's writer is still open, then sums up at EOF", async () => {
+  const lines = counterexampleTrace(
+    exploreProtocol({ vcpus: 1, requesters: 2, memoryModel: "tso", variant: "no-barrier" }),
+  )
+    .split("\n").filter((l) => !l.startsWith("#"));
+  const { dir, child, writer } = await startFollow();
   const out = child.stdout.getReader();
   const text = { s: "" };
   await writer.write(new TextEncoder().encode(lines.join("\n") + "\n"));
@@ -53,15 +57,7 @@ Deno.test("lint --follow prints a finding while the FIFO's writer is still open,
 
 /** `lint --follow` on a FIFO fed `parts` with `pauseMs` of quiet between them; its exit code and output. */
 async function followInParts(parts: string[], pauseMs: number) {
-  const dir = await Deno.makeTempDir();
-  const fifo = `${dir}/trace_pipe`;
-  assert.ok((await new Deno.Command("mkfifo", { args: [fifo] }).output()).success, "mkfifo");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "lint", "--follow", fifo],
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = await Deno.open(fifo, { write: true });
+  const { dir, child, writer } = await startFollow();
   for (const [i, part] of parts.entries()) {
     if (i > 0) await new Promise((r) => setTimeout(r, pauseMs));
     await writer.write(new TextEncoder().encode(part));
