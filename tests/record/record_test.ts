@@ -91,7 +91,7 @@ Deno.test("a signal during setup stops the recording at once (it used to run the
     },
   }));
   assert.ok(r.interrupted);
-  assert.ok(performance.now() - started < 5_000, "stopped well before 15 s");
+  assert.ok(performance.now() - started < 12_000, "stopped before the 15 s duration");
   assert.ok(!t.writes.some((w) => w.file === "tracing_on" && w.value === "1"), "tracing never on");
   assert.deepEqual(await treeContents(root), before);
   await Deno.remove(root, { recursive: true });

@@ -148,7 +148,7 @@ realTest(
       p.child.kill("SIGTERM");
       const r = await p.done();
       assert.equal(r.code, 143, r.err);
-      assert.ok(performance.now() - t0 < 5_000);
+      assert.ok(performance.now() - t0 < 12_000, "stopped before the 15 s duration");
       assert.match(r.err, /bytes written to .*term\.trace \(interrupted\)/);
       // During setup: the signal is not lost (it used to be, and --duration ran to its end).
       const early = startKvmreq("record", "--duration", "15", "-o", join(dir, "early.trace"));
@@ -156,7 +156,7 @@ realTest(
       early.child.kill("SIGTERM");
       const t1 = performance.now();
       const e = await early.done();
-      assert.ok(performance.now() - t1 < 5_000, e.err);
+      assert.ok(performance.now() - t1 < 12_000, e.err);
       assert.equal(e.code, 143, e.err);
     });
   },
