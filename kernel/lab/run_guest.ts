@@ -17,7 +17,7 @@ import { DEBIAN_VERSION, KERNEL_RELEASE } from "./pins.ts";
 import type { Steps } from "./progress.ts";
 import { boot, qemuArgs } from "./qemu.ts";
 import { describeSeries, type Series } from "./series.ts";
-import { extractGuestFiles, writeTrace } from "./traces.ts";
+import { extractGuestFiles, lostInStats, writeTrace } from "./traces.ts";
 import { buildWorkloads, type Workload } from "./workloads.ts";
 
 /** Where traces go: `--out`, else traces/lab (traces/lab/mutants with a mutant). */
@@ -122,6 +122,11 @@ export async function runGuest(
         for (const l of out.trim().split("\n").filter((l) => l.startsWith("FAIL")).slice(0, 10)) {
           steps.info(`  ${l}`);
         }
+      }
+      const stats = await Deno.readTextFile(`${got}/${w.name}.stats`).catch(() => "");
+      const lost = lostInStats(stats);
+      if (lost > 0) {
+        steps.info(`warning: the ring buffer lost ${lost} events of ${w.name} (tracefs stats)`);
       }
       const path = `${outDir}/${traceName(w.name, opts.mutant)}`;
       await writeTrace(path, {

@@ -93,3 +93,15 @@ export async function writeTrace(
   all.set(body, head.length);
   await Deno.writeFile(path, all);
 }
+
+/**
+ * Events the ring buffer lost, from the concatenated per-CPU `stats` files
+ * of tracefs (`overrun:`, `commit overrun:`, `dropped events:` summed).
+ */
+export function lostInStats(stats: string): number {
+  let lost = 0;
+  for (const m of stats.matchAll(/^(?:overrun|commit overrun|dropped events): (\d+)$/gm)) {
+    lost += Number(m[1]);
+  }
+  return lost;
+}

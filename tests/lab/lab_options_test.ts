@@ -13,7 +13,7 @@ import { debFileName } from "../../kernel/lab/pins.ts";
 import { qemuArgs } from "../../kernel/lab/qemu.ts";
 import { remakeCommand, traceDir, traceName } from "../../kernel/lab/run_guest.ts";
 import { loadSeries, type PatchFile, seriesKey } from "../../kernel/lab/series.ts";
-import { headerLines } from "../../kernel/lab/traces.ts";
+import { headerLines, lostInStats } from "../../kernel/lab/traces.ts";
 import { headerFacts, listWorkloads, selectWorkloads } from "../../kernel/lab/workloads.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -188,4 +188,11 @@ Deno.test("prerequisites: one line per missing tool, naming its Debian package a
     "missing kvmreq-no-such-tool (Debian package kvmreq-pkg): not root",
     "missing /no/such/file.h (Debian package libno-dev): not root",
   ]);
+});
+
+Deno.test("lostInStats: overruns and dropped events of every CPU are summed", () => {
+  const cpu = (o: number, c: number, d: number) =>
+    `entries: 5\noverrun: ${o}\ncommit overrun: ${c}\nbytes: 10\ndropped events: ${d}\nread events: 7\n`;
+  assert.equal(lostInStats(cpu(0, 0, 0) + cpu(0, 0, 0)), 0);
+  assert.equal(lostInStats(cpu(3, 0, 0) + cpu(0, 1, 4)), 8);
 });
