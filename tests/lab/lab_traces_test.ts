@@ -50,7 +50,14 @@ Deno.test("lab traces: every line read, no events lost, a kernel and remake head
     assert.match(head, /^# kernel: 6\.12\.118\+deb12-amd64$/m, s.file);
     assert.match(head, /^# arch: x86_64$/m, s.file);
     assert.match(head, /^# remake: deno task lab --workload \S+/m, s.file);
-    assert.match(head, /^# workload exit code 0: /m, `${s.file}: the workload's own checks passed`);
+    // a mutant's workload may fail its own checks (a lost wakeup, an interrupt never taken)
+    if (!s.file.startsWith("traces/lab/mutants/")) {
+      assert.match(
+        head,
+        /^# workload exit code 0: /m,
+        `${s.file}: the workload's own checks passed`,
+      );
+    }
   }
 });
 
