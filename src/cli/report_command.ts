@@ -10,7 +10,6 @@ import { command, constant, merge, object, option, withDefault } from "@optique/
 import { message } from "@optique/core/message";
 import type { InferValue } from "@optique/core/parser";
 import { integer } from "@optique/core/valueparser";
-import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { renderReportPage } from "../report/html/page.ts";
 import { DEFAULT_REPORT_LIMITS, ReportBuilder } from "../report/html/report_builder.ts";
 import { kernelOptions, readOptions, traceFiles } from "./common_options.ts";
@@ -21,6 +20,9 @@ import { examples } from "./help_text.ts";
 import { expandInputs } from "./inputs.ts";
 import type { TextSink } from "./output.ts";
 import { openInputs } from "./trace_input.ts";
+import { findingWindowOptions, windowOf, windowText } from "./window_options.ts";
+import { findingInWindow } from "../analysis/trace_window.ts";
+import type { TimeUnit } from "../events/types.ts";
 
 /** The parsed options of `kvmreq report`. */
 export const reportCommand = command(
@@ -44,6 +46,7 @@ requests); beyond that the page keeps the windows around findings and summarises
       ),
     }),
     checkOptions,
+    findingWindowOptions,
     readOptions,
     kernelOptions,
     object({ files: traceFiles }),
@@ -59,6 +62,10 @@ around findings exactly, summarises the rest, and says so. Without -o the HTML g
 which may not be a terminal.`,
     footer: examples(
       ["kvmreq report -o report.html boot.trace", "then open report.html in a browser"],
+      [
+        "kvmreq report -o w.html --from 2544.06 --until 2544.07 --vcpu 1 boot.trace",
+        "one vCPU, 10 ms",
+      ],
       ["kvmreq report -o all.html traces/", "every trace of a directory in one page"],
     ),
   },
@@ -86,12 +93,15 @@ export async function runReport(
   const { bytes, findings } = await withOutput(opts.output, out, paths, async (sink) => {
     let findings = 0;
     for await (
-      const input of openInputs(paths, {
-        ...opts,
-        keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
-      })
+      // Every event is kept: the page shows the whole trace's span and the
+      // scheduling and guest exits around findings, not only protocol events.
+      const input of openInputs(paths, opts)
     ) {
-      findings += (await builder.add(input, checker)).findings.length;
+      const window = windowText(opts) === ""
+        ? undefined
+        : { resolve: (unit: TimeUnit) => windowOf(opts, unit), text: windowText(opts) };
+      const r = await builder.add(input, checker, window);
+      findings += r.findings.filter((f) => findingInWindow(f, windowOf(opts, r.timeUnit))).length;
     }
     const html = await renderReportPage(builder.data());
     await sink.write(html);

@@ -18,3 +18,15 @@ export function evidenceText(o: EventOrigin, unit: TimeUnit): string {
   }: ` +
     `${o.name}: ${o.fields}`;
 }
+
+/**
+ * `stack` without the tracing machinery's own frames at the top (the
+ * stacktrace trigger's `trace_*`, `__traceiter_*`, `perf_trace_*`,
+ * `event_triggers_*`): the first frame is the traced function's caller chain.
+ */
+export function stackBelowTracing(stack: readonly string[]): readonly string[] {
+  const from = stack.findIndex((f) =>
+    !/^(trace_|__traceiter_|perf_trace_|event_triggers_)/.test(f)
+  );
+  return stack.slice(Math.max(0, from));
+}

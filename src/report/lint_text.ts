@@ -13,7 +13,7 @@ import type { Finding } from "../rules/finding.ts";
 import { countByRule, type FindingGroup, groupFindings } from "../rules/finding_groups.ts";
 import { ruleById } from "../rules/index.ts";
 import type { Severity } from "../rules/rule.ts";
-import { evidenceText } from "./evidence.ts";
+import { evidenceText, stackBelowTracing } from "./evidence.ts";
 import { termSafe } from "./term_safe.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
 import { type Palette, PLAIN } from "./palette.ts";
@@ -64,11 +64,8 @@ export function findingText(
       termSafe(evidenceText(e, unit))
     }\n`;
     if (e.stack !== undefined) {
-      // Skip the tracing machinery's own frames at the top.
-      const from = e.stack.findIndex((f) =>
-        !/^(trace_|__traceiter_|perf_trace_|event_triggers_)/.test(f)
-      );
-      const shown = e.stack.slice(Math.max(0, from), Math.max(0, from) + STACK_FRAMES_SHOWN);
+      const below = stackBelowTracing(e.stack);
+      const shown = below.slice(0, STACK_FRAMES_SHOWN);
       text += `${" ".repeat(21)}${c.dim("stack:")} ${termSafe(shown.join(" <- "))}${
         e.stack.length > shown.length ? " <- …" : ""
       }\n`;

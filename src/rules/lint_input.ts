@@ -69,13 +69,16 @@ function capabilities(stats: ReadStats, checker: Checker): Set<string> {
 /**
  * Lints `input` with `options`. `observe`, when given, sees every model event
  * before the model applies it (statistics, replay), with the checker and the
- * normalizer (whose `identity` says which thread is which vCPU).
+ * normalizer (whose `identity` says which thread is which vCPU);
+ * `observeRecord` sees every record read, before it is normalized (the
+ * report's host context: scheduling, guest exits, the whole time span).
  */
 export async function lintInput(
   input: LintSource,
   options: CheckerOptions,
   observe?: (ev: ModelEvent, checker: Checker, normalizer: EventNormalizer) => void,
   afterBatch?: () => Promise<void>,
+  observeRecord?: (r: TraceRecord) => void,
 ): Promise<LintResult> {
   // The trace says its kernel (trace.dat uname, `# kernel:` header) before
   // its first batch of records: the model and normalizer are made then.
@@ -89,6 +92,7 @@ export async function lintInput(
       unitSet = true;
     }
     for (let i = 0; i < batch.length; i++) {
+      if (observeRecord !== undefined) observeRecord(batch[i]);
       const ev = normalizer.toModel(batch[i]);
       // The batch is ours: let each record go as soon as it is used, so a
       // young-generation GC during the batch finds few survivors (survivors

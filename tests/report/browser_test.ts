@@ -84,6 +84,7 @@ async function inBrowser(page: string, screenshot: string, click: number): Promi
       "--allow-write",
       "--allow-run",
       "--allow-net=127.0.0.1",
+      "--allow-env=KVMREQ_SCREENSHOT_AT,KVMREQ_SCREENSHOT_FULL",
       DRIVER,
       chromium.path!,
       page,
@@ -131,8 +132,14 @@ Deno.test({
       assert.deepEqual(c.errors, []);
       assert.ok(c.ready);
       assert.equal(c.findings, lint.findings.length);
-      assert.equal(c.rows, lint.vcpus);
+      assert.equal(c.rows - c.threadRows, lint.vcpus);
       assert.equal(c.statsCards, lint.vcpus);
+      assert.deepEqual(c.clipped, [], "statistics cards show all their text");
+      const order = ["OUTSIDE_GUEST_MODE", "IN_GUEST_MODE", "EXITING_GUEST_MODE"];
+      for (const modes of c.modeOrders) {
+        const seen = modes.filter((m) => order.includes(m));
+        assert.deepEqual(seen, order.filter((m) => seen.includes(m)), "one order of modes");
+      }
       assert.equal(c.selectedBefore, 0);
       assert.deepEqual(c.selectedAfter, [`finding-${pick}`]);
       assert.ok(c.clickedHasClass);
@@ -183,9 +190,69 @@ Deno.test({
       assert.equal(c.findings, 50);
       assert.ok(lint.findings.length > 50);
       assert.ok(c.bodyText.includes(`${lint.findings.length - 50} more`));
-      assert.equal(c.rows, lint.vcpus);
+      assert.equal(c.rows - c.threadRows, lint.vcpus);
       assert.ok(c.paintedPixels > 1000);
       assert.ok(c.bodyText.includes("summarised"));
     });
   },
 });
+
+const LAB = new URL("../../traces/lab/stock/", import.meta.url);
+
+/** A committed lab recording of a stock kernel, when present. */
+function labSample(name: string): Sample | undefined {
+  try {
+    return { name, text: Deno.readTextFileSync(new URL(name, LAB)) };
+  } catch {
+    return undefined;
+  }
+}
+
+for (
+  const [name, proof] of [
+    // A request-less kick recovered from a wakeup: its stack trace proves it.
+    ["memslot.trace", "stack"],
+    // An IPI kick: the vCPU exits the guest right after it (kvm_exit reason).
+    ["clock.trace", "exit"],
+  ] as const
+) {
+  Deno.test({
+    name: `report in chromium on the stock recording ${name}: host-thread rows, ` +
+      `${proof === "stack" ? "the kick's stack" : "guest exits around it"}, absolute times, ` +
+      "the whole span",
+    ignore: ignore || labSample(name) === undefined,
+    async fn() {
+      const sample = labSample(name)!;
+      const lines = sample.text.split("\n").filter((l) => /\d+\.\d+: \w+:/.test(l));
+      const stamp = (l: string) => /(\d+\.\d+): \w+:/.exec(l)![1];
+      await withReport([sample], {}, async (page, data, dir) => {
+        const file = data.files[0];
+        // The whole trace's span: its first and last event lines, protocol or not.
+        assert.equal(file.firstTs, stamp(lines[0]));
+        assert.equal(file.lastTs, stamp(lines[lines.length - 1]));
+        const shot =
+          Deno.env.get("KVMREQ_REPORT_STOCK_SCREENSHOT")?.replace(".png", `-${name}.png`) ??
+            `${dir}/stock.png`;
+        const c = await inBrowser(page, shot, 0);
+        assert.deepEqual(c.errors, []);
+        assert.ok(c.threadRows >= 1, "a row for the kicking host thread");
+        assert.ok(c.bodyText.includes("host thread"));
+        if (proof === "stack") {
+          assert.ok(c.stackFrames.length >= 3, c.stackFrames.join(" "));
+          assert.ok(c.stackFrames.includes("kvm_arch_memslots_updated"), c.stackFrames.join(" "));
+          assert.ok(c.stackFrames.some((f) => /kvm_vcpu_kick/.test(f)));
+        } else {
+          assert.ok(
+            c.contextLines.some((l) => /kvm_exit: .*reason \w+/.test(l)),
+            c.contextLines.join("\n"),
+          );
+        }
+        assert.ok(c.contextLines.some((l) => /sched_(switch|wakeup|waking):/.test(l)));
+        // The axis and the range read as the trace prints time.
+        assert.match(c.rangeBefore, /^\d+\.\d+ … \d+\.\d+ s \(/);
+        assert.ok(c.rangeBefore.startsWith(stamp(lines[0]).split(".")[0] + "."), c.rangeBefore);
+        assert.deepEqual(c.clipped, []);
+      });
+    },
+  });
+}

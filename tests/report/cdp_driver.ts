@@ -10,6 +10,10 @@
  *   deno run --allow-read --allow-write --allow-run --allow-env --allow-net \
  *     tests/report/cdp_driver.ts CHROMIUM PAGE.html [SCREENSHOT.png] [CLICK_INDEX] [ZOOM_OUTS]
  *
+ * With `KVMREQ_SCREENSHOT_FULL=1` the screenshot is of the whole page, not
+ * only the window; `KVMREQ_SCREENSHOT_AT=SELECTOR` scrolls that element to
+ * the top first (e.g. `#stats-section`).
+ *
  * Prints one JSON object ({@link PageCheck}) on standard output.
  *
  * @module
@@ -53,6 +57,19 @@ export interface PageCheck {
   readonly pwned: boolean;
   /** Bytes of the screenshot written, 0 when none was asked for. */
   readonly screenshotBytes: number;
+  /** `.row-label.thread-row` elements (rows of host threads). */
+  readonly threadRows: number;
+  /** The stack frames the evidence panel shows after the click. */
+  readonly stackFrames: readonly string[];
+  /** The context lines ("around it") the evidence panel shows after the click. */
+  readonly contextLines: readonly string[];
+  /**
+   * Statistics-card elements whose content is cut off (wider than their box,
+   * or sticking out of their card), described by class and text.
+   */
+  readonly clipped: readonly string[];
+  /** Per statistics card, the modes of "Time in mode" in the order shown. */
+  readonly modeOrders: readonly (readonly string[])[];
 }
 
 type Json = Record<string, unknown>;
@@ -262,13 +279,57 @@ export async function checkPage(
         const li = document.getElementById("finding-${clickIndex}");
         if (li) li.scrollIntoView({ block: "center" });
       })()`);
+      const at = Deno.env.get("KVMREQ_SCREENSHOT_AT");
+      if (at !== undefined) {
+        await evaluate<void>(
+          `document.querySelector(${JSON.stringify(at)})?.scrollIntoView({ block: "start" })`,
+        );
+      }
       await new Promise((r) => setTimeout(r, 200));
-      const shot = await cdp.send("Page.captureScreenshot", { format: "png" }, sid);
+      const full = Deno.env.get("KVMREQ_SCREENSHOT_FULL") === "1";
+      const size = full
+        ? await evaluate<{ w: number; h: number }>(
+          "({ w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight })",
+        )
+        : undefined;
+      const shot = await cdp.send(
+        "Page.captureScreenshot",
+        size === undefined ? { format: "png" } : {
+          format: "png",
+          captureBeyondViewport: true,
+          clip: { x: 0, y: 0, width: size.w, height: size.h, scale: 1 },
+        },
+        sid,
+      );
       const png = Uint8Array.from(atob(shot.data as string), (c) => c.charCodeAt(0));
       await Deno.writeFile(screenshot, png);
       screenshotBytes = png.length;
     }
+    const clipped = await evaluate<string[]>(`(() => {
+      const out = [];
+      for (const card of document.querySelectorAll(".vcpu-stats")) {
+        const box = card.getBoundingClientRect();
+        for (const e of card.querySelectorAll("dt, dd, .histogram, .hist-plot, .hist-range, svg, span, li")) {
+          const r = e.getBoundingClientRect();
+          const overflows = e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== "visible";
+          const outside = r.right > box.right + 0.5 || r.left < box.left - 0.5;
+          if (overflows || outside) out.push((e.className.baseVal ?? e.className) + ": " + e.textContent.slice(0, 40));
+        }
+      }
+      return out;
+    })()`);
     const result: PageCheck = {
+      threadRows: await count(".row-label.thread-row"),
+      stackFrames: await evaluate<string[]>(
+        "[...document.querySelectorAll('#evidence .evidence-line .frame')].map((e) => e.textContent)",
+      ),
+      contextLines: await evaluate<string[]>(
+        "[...document.querySelectorAll('#evidence .context-line code')].map((e) => e.textContent)",
+      ),
+      clipped,
+      modeOrders: await evaluate<string[][]>(
+        "[...document.querySelectorAll('.vcpu-stats')].map((c) => [...c.querySelectorAll('.mode-time .k')].map((e) => e.textContent))",
+      ),
       ready,
       errors,
       findings,

@@ -12,6 +12,7 @@ import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
 import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
 import { lintInput } from "../../src/rules/lint_input.ts";
+import { parseTimeArg } from "../../src/cli/time_arg.ts";
 import {
   counterexampleSample,
   embeddedData,
@@ -68,11 +69,23 @@ for (const sample of [...SAMPLES.map((make) => make()), ...realSamples()]) {
     for (const sev of ["error", "warning", "info"] as const) {
       assert.equal(file.severities[sev], lint.findings.filter((f) => f.severity === sev).length);
     }
-    assert.equal(file.rows.length, lint.vcpus);
+    // vCPU rows first: every vCPU of the model (and those identified only by
+    // their thread), sorted; then host threads, none of them a vCPU's.
+    const vcpuRows = file.rows.filter((r) => r.kind === "vcpu");
+    const threadRows = file.rows.filter((r) => r.kind === "thread");
+    assert.deepEqual(file.rows, [...vcpuRows, ...threadRows]);
+    const ids = vcpuRows.map((r) => `${r.vm}/${r.vcpu}`);
+    assert.deepEqual(ids, [...new Set(ids)]);
+    for (const v of lint.checker.model.allVcpus()) assert.ok(ids.includes(`${v.vm}/${v.vcpu}`));
     assert.deepEqual(
-      file.rows.map((r) => `${r.vm}/${r.vcpu}`),
-      lint.checker.model.allVcpus().map((v) => `${v.vm}/${v.vcpu}`),
+      vcpuRows.map((r) => r.vm + "/" + String(r.vcpu).padStart(6, "0")),
+      vcpuRows.map((r) => r.vm + "/" + String(r.vcpu).padStart(6, "0")).sort(),
     );
+    const vcpuPids = new Set(vcpuRows.map((r) => r.pid));
+    for (const t of threadRows) {
+      assert.ok(t.pid !== null && !vcpuPids.has(t.pid), t.thread);
+      assert.ok(t.pt.length > 0, `${t.thread}: a host thread row shows what it did`);
+    }
     assert.equal(file.events, lint.stats.events);
     assert.equal(file.coverage.checked.length, lint.coverage.checked.length);
     assert.ok(file.decimation.exact);
@@ -124,7 +137,10 @@ Deno.test("report of several inputs keeps them apart", async () => {
   const b = await lintSample(simulatedSample());
   assert.equal(data.findings.length, a.findings.length + b.findings.length);
   assert.equal(data.findings.filter((f) => f.file === 1).length, b.findings.length);
-  assert.deepEqual(data.files.map((f) => f.rows.length), [a.vcpus, b.vcpus]);
+  assert.deepEqual(
+    data.files.map((f) => f.rows.filter((r) => r.kind === "vcpu").length),
+    [a.vcpus, b.vcpus],
+  );
 });
 
 Deno.test("report lists the first findings and counts the rest by rule", async () => {
@@ -250,4 +266,102 @@ Deno.test("timeline scanner: the protocol trace's vCPU goes IN_GUEST, EXITING, O
     "made",
     "kick",
   ]);
+});
+
+Deno.test("report of a stock trace: every identified vCPU and kicking thread, the kick's stack, the whole span", async () => {
+  const sample = realSamples().find((s) => s.name === "boot-2vcpu-debug-threads.trace");
+  if (sample === undefined) return;
+  const data = embeddedData(await report([sample])) as ReportData;
+  const file = data.files[0];
+  const events = sample.text.split("\n").filter((l) => /\d+\.\d+: \w+:/.test(l));
+  const stamp = (l: string) => /(\d+\.\d+): \w+:/.exec(l)![1];
+  assert.equal(file.firstTs, stamp(events[0]), "the span starts at the trace's first event");
+  assert.equal(file.lastTs, stamp(events[events.length - 1]));
+  const vcpus = file.rows.filter((r) => r.kind === "vcpu");
+  // vCPU 0 has no protocol event of its own here (it only kicks vCPU 1): its
+  // thread's name identifies it.
+  assert.deepEqual(vcpus.map((r) => [r.vcpu, r.thread]), [
+    [0, "CPU 0/KVM-27983"],
+    [1, "CPU 1/KVM-27984"],
+  ]);
+  const threads = file.rows.filter((r) => r.kind === "thread");
+  const qemu = threads.find((r) => r.thread === "qemu-system-x86-27971");
+  assert.ok(qemu !== undefined, threads.map((r) => r.thread).join(", "));
+  assert.ok(qemu.pt.length >= 3, "the kicks of the host thread are on its row");
+  assert.ok(vcpus[1].th.length > 0, "vCPU 1's thread scheduling is on its row");
+  const states = new Set<number>();
+  for (let i = 2; i < vcpus[1].th.length; i += 3) states.add(vcpus[1].th[i]);
+  assert.ok(states.has(0) && states.has(2), "running and sleeping");
+  const f = data.findings[0];
+  const stack = f.evidence[0].stack ?? [];
+  assert.ok(stack.includes("kvm_arch_memslots_updated"), stack.join(" "));
+  assert.ok(!stack.some((s) => /^(trace_|__traceiter_)/.test(s)), "tracing frames left out");
+  assert.ok(
+    f.context.before.length + f.context.after.length > 0,
+    "the threads' scheduling around it",
+  );
+  for (const c of [...f.context.before, ...f.context.after]) {
+    assert.match(c.text, /(sched_\w+|kvm_entry|kvm_exit|kvm_userspace_exit|kvm_vcpu_wakeup):/);
+    assert.ok(!f.evidence.some((e) => e.line === c.line));
+  }
+  assert.ok(f.context.before.every((c) => c.line < f.line));
+  assert.ok(f.context.after.every((c) => c.line > f.line));
+});
+
+Deno.test("report with a window: the whole trace replayed, the window shown", async () => {
+  const sample = simulatedSample();
+  const lint = await lintSample(sample);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = await writeSample(dir, sample);
+    const stamps = lint.findings.map((f) => f.at.ts).sort((a, b) => (a < b ? -1 : 1));
+    const from = stamps[3];
+    const until = stamps[stamps.length - 3];
+    const sec = (ns: bigint) =>
+      `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
+    const arg = (ns: bigint) => parseTimeArg(sec(ns))!;
+    const html = await reportFiles([path], `${dir}/w.html`, undefined, undefined, {
+      from: arg(from),
+      until: arg(until),
+      vcpu: [1, 2],
+    });
+    const data = embeddedData(html) as ReportData;
+    const file = data.files[0];
+    const inside = lint.findings.filter((f) =>
+      f.at.ts >= from && f.at.ts <= until && (f.vcpu === 1 || f.vcpu === 2)
+    );
+    assert.ok(inside.length > 0 && inside.length < lint.findings.length);
+    assert.deepEqual(
+      data.findings.map((f) => `${f.rule}@${f.line}`),
+      inside.map((f) => `${f.ruleId}@${f.at.line}`),
+    );
+    assert.equal(file.findings, inside.length);
+    assert.deepEqual(file.window, {
+      text: `${sec(from)} to ${sec(until)}, vCPU 1, 2`,
+      findingsInInput: lint.findings.length,
+    });
+    assert.equal(file.origin, from.toString());
+    assert.equal(file.span, Number(until - from));
+    assert.deepEqual(file.rows.filter((r) => r.kind === "vcpu").map((r) => r.vcpu), [1, 2]);
+    for (const r of file.rows) {
+      // Every series lies inside [0, span], and a vCPU's state is known from the start.
+      for (const series of [r.iv, r.pt]) {
+        let t = 0;
+        for (let i = 0; i < series.length; i += 3) {
+          t += series[i];
+          assert.ok(t >= 0 && t <= file.span, `${r.thread}: ${t}`);
+        }
+      }
+      if (r.kind === "vcpu") assert.equal(r.iv[0], 0, "the state at the window's start");
+    }
+    for (const f of data.findings) assert.ok(f.t >= 0 && f.t <= file.span);
+    // Statistics count inside the window, as analyze does with the same window.
+    const whole = embeddedData(await report([sample])) as ReportData;
+    const entries = (d: ReportData, v: number) =>
+      d.files[0].rows.find((r) => r.kind === "vcpu" && r.vcpu === v)!.stats.entries;
+    assert.ok(entries(data, 1) < entries(whole, 1));
+    assert.ok(entries(data, 1) > 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

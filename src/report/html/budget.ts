@@ -71,16 +71,16 @@ interface Cost {
 }
 
 /** The number of intervals of `r` intersecting `[a, b]` and its first index. */
-function intervalRange(r: SortedRow, a: number, b: number): [number, number] {
-  if (r.st.length === 0) return [0, 0];
-  const i0 = Math.max(0, upperBound(r.st, a) - 1);
-  return [i0, Math.max(i0, upperBound(r.st, b))];
+function intervalRange(st: Float64Array, a: number, b: number): [number, number] {
+  if (st.length === 0) return [0, 0];
+  const i0 = Math.max(0, upperBound(st, a) - 1);
+  return [i0, Math.max(i0, upperBound(st, b))];
 }
 
 function cost(rows: readonly SortedRow[], a: number, b: number): Cost {
   const c: Cost = { intervals: 0, points: 0, requests: 0 };
   for (const r of rows) {
-    const [i0, i1] = intervalRange(r, a, b);
+    const [i0, i1] = intervalRange(r.st, a, b);
     c.intervals += i1 - i0;
     c.points += upperBound(r.pt, b) - firstAtLeast(r.pt, a);
     c.requests += upperBound(r.rq, b) - firstAtLeast(r.rq, a);
@@ -162,26 +162,42 @@ function inWindows(windows: readonly (readonly [number, number])[], s: number, e
   return w < windows.length && windows[w][0] <= e;
 }
 
-/** Encodes the part of `r` that `sel` keeps; `end` closes the last interval. */
-export function encodeRow(r: SortedRow, sel: Selection, end: number): EncodedRow {
+/**
+ * Encodes the intervals of a state series (`st` the times the state
+ * changed, `sc` the new states) that `sel` keeps, flattened as
+ * `[start − previous start, duration, state]`; `end` closes the last one.
+ */
+export function encodeIntervals(
+  st: Float64Array,
+  sc: Uint8Array,
+  sel: Selection,
+  end: number,
+): number[] {
   const iv: number[] = [];
   let prev = 0;
   const pushInterval = (i: number) => {
-    const s = r.st[i];
-    const e = i + 1 < r.st.length ? r.st[i + 1] : Math.max(end, s);
-    iv.push(s - prev, e - s, r.sc[i]);
+    const s = st[i];
+    const e = i + 1 < st.length ? st[i + 1] : Math.max(end, s);
+    iv.push(s - prev, e - s, sc[i]);
     prev = s;
   };
   if (sel.exact) {
-    for (let i = 0; i < r.st.length; i++) pushInterval(i);
+    for (let i = 0; i < st.length; i++) pushInterval(i);
   } else {
     let next = 0;
     for (const [a, b] of sel.windows) {
-      const [i0, i1] = intervalRange(r, a, b);
+      const [i0, i1] = intervalRange(st, a, b);
       for (let i = Math.max(i0, next); i < i1; i++) pushInterval(i);
       next = Math.max(next, i1);
     }
   }
+  return iv;
+}
+
+/** Encodes the part of `r` that `sel` keeps; `end` closes the last interval. */
+export function encodeRow(r: SortedRow, sel: Selection, end: number): EncodedRow {
+  const iv = encodeIntervals(r.st, r.sc, sel, end);
+  let prev = 0;
   const pt: number[] = [];
   prev = 0;
   for (let i = 0; i < r.pt.length; i++) {
@@ -248,4 +264,71 @@ export function summarize(
   for (let i = 0; i < r.pt.length; i++) psum[bucketOf(r.pt[i])]++;
   for (let i = 0; i < r.rq.length; i++) psum[bucketOf(r.rq[i])]++;
   return { sum, psum };
+}
+
+/**
+ * The part of a state series (`st` times, `sc` states) inside `[shift,
+ * shift + end]`, with times moved by `−shift`: the state at the window's
+ * start begins at 0, later changes up to `end` follow.
+ */
+export function clipStates(
+  st: Float64Array,
+  sc: Uint8Array,
+  shift: number,
+  end: number,
+): { st: Float64Array; sc: Uint8Array } {
+  const t: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < st.length; i++) {
+    const x = st[i] - shift;
+    if (x > end) break;
+    if (x <= 0) {
+      t.length = 0;
+      c.length = 0;
+      t.push(0);
+    } else t.push(x);
+    c.push(sc[i]);
+  }
+  return { st: Float64Array.from(t), sc: Uint8Array.from(c) };
+}
+
+/**
+ * The part of row `r` inside `[shift, shift + end]`, its times moved by
+ * `−shift`: states as {@link clipStates}, point events inside, requests made
+ * inside or still pending at the window's start (drawn from 0).
+ */
+export function clipRow(r: SortedRow, shift: number, end: number): SortedRow {
+  const states = clipStates(r.st, r.sc, shift, end);
+  const pt: number[] = [];
+  const pk: number[] = [];
+  const pl: number[] = [];
+  for (let i = 0; i < r.pt.length; i++) {
+    const x = r.pt[i] - shift;
+    if (x < 0 || x > end) continue;
+    pt.push(x);
+    pk.push(r.pk[i]);
+    pl.push(r.pl[i]);
+  }
+  const rq: number[] = [];
+  const rl: number[] = [];
+  const rb: number[] = [];
+  for (let i = 0; i < r.rq.length; i++) {
+    const made = r.rq[i] - shift;
+    const lat = r.rl[i];
+    if (made > end) continue;
+    if (made < 0 && lat >= 0 && made + lat < 0) continue;
+    rq.push(Math.max(0, made));
+    rl.push(made < 0 && lat >= 0 ? lat + made : lat);
+    rb.push(r.rb[i]);
+  }
+  return {
+    st: states.st,
+    sc: states.sc,
+    pt: Float64Array.from(pt),
+    pk: Uint8Array.from(pk),
+    pl: Uint32Array.from(pl),
+    rq: Float64Array.from(rq),
+    rl: Float64Array.from(rl),
+    rb: Uint32Array.from(rb),
+  };
 }

@@ -41,11 +41,13 @@ ul.coverage .needs { color: var(--muted); }
 #row-labels { flex: 0 0 170px; border-right: 1px solid var(--line); background: var(--bg); }
 .axis-label { height: 26px; display: flex; align-items: center; padding: 0 8px; font-size: 11px;
   color: var(--muted); background: var(--panel); white-space: nowrap; overflow: hidden; }
-.row-label { height: 30px; display: flex; flex-direction: column; justify-content: center;
+.row-label { height: 36px; display: flex; flex-direction: column; justify-content: center;
   padding: 0 8px; font-size: 12px; line-height: 1.1; overflow: hidden; white-space: nowrap; }
 .row-label:nth-child(odd) { background: var(--panel); }
 .row-vcpu { font-weight: 600; }
 .row-thread { color: var(--muted); font-size: 11px; text-overflow: ellipsis; overflow: hidden; }
+.thread-row .row-vcpu { font-weight: 500; font-family: ui-monospace, Menlo, Consolas, monospace;
+  font-size: 11px; text-overflow: ellipsis; overflow: hidden; }
 #canvas-wrap { flex: 1 1 auto; min-width: 0; outline: none; }
 #canvas-wrap:focus-visible { box-shadow: inset 0 0 0 2px var(--accent); }
 #timeline-canvas { display: block; cursor: crosshair; }
@@ -57,6 +59,7 @@ ul.coverage .needs { color: var(--muted); }
 .swatch { display: inline-block; width: 14px; height: 10px; border-radius: 2px; }
 .legend-item.tick .swatch { width: 3px; height: 10px; }
 .legend-item.diamond .swatch { width: 9px; height: 9px; transform: rotate(45deg); }
+.legend-item.thin .swatch { height: 4px; }
 .legend-hint { margin-left: auto; }
 #decimation-note { font-size: 12px; color: var(--warning); margin-top: 4px; }
 #decimation-note:empty { display: none; }
@@ -90,11 +93,22 @@ ul.coverage .needs { color: var(--muted); }
 .rule-description, .seed, .confidence, .more { font-size: 12px; color: var(--muted); margin: 4px 0; }
 .confidence { color: var(--warning); }
 .evidence-lines { margin: 6px 0 0; padding-left: 0; list-style: none; font-size: 12px; }
-.evidence-line { display: grid; grid-template-columns: max-content 1fr; gap: 8px;
-  padding: 2px 0; border-top: 1px dashed var(--line); }
-.evidence-line .ln { color: var(--muted); font-family: ui-monospace, Menlo, Consolas, monospace; }
-.evidence-line code { white-space: pre-wrap; overflow-wrap: anywhere; }
+.evidence-line, .context-line { display: grid; grid-template-columns: max-content minmax(0, 1fr);
+  gap: 8px; padding: 2px 0; border-top: 1px dashed var(--line); }
+.evidence-line .ln, .context-line .ln { color: var(--muted);
+  font-family: ui-monospace, Menlo, Consolas, monospace; }
+.evidence-line code, .context-line code { white-space: pre-wrap; overflow-wrap: anywhere; }
+ol.stack { margin: 2px 0 0; padding-left: 14px; list-style: none; font-size: 11px;
+  font-family: ui-monospace, Menlo, Consolas, monospace; color: var(--muted); }
+ol.stack .frame::before { content: "\2190 "; }
+ol.stack .frame:first-child::before { content: ""; }
+.context-title { margin: 10px 0 2px; font-size: 12px; }
+.context-lines { margin: 0; padding-left: 0; list-style: none; font-size: 12px; }
+.context-line { color: #495057; }
+.context-here { font-size: 12px; font-weight: 600; color: var(--error); padding: 2px 0;
+  border-top: 1px dashed var(--line); }
 .stats-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px; }
+.vcpu-stats dl { grid-template-columns: minmax(9em, max-content) minmax(0, 1fr); }
 .vcpu-stats { border: 1px solid var(--line); border-radius: 4px; padding: 8px 12px; }
 ul.pairs { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 12px; }
 ul.pairs .k { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
@@ -102,7 +116,15 @@ ul.pairs .v { margin-left: 5px; color: var(--muted); }
 .none { color: var(--muted); }
 .mode-bar { display: flex; height: 10px; border-radius: 2px; overflow: hidden; margin: 3px 0; }
 .mode-bar .seg { display: block; height: 100%; }
+.histogram { min-width: 0; }
 .histogram .quantiles { font-size: 12px; }
-.histogram svg { display: block; margin-top: 3px; }
+.hist-plot { display: flex; align-items: stretch; gap: 4px; margin-top: 3px; height: 60px; }
+.hist-axis { display: flex; flex-direction: column; justify-content: space-between;
+  font-size: 10px; color: var(--muted); text-align: right; min-width: 2.5em;
+  border-right: 1px solid var(--line); padding-right: 3px; }
+.hist-bars { flex: 1 1 auto; min-width: 0; width: 100%; height: 100%; display: block; }
+.hist-range { display: flex; justify-content: space-between; gap: 6px; font-size: 10px;
+  color: var(--muted); margin-left: calc(2.5em + 8px); }
+.hist-unit { font-style: italic; }
 @media (max-width: 900px) { .findings-layout { grid-template-columns: 1fr; } }
 `;

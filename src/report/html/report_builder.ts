@@ -7,14 +7,21 @@
  * @module
  */
 
+import { findingInWindow, type TraceWindow, WHOLE_TRACE } from "../../analysis/trace_window.ts";
 import { VcpuStatsCollector } from "../../analysis/vcpu_stats.ts";
+import type { TimeUnit } from "../../events/types.ts";
+import type { VcpuIdentity } from "../../events/identity.ts";
 import type { ModelEvent } from "../../model/model_event.ts";
+import type { EventNormalizer } from "../../model/normalize.ts";
+import type { ProtocolModel } from "../../model/protocol_model.ts";
+import type { Finding } from "../../rules/finding.ts";
 import type { Checker, CheckerOptions } from "../../rules/checker.ts";
 import { ruleById } from "../../rules/index.ts";
 import { lintInput, type LintResult, type LintSource } from "../../rules/lint_input.ts";
 import type { Limits } from "./budget.ts";
 import { FileCollector } from "./file_collector.ts";
 import type { FileData, FindingData, ReportData } from "./report_model.ts";
+import { THREAD_STATES } from "./host_context.ts";
 import { TimelineScanner, TRACK_STATES } from "./timeline_scan.ts";
 
 /** Sizes the page must respect. */
@@ -64,19 +71,50 @@ export class ReportBuilder {
     readonly limits: ReportLimits = DEFAULT_REPORT_LIMITS,
   ) {}
 
-  /** Lints `input` with `options` and adds it to the report; returns lint's result. */
-  async add(input: LintSource, options: CheckerOptions): Promise<LintResult> {
-    const collector = new FileCollector(input.path);
+  /**
+   * Lints `input` with `options` and adds it to the report; returns lint's
+   * result. With `window`, the page shows that window of the input (resolved
+   * in the input's time unit; `text` says it in words): its findings, its
+   * statistics, its time range; the whole input is still replayed.
+   */
+  async add(
+    input: LintSource,
+    options: CheckerOptions,
+    window?: { readonly resolve: (unit: TimeUnit) => TraceWindow; readonly text: string },
+  ): Promise<LintResult> {
+    const unit = () => input.reader.stats.timeUnit ?? "ns";
+    let resolved: TraceWindow | undefined;
+    const win = () => (resolved ??= window?.resolve(unit()) ?? WHOLE_TRACE);
+    const collector = new FileCollector(input.path, () => input.reader.stats.timeUnit ?? "ns");
     let scanner: TimelineScanner | undefined;
     let stats: VcpuStatsCollector | undefined;
-    const observe = (ev: ModelEvent, checker: Checker) => {
+    let identity: VcpuIdentity | undefined;
+    let model: ProtocolModel | undefined;
+    const observe = (ev: ModelEvent, checker: Checker, normalizer: EventNormalizer) => {
       scanner ??= new TimelineScanner(checker.model, (item) => collector.item(item));
-      stats ??= new VcpuStatsCollector(checker.model);
+      stats ??= new VcpuStatsCollector(checker.model, win());
+      identity = normalizer.identity;
+      model = checker.model;
       collector.advance(ev);
       stats.observe(ev);
       scanner.observe(ev);
     };
-    const result = await lintInput(input, options, observe);
+    // Context is captured for the findings the page can list.
+    let room = Math.max(0, this.limits.maxListedFindings - this.#findings.length);
+    const onFinding = (f: Finding) => {
+      options.onFinding?.(f);
+      if (room <= 0 || !findingInWindow(f, win())) return;
+      room--;
+      const pid = f.vcpu === undefined ? undefined : threadOf(identity, model, f.vm, f.vcpu);
+      collector.host.capture(f, pid);
+    };
+    const result = await lintInput(
+      input,
+      { ...options, onFinding },
+      observe,
+      undefined,
+      (r) => collector.record(r),
+    );
     scanner?.finish();
     const vcpuStats = stats?.finish() ?? [];
     const share = Math.max(1, this.inputs);
@@ -84,13 +122,23 @@ export class ReportBuilder {
     const bytes = this.limits.maxBytes / share;
     for (;;) {
       const limits: Limits = { intervals: max, points: max, requests: Math.floor(max / 2) };
-      const room = Math.max(0, this.limits.maxListedFindings - this.#findings.length);
-      const built = collector.finish(result, vcpuStats, this.#files.length, limits, room);
+      room = Math.max(0, this.limits.maxListedFindings - this.#findings.length);
+      const built = collector.finish(
+        result,
+        vcpuStats,
+        this.#files.length,
+        limits,
+        room,
+        identity?.threads() ?? [],
+        win(),
+        window?.text ?? "",
+      );
       const size = JSON.stringify(built.file).length + JSON.stringify(built.findings).length;
       if (size <= bytes || max <= MIN_INTERVALS) {
         this.#files.push(built.file);
         this.#findings.push(...built.findings);
-        for (const f of result.findings.slice(built.findings.length)) {
+        const shown = result.findings.filter((f) => findingInWindow(f, win()));
+        for (const f of shown.slice(built.findings.length)) {
           this.#unlisted[f.ruleId] = (this.#unlisted[f.ruleId] ?? 0) + 1;
         }
         return result;
@@ -105,6 +153,7 @@ export class ReportBuilder {
     return {
       tool: { name: "kvmreq", version: this.version },
       states: TRACK_STATES,
+      threadStates: THREAD_STATES,
       files: this.#files,
       findings: this.#findings,
       unlisted: this.#unlisted,
@@ -113,4 +162,16 @@ export class ReportBuilder {
       ),
     };
   }
+}
+
+/** The thread id of vCPU `vcpu` of VM `vm`: from the identity (names, kvm_entry) or the model. */
+function threadOf(
+  identity: VcpuIdentity | undefined,
+  model: ProtocolModel | undefined,
+  vm: string,
+  vcpu: number,
+): number | undefined {
+  for (const [pid, t] of identity?.threads() ?? []) if (t.vcpu === vcpu && vm === "0") return pid;
+  const v = model?.knownVcpu(vm, vcpu);
+  return v?.thread;
 }

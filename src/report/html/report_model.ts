@@ -13,6 +13,8 @@ export interface ReportData {
   readonly tool: { readonly name: "kvmreq"; readonly version: string };
   /** Names of the row states, indexed by state code. */
   readonly states: readonly string[];
+  /** Names of the thread scheduling states, indexed by code. */
+  readonly threadStates: readonly string[];
   /** One entry per input. */
   readonly files: readonly FileData[];
   /** Findings listed with their evidence, all inputs, in lint's order. */
@@ -69,13 +71,22 @@ export interface FileData {
   readonly undecoded: number;
   readonly unidentifiedKicks: number;
   readonly findings: number;
+  /**
+   * When the page shows a window of the input (`--from`, `--vcpu`, …): the
+   * window in words and how many findings the whole input has.
+   */
+  readonly window: { readonly text: string; readonly findingsInInput: number } | null;
   /** Findings per severity (all of them, listed or not). */
   readonly severities: { readonly error: number; readonly warning: number; readonly info: number };
   readonly coverage: CoverageData;
   readonly decimation: DecimationData;
   /** Labels the rows' series refer to by index. */
   readonly labels: readonly string[];
-  /** One row per vCPU, ordered by VM then id. */
+  /**
+   * One row per vCPU (ordered by VM then id: those with protocol events and
+   * those identified by their thread), then one per host thread that kicked
+   * a vCPU or made a request of one.
+   */
   readonly rows: readonly RowData[];
 }
 
@@ -89,14 +100,27 @@ export const POINT_KINDS = [
   "posted interrupt",
   "request (no new bit)",
   "consumed, never made",
+  "guest exit",
 ] as const;
 
-/** One vCPU. */
+/** One vCPU, or one host thread that acted on vCPUs. */
 export interface RowData {
+  /** A vCPU's row, or a host thread's (a kicker or requester that is no vCPU). */
+  readonly kind: "vcpu" | "thread";
   readonly vm: string;
+  /** The vCPU id (−1 on a thread row). */
   readonly vcpu: number;
-  /** The vCPU thread, `comm-pid`, when known. */
+  /** The thread, `comm-pid`, when known. */
   readonly thread: string;
+  /** Its thread id, when known. */
+  readonly pid: number | null;
+  /**
+   * The thread's scheduling state over time, from sched_switch and wakeups:
+   * flattened `[start − previous start, duration, state]`, state indexing
+   * {@link ReportData.threadStates}; empty when the trace has no scheduling
+   * events for it.
+   */
+  readonly th: readonly number[];
   /** Exact mode intervals, flattened `[start − previous start, duration, state]`. */
   readonly iv: readonly number[];
   /** Point events, flattened `[t − previous t, kind, label]`. */
@@ -142,6 +166,19 @@ export interface EvidenceData {
   readonly text: string;
   /** Relative time, ns (`null` for lost-event markers). */
   readonly t: number | null;
+  /**
+   * The stack trace attached to the event (its tracing frames left out),
+   * innermost first: for a stock kick, the frames that prove it.
+   */
+  readonly stack?: readonly string[];
+}
+
+/** Events around a finding that concern its threads: scheduling, guest entries and exits. */
+export interface ContextData {
+  /** Before the finding's event, in trace order. */
+  readonly before: readonly EvidenceData[];
+  /** After it. */
+  readonly after: readonly EvidenceData[];
 }
 
 /** One finding. */
@@ -166,4 +203,6 @@ export interface FindingData {
   readonly moreEvidence: number;
   readonly confidence: "normal" | "lowered";
   readonly note: string | null;
+  /** What the threads did around it. */
+  readonly context: ContextData;
 }

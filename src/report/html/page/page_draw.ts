@@ -27,6 +27,10 @@ export interface PageDraw {
   readonly MODE_TOP: number;
   /** Height of the mode band, px. */
   readonly MODE_H: number;
+  /** Top of the thread (scheduling) band inside a vCPU row, px. */
+  readonly THREAD_TOP: number;
+  /** Height of that band, px. */
+  readonly THREAD_H: number;
   /** A round step near `raw` (1, 2 or 5 times a power of ten). */
   niceStep(raw: number): number;
   /** The parts of `[t0, t1]` outside every globalThis. */
@@ -37,7 +41,10 @@ export interface PageDraw {
   ): [number, number][];
   /** The hatch pattern of summarised regions. */
   makeHatch(ctx: CanvasRenderingContext2D): CanvasPattern | null;
-  /** Mode intervals of a row, clipped to `[clipA, clipB]`. */
+  /**
+   * State intervals of a row (`colors` by state), clipped to `[clipA, clipB]`,
+   * in the band from `top` (px below the row's top) of height `height`.
+   */
   drawIntervals(
     ctx: CanvasRenderingContext2D,
     iv: DecodedSeries,
@@ -48,6 +55,9 @@ export interface PageDraw {
     clipA: number,
     clipB: number,
     width: number,
+    colors: readonly string[],
+    top: number,
+    height: number,
   ): void;
   /** A row's summary buckets inside `gap`. */
   drawSummary(
@@ -88,16 +98,26 @@ export interface PageDraw {
     color: string,
     selected: boolean,
   ): void;
-  /** The time axis over `[t0, t1]`. */
-  drawAxis(ctx: CanvasRenderingContext2D, width: number, x0of: XOf, t0: number, t1: number): void;
+  /** The time axis over `[t0, t1]`, each tick labelled by `label(t, step)`. */
+  drawAxis(
+    ctx: CanvasRenderingContext2D,
+    width: number,
+    x0of: XOf,
+    t0: number,
+    t1: number,
+    label: (t: number, step: number) => string,
+  ): void;
 }
 
 /** Canvas painting (browser code, inlined into the page). */
 export function pageDraw(h: PageHelpers): PageDraw {
   const AXIS_H = 26;
-  const ROW_H = 30;
+  const ROW_H = 36;
   const MODE_TOP = 7;
   const MODE_H = 14;
+  const THREAD_TOP = 30;
+  const THREAD_H = 4;
+  const GUEST_EXIT = 8;
   const STATE_COLORS = h.STATE_COLORS;
   const KIND_COLORS = h.KIND_COLORS;
   const lowerBound = h.lowerBound;
@@ -151,6 +171,9 @@ export function pageDraw(h: PageHelpers): PageDraw {
     clipA: number,
     clipB: number,
     width: number,
+    colors: readonly string[],
+    top: number,
+    height: number,
   ): void {
     if (iv.n === 0) return;
     let i = Math.max(0, lowerBound(iv.t, iv.n, Math.max(t0, clipA)) - 1);
@@ -160,8 +183,8 @@ export function pageDraw(h: PageHelpers): PageDraw {
     let runState = -1;
     function flush() {
       if (runState >= 0 && runEnd > runX) {
-        ctx.fillStyle = STATE_COLORS[runState] || "#000";
-        ctx.fillRect(runX, y + MODE_TOP, runEnd - runX, MODE_H);
+        ctx.fillStyle = colors[runState] || "#000";
+        ctx.fillRect(runX, y + top, runEnd - runX, height);
       }
       runState = -1;
     }
@@ -198,8 +221,8 @@ export function pageDraw(h: PageHelpers): PageDraw {
       cols.forEach(function (acc, col) {
         let best = 0;
         for (let k = 1; k < acc.length; k++) if (acc[k] > acc[best]) best = k;
-        ctx.fillStyle = STATE_COLORS[best];
-        ctx.fillRect(col, y + MODE_TOP, 1, MODE_H);
+        ctx.fillStyle = colors[best];
+        ctx.fillRect(col, y + top, 1, height);
       });
     }
   }
@@ -260,7 +283,9 @@ export function pageDraw(h: PageHelpers): PageDraw {
       last = x;
       lastKind = pt.a[i];
       ctx.fillStyle = KIND_COLORS[pt.a[i]] || "#000";
-      ctx.fillRect(x - 1, y + 1, 2, 6);
+      // A guest exit is a thin tick at the foot of the mode band, the rest above the band.
+      if (pt.a[i] === GUEST_EXIT) ctx.fillRect(x, y + MODE_TOP + MODE_H - 4, 1, 4);
+      else ctx.fillRect(x - 1, y + 1, 2, 6);
     }
   }
 
@@ -317,10 +342,11 @@ export function pageDraw(h: PageHelpers): PageDraw {
     x0of: XOf,
     t0: number,
     t1: number,
+    label: (t: number, step: number) => string,
   ): void {
     ctx.fillStyle = "#f8f9fa";
     ctx.fillRect(0, 0, width, AXIS_H);
-    const step = niceStep(((t1 - t0) / Math.max(width, 1)) * 110);
+    const step = niceStep(((t1 - t0) / Math.max(width, 1)) * 130);
     ctx.fillStyle = "#495057";
     ctx.strokeStyle = "#dee2e6";
     ctx.font = "11px system-ui, sans-serif";
@@ -331,7 +357,7 @@ export function pageDraw(h: PageHelpers): PageDraw {
       ctx.moveTo(x, AXIS_H - 6);
       ctx.lineTo(x, AXIS_H);
       ctx.stroke();
-      ctx.fillText(h.fmtTick(t, step), x + 3, 3);
+      ctx.fillText(label(t, step), x + 3, 3);
     }
   }
 
@@ -340,6 +366,8 @@ export function pageDraw(h: PageHelpers): PageDraw {
     ROW_H,
     MODE_TOP,
     MODE_H,
+    THREAD_TOP,
+    THREAD_H,
     niceStep,
     gapsOf,
     makeHatch,

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ReportData } from "../report_model.ts";
+import type { EvidenceData, ReportData } from "../report_model.ts";
 import type { PageDraw } from "./page_draw.ts";
 import type { PageHelpers } from "./page_helpers.ts";
 import type { PageTimeline } from "./page_timeline.ts";
@@ -107,14 +107,44 @@ export function pageFindings(
       ),
     );
     if (f.note) box.appendChild(el("p", "confidence", "Confidence lowered: " + f.note));
+    const path = data.files[f.file].path;
+    function line(e: EvidenceData, cls: string): HTMLElement {
+      const li = el("li", cls);
+      li.appendChild(el("span", "ln", path + ":" + e.line));
+      const body = el("div", "body");
+      body.appendChild(el("code", "text", e.text));
+      if (e.stack && e.stack.length > 0) {
+        const st = el("ol", "stack");
+        st.setAttribute("aria-label", "stack trace, innermost first");
+        e.stack.forEach(function (frame) {
+          st.appendChild(el("li", "frame", frame));
+        });
+        body.appendChild(st);
+      }
+      li.appendChild(body);
+      return li;
+    }
     const ol = el("ol", "evidence-lines");
     f.evidence.forEach(function (e) {
-      const li = el("li", "evidence-line");
-      li.appendChild(el("span", "ln", data.files[f.file].path + ":" + e.line));
-      li.appendChild(el("code", "text", e.text));
-      ol.appendChild(li);
+      ol.appendChild(line(e, "evidence-line"));
     });
     box.appendChild(ol);
+    const around = f.context;
+    if (around.before.length + around.after.length > 0) {
+      box.appendChild(
+        el("h4", "context-title", "Around it: its threads' scheduling and guest exits"),
+      );
+      const cl = el("ol", "context-lines");
+      around.before.forEach(function (e) {
+        cl.appendChild(line(e, "context-line"));
+      });
+      const here = el("li", "context-here", "\u25b6 line " + f.line + ": the finding");
+      cl.appendChild(here);
+      around.after.forEach(function (e) {
+        cl.appendChild(line(e, "context-line"));
+      });
+      box.appendChild(cl);
+    }
     if (f.moreEvidence > 0) {
       box.appendChild(
         el(

@@ -21,6 +21,8 @@ export interface PageHelpers {
   readonly KIND_COLORS: readonly string[];
   /** Colours of finding severities. */
   readonly SEV_COLORS: Readonly<Record<string, string>>;
+  /** Colours of the thread scheduling states (running, runnable, sleeping). */
+  readonly THREAD_COLORS: readonly string[];
   /** An element with a class and text (set with `textContent`, never parsed). */
   el<K extends keyof HTMLElementTagNameMap>(
     tag: K,
@@ -35,8 +37,12 @@ export interface PageHelpers {
   fmtDur(ns: number | null | undefined): string;
   /** A relative time as `+1.234 ms` / `−…`. */
   fmtRel(ns: number): string;
-  /** An axis tick `t` with as many decimals as `step` needs. */
-  fmtTick(t: number, step: number): string;
+  /**
+   * The absolute time of relative time `t` in `file`, as the trace prints
+   * it, with as many decimals as `step` (ns) needs: `2544.0621` (ticks on a
+   * counter clock).
+   */
+  fmtAbsTick(file: FileData, t: number, step: number): string;
   /** The absolute time of relative time `rel` in `file`, as ftrace prints it. */
   absTime(file: FileData, rel: number): string;
   /** First index in `arr[0, n)` whose value is `>= v`. */
@@ -61,18 +67,14 @@ export function pageHelpers(): PageHelpers {
     "#e67700",
     "#adb5bd",
     "#d7263d",
+    "#868e96",
   ];
+  const THREAD_COLORS = ["#0b7285", "#f59f00", "#dee2e6"];
   const SEV_COLORS: Record<string, string> = {
     error: "#d7263d",
     warning: "#e67700",
     info: "#1c7ed6",
   };
-  const UNITS: readonly (readonly [number, string])[] = [
-    [1e9, " s"],
-    [1e6, " ms"],
-    [1e3, " \u00b5s"],
-    [1, " ns"],
-  ];
 
   function el<K extends keyof HTMLElementTagNameMap>(
     tag: K,
@@ -108,17 +110,14 @@ export function pageHelpers(): PageHelpers {
     return (ns < 0 ? "\u2212" : "+") + fmtDur(Math.abs(ns));
   }
 
-  function fmtTick(t: number, step: number): string {
-    const a = Math.max(Math.abs(t), step);
-    let u = UNITS[UNITS.length - 1];
-    for (const x of UNITS) {
-      if (a >= x[0]) {
-        u = x;
-        break;
-      }
-    }
-    const dec = Math.max(0, Math.min(9, Math.ceil(-Math.log10(step / u[0]) - 1e-9)));
-    return (t < 0 ? "\u2212" : "+") + (Math.abs(t) / u[0]).toFixed(dec) + u[1];
+  function fmtAbsTick(file: FileData, t: number, step: number): string {
+    const ns = BigInt(file.origin) + BigInt(Math.round(t));
+    if (file.timeUnit === "ticks") return ns.toString();
+    const neg = ns < 0n;
+    const a = neg ? -ns : ns;
+    const dec = Math.max(0, Math.min(9, Math.ceil(9 - Math.log10(Math.max(step, 1)) - 1e-9)));
+    const frac = (a % 1000000000n).toString().padStart(9, "0").slice(0, dec);
+    return (neg ? "\u2212" : "") + (a / 1000000000n).toString() + (dec > 0 ? "." + frac : "");
   }
 
   function absTime(file: FileData, rel: number): string {
@@ -177,12 +176,13 @@ export function pageHelpers(): PageHelpers {
     STATE_COLORS,
     KIND_COLORS,
     SEV_COLORS,
+    THREAD_COLORS,
     el,
     svgEl,
     fmtCount,
     fmtDur,
     fmtRel,
-    fmtTick,
+    fmtAbsTick,
     absTime,
     lowerBound,
     decimationText,

@@ -28,6 +28,8 @@ export interface DecodedRow {
   readonly pt: DecodedSeries;
   /** Requests: made, latency (−1: never served), label. */
   readonly rq: DecodedSeries;
+  /** The thread's scheduling: start, duration, state. */
+  readonly th: DecodedSeries;
   /** Some request was never served. */
   readonly unserved: boolean;
   /** Indices of the findings drawn on this row. */
@@ -78,9 +80,10 @@ export function pageSeries(data: ReportData): PageSeries {
       const iv = decodeSeries(r.iv, false);
       const pt = decodeSeries(r.pt, false);
       const rq = decodeSeries(r.rq, true);
+      const th = decodeSeries(r.th, false);
       let unserved = false;
       for (let i = 0; i < rq.n; i++) if (rq.a[i] < 0) unserved = true;
-      return { iv: iv, pt: pt, rq: rq, unserved: unserved, findings: [] };
+      return { iv: iv, pt: pt, rq: rq, th: th, unserved: unserved, findings: [] };
     });
     const free: number[] = [];
     data.findings.forEach(function (f, i) {

@@ -34,25 +34,32 @@ export function pageStats(data: ReportData, h: PageHelpers): PageStats {
       ),
     );
     if (lat.bins.length === 0) return wrap;
-    const w = 260;
-    const hgt = 60;
-    const svg = svgEl("svg", {
-      width: w,
-      height: hgt + 14,
-      viewBox: "0 0 " + w + " " + (hgt + 14),
-      role: "img",
-    });
     let max = 0;
     lat.bins.forEach(function (b) {
       max = Math.max(max, b[2]);
     });
-    const bw = w / lat.bins.length;
+    // The plot: a count axis on the left (HTML, so nothing is clipped), the
+    // bars in an SVG that stretches to the card, the bin range below.
+    const plot = el("div", "hist-plot");
+    const axis = el("div", "hist-axis");
+    axis.appendChild(el("span", "hist-max", fmtCount(max)));
+    axis.appendChild(el("span", "hist-zero", "0"));
+    plot.appendChild(axis);
+    const w = 100 * lat.bins.length;
+    const hgt = 60;
+    const svg = svgEl("svg", {
+      viewBox: "0 0 " + w + " " + hgt,
+      preserveAspectRatio: "none",
+      role: "img",
+      class: "hist-bars",
+    });
+    svg.appendChild(svgEl("line", { x1: 0, y1: hgt, x2: w, y2: hgt, stroke: "#adb5bd" }));
     lat.bins.forEach(function (b, i) {
       const bh = max === 0 ? 0 : Math.max(b[2] > 0 ? 1 : 0, (b[2] / max) * hgt);
       const r = svgEl("rect", {
-        x: i * bw + 1,
+        x: i * 100 + 8,
         y: hgt - bh,
-        width: Math.max(1, bw - 2),
+        width: 84,
         height: bh,
         fill: "#4a7fd0",
       });
@@ -61,19 +68,13 @@ export function pageStats(data: ReportData, h: PageHelpers): PageStats {
       r.appendChild(title);
       svg.appendChild(r);
     });
-    const lo = svgEl("text", { x: 0, y: hgt + 12, "font-size": 10, fill: "#495057" });
-    lo.textContent = fmtDur(lat.bins[0][0]);
-    const hi = svgEl("text", {
-      x: w,
-      y: hgt + 12,
-      "font-size": 10,
-      fill: "#495057",
-      "text-anchor": "end",
-    });
-    hi.textContent = fmtDur(lat.bins[lat.bins.length - 1][1]);
-    svg.appendChild(lo);
-    svg.appendChild(hi);
-    wrap.appendChild(svg);
+    plot.appendChild(svg);
+    wrap.appendChild(plot);
+    const range = el("div", "hist-range");
+    range.appendChild(el("span", null, fmtDur(lat.bins[0][0])));
+    range.appendChild(el("span", "hist-unit", "count per log\u2082 bin"));
+    range.appendChild(el("span", null, fmtDur(lat.bins[lat.bins.length - 1][1])));
+    wrap.appendChild(range);
     return wrap;
   }
 
@@ -100,17 +101,24 @@ export function pageStats(data: ReportData, h: PageHelpers): PageStats {
       return box;
     }
     const bar = el("div", "mode-bar");
-    const ul = el("ul", "pairs");
-    s.timeInMode.forEach(function (p) {
-      const idx = data.states.indexOf(
-        p[0] === "OUTSIDE_GUEST_MODE"
+    const ul = el("ul", "pairs modes");
+    function stateOf(mode: string): number {
+      return data.states.indexOf(
+        mode === "OUTSIDE_GUEST_MODE"
           ? "OUTSIDE"
-          : p[0] === "IN_GUEST_MODE"
+          : mode === "IN_GUEST_MODE"
           ? "IN_GUEST"
-          : p[0] === "EXITING_GUEST_MODE"
+          : mode === "EXITING_GUEST_MODE"
           ? "EXITING"
-          : p[0],
+          : mode,
       );
+    }
+    // One order for every card: the timeline's (OUTSIDE, IN_GUEST, EXITING, …).
+    const modes = s.timeInMode.slice().sort(function (a, b) {
+      return stateOf(a[0]) - stateOf(b[0]);
+    });
+    modes.forEach(function (p) {
+      const idx = stateOf(p[0]);
       const seg = el("span", "seg");
       seg.style.width = (100 * p[1] / total).toFixed(3) + "%";
       seg.style.background = h.STATE_COLORS[idx] || "#ced4da";
@@ -135,6 +143,7 @@ export function pageStats(data: ReportData, h: PageHelpers): PageStats {
       if (data.files.length > 1) box.appendChild(el("h3", "file-name", file.path));
       const grid = el("div", "stats-grid");
       file.rows.forEach(function (row) {
+        if (row.kind !== "vcpu") return;
         const s = row.stats;
         const card = el("section", "vcpu-stats");
         card.appendChild(

@@ -41,10 +41,27 @@ export function pageSummary(data: ReportData, h: PageHelpers): PageSummary {
       );
       dlRow(
         dl,
-        "Time span",
+        file.window ? "Window" : "Time span",
         file.firstTs + " \u2192 " + file.lastTs + " (" + h.fmtDur(file.span) + ")",
       );
-      dlRow(dl, "vCPUs", file.rows.length);
+      if (file.window) {
+        dlRow(
+          dl,
+          "Shown",
+          file.window.text + ": " + fmtCount(file.findings) + " of the input's " +
+            fmtCount(file.window.findingsInInput) +
+            " findings; the whole input was replayed, so state from before the window counts",
+        );
+      }
+      const vcpuRows = file.rows.filter(function (r) {
+        return r.kind === "vcpu";
+      }).length;
+      dlRow(
+        dl,
+        "Rows",
+        vcpuRows + " vCPU" + (vcpuRows === 1 ? "" : "s") + ", " + (file.rows.length - vcpuRows) +
+          " host thread(s) that kicked a vCPU or made a request of one",
+      );
       dlRow(
         dl,
         "Events",
@@ -131,6 +148,10 @@ export function pageSummary(data: ReportData, h: PageHelpers): PageSummary {
         item(h.KIND_COLORS[i], k, "tick");
       },
     );
+    item(h.KIND_COLORS[8], "guest exit (kvm_exit; hover for the reason)", "tick");
+    data.threadStates.forEach(function (s, i) {
+      item(h.THREAD_COLORS[i], "thread " + s, "thin");
+    });
     item(h.SEV_COLORS.error, "finding", "diamond");
     const hint = el(
       "span",

@@ -123,7 +123,9 @@ export function pageTimeline(
     function x0of(t: number): number {
       return (t - t0) * scale;
     }
-    draw.drawAxis(ctx, width, x0of, t0, t1);
+    draw.drawAxis(ctx, width, x0of, t0, t1, function (t, step) {
+      return h.fmtAbsTick(file, t, step);
+    });
     const exact = file.decimation.exact;
     const ranges = exact ? [[-Infinity, Infinity] as const] : dec.windows;
     const gaps = exact ? [] : draw.gapsOf(dec.windows, t0, t1);
@@ -135,9 +137,38 @@ export function pageTimeline(
       gaps.forEach(function (g) {
         draw.drawSummary(ctx, file, row, y, x0of, g, hatch);
       });
+      const threadRow = row.kind === "thread";
       ranges.forEach(function (w) {
         if (w[1] < t0 || w[0] > t1) return;
-        draw.drawIntervals(ctx, r.iv, y, x0of, t0, t1, w[0], w[1], width);
+        draw.drawIntervals(
+          ctx,
+          r.iv,
+          y,
+          x0of,
+          t0,
+          t1,
+          w[0],
+          w[1],
+          width,
+          h.STATE_COLORS,
+          MODE_TOP,
+          MODE_H,
+        );
+        // A thread row's band is its scheduling; a vCPU row shows its thread's under the mode.
+        draw.drawIntervals(
+          ctx,
+          r.th,
+          y,
+          x0of,
+          t0,
+          t1,
+          w[0],
+          w[1],
+          width,
+          h.THREAD_COLORS,
+          threadRow ? MODE_TOP : draw.THREAD_TOP,
+          threadRow ? MODE_H : draw.THREAD_H,
+        );
       });
       draw.drawRequests(ctx, r.rq, r.unserved, y, x0of, t0, t1, file.span);
       draw.drawPoints(ctx, r.pt, y, x0of, t0, t1);
@@ -186,18 +217,40 @@ export function pageTimeline(
     const range = document.getElementById("view-range");
     if (range) {
       const step = (t1 - t0) / 1000;
-      range.textContent = h.fmtTick(t0, step) + " \u2026 " + h.fmtTick(t1, step) + " (" +
-        fmtDur(t1 - t0) + " shown)";
+      range.textContent = h.fmtAbsTick(file, t0, step) + " \u2026 " + h.fmtAbsTick(file, t1, step) +
+        (file.timeUnit === "ticks" ? "" : " s") + " (" + fmtDur(t1 - t0) + " shown)";
     }
   }
 
-  function describeAt(fi: number, rowIndex: number, t: number, px: number): string {
+  function threadAt(fi: number, rowIndex: number, t: number): string {
+    const th = decodeFile(fi).rows[rowIndex].th;
+    const m = lowerBound(th.t, th.n, t + 1e-9) - 1;
+    if (m < 0 || t > th.t[m] + th.a[m]) return "";
+    return "thread " + data.threadStates[th.b[m]] + " from " + h.absTime(data.files[fi], th.t[m]) +
+      " for " + fmtDur(th.a[m]);
+  }
+
+  function describeAt(
+    fi: number,
+    rowIndex: number,
+    t: number,
+    px: number,
+    yIn: number,
+  ): string {
     const file = data.files[fi];
     const dec = decodeFile(fi);
     const r = dec.rows[rowIndex];
     const row = file.rows[rowIndex];
-    const head = "vCPU " + row.vcpu + (row.vm !== "0" ? " (VM " + row.vm + ")" : "") + " \u00b7 " +
-      fmtRel(t) + " (" + h.absTime(file, t) + ")";
+    const who = row.kind === "thread"
+      ? row.thread
+      : "vCPU " + row.vcpu + (row.vm !== "0" ? " (VM " + row.vm + ")" : "");
+    const head = who + " \u00b7 " + h.absTime(file, t) + " (" + fmtRel(t) + ")";
+    if (row.kind === "thread" || yIn >= draw.THREAD_TOP - 1) {
+      const sched = threadAt(fi, rowIndex, t);
+      const i0 = lowerBound(r.pt.t, r.pt.n, t - 4 * px);
+      const near = i0 < r.pt.n && r.pt.t[i0] <= t + 4 * px;
+      if (sched !== "" && (!near || yIn >= draw.THREAD_TOP - 1)) return head + " \u00b7 " + sched;
+    }
     for (let k = 0; k < r.findings.length; k++) {
       const f = data.findings[r.findings[k]];
       if (Math.abs(f.t - t) <= 5 * px) return head + " \u00b7 finding " + f.rule + ": " + f.message;
@@ -238,7 +291,8 @@ export function pageTimeline(
     const y = ev.clientY - rect.top;
     const t = view.t0 + (x / rect.width) * (view.t1 - view.t0);
     const row = Math.floor((y - AXIS_H) / ROW_H);
-    return { x: x, y: y, t: t, row: row, px: (view.t1 - view.t0) / rect.width };
+    const yIn = y - AXIS_H - row * ROW_H;
+    return { x: x, y: y, t: t, row: row, yIn: yIn, px: (view.t1 - view.t0) / rect.width };
   }
 
   function findingNear(pos: { t: number; row: number; px: number }): number {
@@ -304,10 +358,10 @@ export function pageTimeline(
       const pos = canvasPos(c, ev);
       const dec = decodeFile(view.file);
       if (pos.row < 0 || pos.row >= dec.rows.length) {
-        hover.textContent = fmtRel(pos.t) + " (" + h.absTime(data.files[view.file], pos.t) + ")";
+        hover.textContent = h.absTime(data.files[view.file], pos.t) + " (" + fmtRel(pos.t) + ")";
         return;
       }
-      hover.textContent = describeAt(view.file, pos.row, pos.t, pos.px);
+      hover.textContent = describeAt(view.file, pos.row, pos.t, pos.px, pos.yIn);
     });
     w.addEventListener("keydown", function (ev) {
       const k = ev.key;
@@ -341,12 +395,21 @@ export function pageTimeline(
     );
     box.appendChild(axis);
     file.rows.forEach(function (row, i) {
-      const d = el("div", "row-label");
+      const d = el("div", "row-label" + (row.kind === "thread" ? " thread-row" : ""));
       d.setAttribute("data-row", String(i));
-      d.appendChild(
-        el("span", "row-vcpu", (row.vm !== "0" ? "VM " + row.vm + " " : "") + "vCPU " + row.vcpu),
-      );
-      if (row.thread) d.appendChild(el("span", "row-thread", row.thread));
+      if (row.kind === "thread") {
+        d.appendChild(el("span", "row-vcpu", row.thread));
+        d.appendChild(el("span", "row-thread", "host thread (kicks, requests)"));
+      } else {
+        d.appendChild(
+          el(
+            "span",
+            "row-vcpu",
+            (row.vm !== "0" ? "VM " + row.vm + " " : "") + "vCPU " + row.vcpu,
+          ),
+        );
+        if (row.thread) d.appendChild(el("span", "row-thread", row.thread));
+      }
       d.title = row.thread || "";
       box.appendChild(d);
     });
