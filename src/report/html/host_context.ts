@@ -10,22 +10,14 @@
  * @module
  */
 
-import { decodeStockEvent } from "../../events/stock.ts";
+import { SchedStates, THREAD_STATES } from "../../analysis/sched_state.ts";
 import type { TraceEvent, TraceRecord } from "../../events/types.ts";
 import { formatTimestamp } from "../../ingest/timestamp.ts";
 import type { TimeUnit } from "../../events/types.ts";
 import type { Finding } from "../../rules/finding.ts";
 import { TimeSeries } from "./series.ts";
 
-/** A thread's scheduling state. */
-export type ThreadState = "running" | "runnable" | "sleeping";
-
-/** Every {@link ThreadState}, in a fixed order (their indices are the page's thread-state codes). */
-export const THREAD_STATES: readonly ThreadState[] = ["running", "runnable", "sleeping"];
-
-const RUNNING = 0;
-const RUNNABLE = 1;
-const SLEEPING = 2;
+export { THREAD_STATES } from "../../analysis/sched_state.ts";
 
 /** Events shown as context around a finding. */
 const CONTEXT_EVENTS: ReadonlySet<string> = new Set([
@@ -96,6 +88,7 @@ export class HostContext {
   first: bigint | undefined;
   last: bigint | undefined;
   readonly #threads = new Map<number, ThreadTrack>();
+  readonly #sched = new SchedStates();
   readonly #ring: (TraceEvent | undefined)[] = new Array(RING);
   #ringAt = 0;
   readonly #pending: Pending[] = [];
@@ -131,29 +124,13 @@ export class HostContext {
     return t;
   }
 
-  #set(pid: number, comm: string | undefined, ts: bigint, state: number): void {
-    if (pid <= 0) return; // the idle task
-    const t = this.#track(pid, comm);
-    if (t.last === state) return;
-    t.last = state;
-    t.states.push(this.rel(ts), state);
-  }
-
   #schedule(r: TraceEvent): void {
-    if (r.name === "sched_switch") {
-      const e = decodeStockEvent("sched_switch", r.fields);
-      if (e.kind !== "sched_switch") return;
-      if (e.prevPid !== undefined) {
-        const runnable = e.prevState !== undefined && e.prevState.startsWith("R");
-        this.#set(e.prevPid, e.prevComm, r.ts, runnable ? RUNNABLE : SLEEPING);
-      }
-      if (e.nextPid !== undefined) this.#set(e.nextPid, e.nextComm, r.ts, RUNNING);
-    } else if (r.name === "sched_wakeup" || r.name === "sched_waking") {
-      const e = decodeStockEvent(r.name, r.fields);
-      if (e.kind !== "sched_wakeup" && e.kind !== "sched_waking") return;
-      if (e.pid === undefined) return;
-      const t = this.#threads.get(e.pid);
-      if (t === undefined || t.last === SLEEPING) this.#set(e.pid, e.comm, r.ts, RUNNABLE);
+    for (const t of this.#sched.observe(r)) {
+      const track = this.#track(t.pid, t.comm);
+      const code = THREAD_STATES.indexOf(t.state);
+      if (track.last === code) continue;
+      track.last = code;
+      track.states.push(this.rel(r.ts), code);
     }
   }
 
