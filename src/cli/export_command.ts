@@ -12,7 +12,7 @@ import type { InferValue } from "@optique/core/parser";
 import { choice, float, string } from "@optique/core/valueparser";
 import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { TimelineScanner } from "../report/html/timeline_scan.ts";
-import { PerfettoWriter } from "../report/perfetto.ts";
+import { PerfettoWriter, type VcpuThread } from "../report/perfetto.ts";
 import type { Checker, CheckerOptions } from "../rules/checker.ts";
 import { lintInput } from "../rules/lint_input.ts";
 import type { ModelEvent } from "../model/model_event.ts";
@@ -25,6 +25,11 @@ import { expandInputs } from "./inputs.ts";
 import type { TextSink } from "./output.ts";
 import { isStdout, refuseTerminal, withOutput } from "./output_target.ts";
 import { openInputs } from "./trace_input.ts";
+import { timeAndVcpuOptions, windowOf } from "./window_options.ts";
+import type { TraceWindow } from "../analysis/trace_window.ts";
+import type { VcpuIdentity } from "../events/identity.ts";
+import type { EventNormalizer } from "../model/normalize.ts";
+import type { ProtocolModel } from "../model/protocol_model.ts";
 
 /** `-o FILE`: where the output goes (standard output when absent or `-`). */
 export const outputOption = optional(option("-o", "--output", string({ metavar: "FILE" }), {
@@ -60,25 +65,30 @@ export const exportCommand = command(
       output: outputOption,
     }),
     checkOptions,
+    timeAndVcpuOptions,
     readOptions,
     kernelOptions,
     object({ files: traceFiles }),
   ),
   {
     brief: message`Export the protocol timeline and findings for ui.perfetto.dev.`,
-    description: message`Writes Trace Event Format JSON: a process per VM, a track per vCPU whose \
-slices are its modes (OUTSIDE, IN_GUEST, EXITING, READING_SHADOW_PAGE_TABLES) and blocked; requests as \
-flow arrows from the requesting thread to the vCPU, from made to served; kicks, IPI acknowledgements and \
-posted interrupts as instant events with action and call site; every lint finding as an instant event \
-on its vCPU with rule id, message and evidence in its arguments. Timestamps are exact to the \
-nanosecond. Output is streamed, so memory stays flat on large traces. Without -o the JSON goes to \
-standard output, which may not be a terminal.`,
+    description: message`Writes Trace Event Format JSON on the trace's own process and thread ids \
+(so it lines up with a systrace of the same recording): each vCPU's thread track holds its modes \
+(OUTSIDE, IN_GUEST, EXITING, READING_SHADOW_PAGE_TABLES, blocked; on a stock kernel, guest entry and \
+exit) as slices and its guest exits with their kvm_exit reason; beside it a scheduling track shows when \
+the thread ran, was runnable and slept (sched_switch, wakeups); requests are flow arrows from the \
+requesting thread to the vCPU, from made to served; kicks, IPI acknowledgements and posted interrupts \
+are instant events with action and call site (a host thread's kicks also on its own track); every lint \
+finding is an instant on its vCPU with rule id, message and evidence. --from/--until/--vcpu keep a \
+window (slices clipped to it; the whole input is replayed). Timestamps are exact to the nanosecond; \
+output is streamed. Without -o the JSON goes to standard output, which may not be a terminal.`,
     footer: examples(
       [
         "kvmreq export --format perfetto -o boot.json boot.trace",
         "open boot.json in ui.perfetto.dev",
       ],
       ["kvmreq export traces/ | gzip > traces.json.gz", "every trace of a directory"],
+      ["kvmreq export --from 2544.06 --until 2544.08 -o w.json boot.trace", "20 ms of it"],
     ),
   },
 );
@@ -123,12 +133,24 @@ export async function runExport(
     for await (
       const input of openInputs(paths, {
         ...opts,
-        keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
+        // sched_wakeup too: the scheduling tracks.
+        keepEvent: (n) => MODEL_EVENT_NAMES.has(n) || n === "sched_wakeup",
       })
     ) {
-      const track = writer.input(input.path, () => input.reader.stats.timeUnit ?? "ns");
+      const unit = () => input.reader.stats.timeUnit ?? "ns";
+      let identity: VcpuIdentity | undefined;
+      let model: ProtocolModel | undefined;
+      let window: TraceWindow | undefined;
+      const track = writer.input(
+        input.path,
+        unit,
+        (vm, vcpu) => vcpuThread(identity, model, vm, vcpu),
+        () => (window ??= windowOf(opts, unit())),
+      );
       let scanner: TimelineScanner | undefined;
-      const observe = (ev: ModelEvent, checker: Checker) => {
+      const observe = (ev: ModelEvent, checker: Checker, normalizer: EventNormalizer) => {
+        identity = normalizer.identity;
+        model = checker.model;
         scanner ??= new TimelineScanner(checker.model, (item) => track.item(item));
         scanner.observe(ev);
         track.advance(ev.origin.ts);
@@ -138,6 +160,7 @@ export async function runExport(
         { ...base, onFinding: (f) => track.finding(f) },
         observe,
         () => writer.drain(),
+        (r) => track.record(r),
       );
       scanner?.finish();
       track.finish();
@@ -154,4 +177,20 @@ export async function runExport(
     await writer.end({ tool: "kvmreq", version, inputs });
     return EXIT.ok;
   });
+}
+
+/** vCPU `vcpu`'s thread, from the identity (names, kvm_entry) or the model (its own events). */
+function vcpuThread(
+  identity: VcpuIdentity | undefined,
+  model: ProtocolModel | undefined,
+  vm: string,
+  vcpu: number,
+): VcpuThread | undefined {
+  if (vm === "0") {
+    for (const [tid, t] of identity?.threads() ?? []) {
+      if (t.vcpu === vcpu) return { tid, comm: `CPU ${vcpu}/KVM` };
+    }
+  }
+  const tid = model?.knownVcpu(vm, vcpu)?.thread;
+  return tid === undefined ? undefined : { tid, comm: `CPU ${vcpu}/KVM` };
 }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import type { TextSink } from "../../src/cli/output.ts";
 import { runExport } from "../../src/cli/export_command.ts";
 import { formatMicros, VCPU_TID_BASE, VM_PID_BASE } from "../../src/report/perfetto.ts";
+import { parseTimeArg } from "../../src/cli/time_arg.ts";
 import {
   counterexampleSample,
   exportFiles,
@@ -84,16 +85,26 @@ for (const sample of [...SAMPLES.map((make) => make()), ...realSamples()]) {
     const lint = await lintSample(sample);
     const { events } = await exported(sample);
 
-    // One thread-name metadata event per vCPU, each on its own track in a VM process.
-    const vcpuNames = events.filter((e) => e.ph === "M" && e.name === "thread_name" && isVm(e.pid));
+    // One thread-name metadata event per vCPU, each on its own track: its real
+    // thread (named after the vCPU and the thread), or a synthetic one in its
+    // VM's process when the thread was never identified.
+    const vcpuNames = events.filter((e) =>
+      e.ph === "M" && e.name === "thread_name" && /^vCPU \d+/.test(String(e.args?.name))
+    );
     assert.equal(vcpuNames.length, lint.vcpus);
     assert.equal(new Set(vcpuNames.map(trackKey)).size, lint.vcpus);
     for (const e of vcpuNames) {
-      assert.ok(e.tid! >= VCPU_TID_BASE);
-      assert.match(String(e.args?.name), /^vCPU \d+$/);
+      if (isVm(e.pid)) {
+        assert.ok(e.tid! >= VCPU_TID_BASE);
+        assert.match(String(e.args?.name), /^vCPU \d+$/);
+      } else {
+        assert.ok(e.tid! < 1 << 22, "a real thread id");
+        assert.match(String(e.args?.name), new RegExp(`^vCPU \\d+ · .*-${e.tid}$`));
+      }
     }
-    const names = new Set(vcpuNames.map((e) => e.args?.name));
+    const names = new Set(vcpuNames.map((e) => String(e.args?.name).split(" · ")[0]));
     for (const v of lint.checker.model.allVcpus()) assert.ok(names.has(`vCPU ${v.vcpu}`));
+    const vcpuTracks = new Set(vcpuNames.map(trackKey));
 
     // Slices: B/E balanced per track, and complete slices properly nested (no partial overlap).
     const byTrack = new Map<string, TraceEvent[]>();
@@ -164,7 +175,7 @@ for (const sample of [...SAMPLES.map((make) => make()), ...realSamples()]) {
       assert.equal(f.cat, s.cat);
       assert.equal(f.bp, "e");
       assert.ok(f.ts >= s.ts);
-      assert.ok(isVm(f.pid), "flows end on a vCPU track");
+      assert.ok(vcpuTracks.has(trackKey(f)), "flows end on a vCPU track");
       assert.ok(sliceAt(s) && sliceAt(f), `flow ${s.id} is not bound to make/serve slices`);
     }
     const served = events.filter((e) => e.ph === "X" && e.name.startsWith("serve "));
@@ -219,6 +230,9 @@ Deno.test("export streams: output arrives in bounded chunks while the trace is r
         command: "export",
         format: "perfetto",
         output: undefined,
+        from: undefined,
+        until: undefined,
+        vcpu: [],
         config: undefined,
         latencyThresholdMs: undefined,
         inputFormat: undefined,
@@ -234,6 +248,124 @@ Deno.test("export streams: output arrives in bounded chunks while the trace is r
     const total = writes.reduce((a, b) => a + b, 0);
     assert.ok(writes.length >= 5, `${writes.length} writes`);
     assert.ok(Math.max(...writes) < total / 3, `largest write ${Math.max(...writes)} of ${total}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+const LAB_CLOCK = new URL("../../traces/lab/stock/clock.trace", import.meta.url);
+
+/** `comm-pid ( tgid) [cpu] … ts: name: fields` of a recorded line. */
+function parseLine(l: string) {
+  const m = /^\s*(.+)-(\d+)\s+\(\s*(\d+|-+)\)\s+\[(\d+)\]\s+\S+\s+(\d+\.\d+): (\w+): (.*)$/.exec(l);
+  return m === null
+    ? undefined
+    : { comm: m[1], pid: Number(m[2]), tgid: Number(m[3]), name: m[6], fields: m[7] };
+}
+
+Deno.test({
+  name: "export of a stock recording: real thread and process ids, scheduling tracks, guest exits",
+  ignore: (() => {
+    try {
+      return !Deno.statSync(LAB_CLOCK).isFile;
+    } catch {
+      return true;
+    }
+  })(),
+  async fn() {
+    const text = Deno.readTextFileSync(LAB_CLOCK);
+    const lines = text.split("\n").map(parseLine).filter((x) => x !== undefined);
+    const { events } = await exported({ name: "clock.trace", text });
+    const threadName = (pid: number, tid: number) =>
+      events.find((e) => e.ph === "M" && e.name === "thread_name" && e.pid === pid && e.tid === tid)
+        ?.args?.name;
+    // The vCPU threads, as the trace names them, with their thread group.
+    const vcpuThreads = new Map<number, { pid: number; tgid: number; comm: string }>();
+    for (const l of lines) {
+      const m = /^CPU (\d+)\/KVM$/.exec(l.comm);
+      if (m !== null) vcpuThreads.set(Number(m[1]), { pid: l.pid, tgid: l.tgid, comm: l.comm });
+    }
+    assert.ok(vcpuThreads.size >= 2);
+    for (const [vcpu, t] of vcpuThreads) {
+      assert.equal(threadName(t.tgid, t.pid), `vCPU ${vcpu} · ${t.comm}-${t.pid}`);
+      // Its scheduling track: one running slice per switch to it, in its process.
+      const sched = events.find((e) =>
+        e.ph === "M" && e.name === "thread_name" &&
+        e.args?.name === `${t.comm}-${t.pid} · scheduling`
+      );
+      assert.ok(sched !== undefined && sched.pid === t.tgid);
+      const slices = events.filter((e) => e.cat === "sched" && trackKey(e) === trackKey(sched));
+      const switchesIn = lines.filter((l) =>
+        l.name === "sched_switch" && new RegExp(`next_pid=${t.pid} `).test(l.fields)
+      ).length;
+      assert.equal(
+        slices.filter((e) =>
+          e.name === "running"
+        ).length,
+        switchesIn,
+      );
+      for (let i = 1; i < slices.length; i++) {
+        assert.ok(slices[i].ts >= slices[i - 1].ts + slices[i - 1].dur! - 1e-6, "no overlap");
+      }
+      // Guest exits with their reason, one per kvm_exit of that thread.
+      const exits = events.filter((e) => e.cat === "exit" && e.pid === t.tgid && e.tid === t.pid);
+      const kvmExits = lines.filter((l) => l.name === "kvm_exit" && l.pid === t.pid);
+      assert.equal(exits.length, kvmExits.length);
+      for (const [i, e] of exits.entries()) {
+        assert.equal(e.name, `exit ${/reason (\S+)/.exec(kvmExits[i].fields)![1]}`);
+      }
+    }
+    // The process is named as the trace names its main thread.
+    const tgid = [...vcpuThreads.values()][0].tgid;
+    const main = lines.find((l) => l.pid === tgid)!;
+    assert.equal(
+      events.find((e) => e.ph === "M" && e.name === "process_name" && e.pid === tgid)?.args?.name,
+      main.comm,
+    );
+    // The host thread that kicks has its own track, with its kicks and its scheduling.
+    const kicker = events.find((e) =>
+      e.ph === "i" && e.cat?.includes("kick") && e.pid === tgid && e.tid === main.pid
+    );
+    assert.ok(kicker !== undefined, "the kicking thread's kicks are on its own track");
+  },
+});
+
+Deno.test("export with a window: slices clipped to it, instants and findings inside, its vCPUs only", async () => {
+  const sample = simulatedSample();
+  const lint = await lintSample(sample);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = await writeSample(dir, sample);
+    const stamps = lint.findings.map((f) => f.at.ts).sort((a, b) => (a < b ? -1 : 1));
+    const from = stamps[2];
+    const until = stamps[stamps.length - 2];
+    const sec = (ns: bigint) =>
+      `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
+    const events = (JSON.parse(
+      await exportFiles([path], {
+        from: parseTimeArg(sec(from)),
+        until: parseTimeArg(sec(until)),
+        vcpu: [2],
+      }),
+    ) as { traceEvents: TraceEvent[] }).traceEvents;
+    const lo = Number(from) / 1000;
+    const hi = Number(until) / 1000;
+    for (const e of events) {
+      if (e.ph === "M") continue;
+      assert.ok(e.ts >= lo - 1e-3 && e.ts <= hi + 1e-3, `${e.name} at ${e.ts}`);
+      if (e.ph === "X") assert.ok(e.ts + e.dur! <= hi + 1e-3);
+    }
+    const vcpus = events.filter((e) =>
+      e.ph === "M" && e.name === "thread_name" && /^vCPU /.test(String(e.args?.name))
+    );
+    assert.deepEqual(vcpus.map((e) => String(e.args?.name).split(" · ")[0]), ["vCPU 2"]);
+    const findings = events.filter((e) => e.cat === "finding");
+    const inside = lint.findings.filter((f) => f.vcpu === 2 && f.at.ts >= from && f.at.ts <= until);
+    assert.ok(inside.length > 0);
+    assert.deepEqual(findings.map((e) => e.args?.line), inside.map((f) => f.at.line));
+    // The vCPU's mode is known at the window's start: a slice begins exactly there.
+    const modes = events.filter((e) => e.cat === "mode").sort((a, b) => a.ts - b.ts);
+    assert.ok(Math.abs(modes[0].ts - lo) < 1e-3, `${modes[0].ts} vs ${lo}`);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -101,12 +101,19 @@ export function lintSample(sample: Sample): Promise<LintResult> {
 }
 
 /** `kvmreq export --format perfetto FILE...` into memory; returns the JSON text. */
-export async function exportFiles(files: string[]): Promise<string> {
+export async function exportFiles(
+  files: string[],
+  window: Partial<Pick<ExportOptions, "from" | "until" | "vcpu">> = {},
+): Promise<string> {
   const out = memorySink();
   const opts: ExportOptions = {
     command: "export",
     format: "perfetto",
     output: undefined,
+    from: undefined,
+    until: undefined,
+    vcpu: [],
+    ...window,
     config: undefined,
     latencyThresholdMs: undefined,
     inputFormat: undefined,
