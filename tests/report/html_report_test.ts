@@ -365,3 +365,16 @@ Deno.test("report with a window: the whole trace replayed, the window shown", as
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("report over budget: threads' scheduling counts against the interval budget", async () => {
+  const sample = realSamples().find((s) => s.name === "boot-2vcpu-debug-threads.trace");
+  if (sample === undefined) return;
+  const whole = embeddedData(await report([sample])) as ReportData;
+  const count = (d: ReportData) => d.files[0].rows.reduce((n, r) => n + r.th.length / 3, 0);
+  assert.ok(whole.files[0].decimation.exact);
+  assert.ok(count(whole) > 1000, `${count(whole)} scheduling intervals`);
+  const small = embeddedData(await report([sample], 1000)) as ReportData;
+  assert.equal(small.files[0].decimation.exact, false, "over budget: windows, not everything");
+  assert.ok(count(small) < count(whole));
+  assert.ok(count(small) <= 1000 + small.files[0].rows.length, `${count(small)} kept`);
+});

@@ -376,7 +376,13 @@ export class FileCollector {
       const sc = Uint8Array.from(order, (i) => code[i]);
       return timed ? clipStates(st, sc, shift, end) : { st, sc };
     });
-    const sel = chooseWindows(sorted, spans, start, end, limits);
+    // Threads' scheduling counts against the interval budget like modes do.
+    const none = { pt: new Float64Array(0), pk: new Uint8Array(0), pl: new Uint32Array(0) };
+    const costed: SortedRow[] = [
+      ...sorted,
+      ...tracks.map((t) => ({ ...t, ...none, rq: none.pt, rl: none.pt, rb: none.pl })),
+    ];
+    const sel = chooseWindows(costed, spans, start, end, limits);
     const buckets = sel.exact ? 0 : bucketCount(rows.length);
     const byVcpu = new Map(stats.map((s) => [`${s.vm}\u0000${s.vcpu}`, s]));
     let kept = { intervals: 0, points: 0, requests: 0 };
