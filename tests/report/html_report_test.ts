@@ -12,7 +12,6 @@ import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
 import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
 import { lintInput } from "../../src/rules/lint_input.ts";
-import { parseTimeArg } from "../../src/cli/time_arg.ts";
 import {
   counterexampleSample,
   embeddedData,
@@ -24,6 +23,7 @@ import {
   reportFiles,
   type Sample,
   simulatedSample,
+  windowInside,
   writeSample,
 } from "./report_helpers.ts";
 
@@ -314,15 +314,10 @@ Deno.test("report with a window: the whole trace replayed, the window shown", as
   const dir = await Deno.makeTempDir();
   try {
     const path = await writeSample(dir, sample);
-    const stamps = lint.findings.map((f) => f.at.ts).sort((a, b) => (a < b ? -1 : 1));
-    const from = stamps[3];
-    const until = stamps[stamps.length - 3];
-    const sec = (ns: bigint) =>
-      `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
-    const arg = (ns: bigint) => parseTimeArg(sec(ns))!;
+    const { from, until, fromArg, untilArg } = windowInside(lint, 3);
     const html = await reportFiles([path], `${dir}/w.html`, undefined, undefined, {
-      from: arg(from),
-      until: arg(until),
+      from: fromArg,
+      until: untilArg,
       vcpu: [1, 2],
     });
     const data = embeddedData(html) as ReportData;
@@ -337,7 +332,7 @@ Deno.test("report with a window: the whole trace replayed, the window shown", as
     );
     assert.equal(file.findings, inside.length);
     assert.deepEqual(file.window, {
-      text: `${sec(from)} to ${sec(until)}, vCPU 1, 2`,
+      text: `${fromArg.text} to ${untilArg.text}, vCPU 1, 2`,
       findingsInInput: lint.findings.length,
     });
     assert.equal(file.origin, from.toString());

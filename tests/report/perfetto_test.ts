@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { TextSink } from "../../src/cli/output.ts";
 import { runExport } from "../../src/cli/export_command.ts";
 import { formatMicros, VCPU_TID_BASE, VM_PID_BASE } from "../../src/report/perfetto.ts";
-import { parseTimeArg } from "../../src/cli/time_arg.ts";
 import {
   counterexampleSample,
   exportFiles,
@@ -13,6 +12,7 @@ import {
   repeatedSample,
   type Sample,
   simulatedSample,
+  windowInside,
   writeSample,
 } from "./report_helpers.ts";
 
@@ -336,15 +336,11 @@ Deno.test("export with a window: slices clipped to it, instants and findings ins
   const dir = await Deno.makeTempDir();
   try {
     const path = await writeSample(dir, sample);
-    const stamps = lint.findings.map((f) => f.at.ts).sort((a, b) => (a < b ? -1 : 1));
-    const from = stamps[2];
-    const until = stamps[stamps.length - 2];
-    const sec = (ns: bigint) =>
-      `${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`;
+    const { from, until, fromArg, untilArg } = windowInside(lint, 2);
     const events = (JSON.parse(
       await exportFiles([path], {
-        from: parseTimeArg(sec(from)),
-        until: parseTimeArg(sec(until)),
+        from: fromArg,
+        until: untilArg,
         vcpu: [2],
       }),
     ) as { traceEvents: TraceEvent[] }).traceEvents;

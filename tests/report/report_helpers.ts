@@ -13,6 +13,7 @@ import { type ReportOptions, runReport } from "../../src/cli/report_command.ts";
 import { counterexampleTrace, exploreProtocol } from "../../src/explore/explore.ts";
 import { lintText } from "../lint/lint_helpers.ts";
 import type { LintResult } from "../../src/rules/lint_input.ts";
+import { parseTimeArg, type TimeArg } from "../../src/cli/time_arg.ts";
 
 /** The repository's `fixtures/report/` directory. */
 export const FIXTURES = new URL("../../fixtures/report/", import.meta.url);
@@ -172,4 +173,23 @@ export function embeddedData(html: string): unknown {
   if (start < 0) throw new Error("no embedded data");
   const end = html.indexOf("</script>", start);
   return JSON.parse(html.slice(start + open.length, end));
+}
+
+/** `ns` as a `--from`/`--until` argument (seconds with all nine decimals). */
+export function timeArgOf(ns: bigint): TimeArg {
+  return parseTimeArg(`${ns / 1_000_000_000n}.${String(ns % 1_000_000_000n).padStart(9, "0")}`)!;
+}
+
+/**
+ * A time window over `lint`'s findings that leaves the first and last `k`
+ * outside: `[from, until]` in ns and as arguments.
+ */
+export function windowInside(
+  lint: LintResult,
+  k: number,
+): { from: bigint; until: bigint; fromArg: TimeArg; untilArg: TimeArg } {
+  const stamps = lint.findings.map((f) => f.at.ts).sort((a, b) => (a < b ? -1 : 1));
+  const from = stamps[k];
+  const until = stamps[stamps.length - k];
+  return { from, until, fromArg: timeArgOf(from), untilArg: timeArgOf(until) };
 }

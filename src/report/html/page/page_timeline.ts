@@ -140,35 +140,18 @@ export function pageTimeline(
       const threadRow = row.kind === "thread";
       ranges.forEach(function (w) {
         if (w[1] < t0 || w[0] > t1) return;
-        draw.drawIntervals(
-          ctx,
-          r.iv,
-          y,
-          x0of,
-          t0,
-          t1,
-          w[0],
-          w[1],
-          width,
-          h.STATE_COLORS,
-          MODE_TOP,
-          MODE_H,
-        );
+        const band = function (
+          series: typeof r.iv,
+          colors: readonly string[],
+          top: number,
+          height: number,
+        ) {
+          draw.drawIntervals(ctx, series, y, x0of, t0, t1, w[0], w[1], width, colors, top, height);
+        };
+        band(r.iv, h.STATE_COLORS, MODE_TOP, MODE_H);
         // A thread row's band is its scheduling; a vCPU row shows its thread's under the mode.
-        draw.drawIntervals(
-          ctx,
-          r.th,
-          y,
-          x0of,
-          t0,
-          t1,
-          w[0],
-          w[1],
-          width,
-          h.THREAD_COLORS,
-          threadRow ? MODE_TOP : draw.THREAD_TOP,
-          threadRow ? MODE_H : draw.THREAD_H,
-        );
+        if (threadRow) band(r.th, h.THREAD_COLORS, MODE_TOP, MODE_H);
+        else band(r.th, h.THREAD_COLORS, draw.THREAD_TOP, draw.THREAD_H);
       });
       draw.drawRequests(ctx, r.rq, r.unserved, y, x0of, t0, t1, file.span);
       draw.drawPoints(ctx, r.pt, y, x0of, t0, t1);
