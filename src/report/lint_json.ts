@@ -67,6 +67,7 @@ export function buildLintReport(results: readonly LintResult[], version: string)
         needs: n.needs.map((a) => [...a]),
       })),
       undecodedProtocolEvents: r.decodeProblemCount,
+      ...(r.window === undefined ? {} : { window: { ...r.window } }),
     };
   });
   const byRule = Object.fromEntries(countByRule(results.flatMap((r) => r.findings)));

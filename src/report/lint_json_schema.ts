@@ -63,6 +63,11 @@ export const lintReportSchema = z.object({
     checkedRules: z.array(z.string()),
     notCheckedRules: z.array(z.object({ id: z.string(), needs: z.array(z.array(z.string())) })),
     undecodedProtocolEvents: z.number().int(),
+    /**
+     * When the findings were cut to a window (`--from`, `--vcpu`, …): the
+     * window in words and how many findings the whole input has.
+     */
+    window: z.object({ text: z.string(), findingsInInput: z.number().int() }).optional(),
   })),
   totals: z.object({
     error: z.number().int(),

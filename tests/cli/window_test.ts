@@ -70,6 +70,13 @@ Deno.test("lint with a window reports exactly the whole trace's findings inside 
     assert.deepEqual(got, expected, args.join(" "));
     assert.ok(expected.length < full.length, `${args.join(" ")} leaves something out`);
   }
+  const json = JSON.parse(
+    (await runKvmreq("lint", "-f", "json", "--fail-on", "never", "--from", from, SIM_PATH)).out,
+  );
+  assert.deepEqual(json.files[0].window, {
+    text: `${from} to end`,
+    findingsInInput: full.length,
+  });
   const text = await runKvmreq("lint", "--fail-on", "never", "--from", from, SIM_PATH);
   assert.match(
     text.out,
