@@ -233,7 +233,12 @@ async function runFollow(
   try {
     const result = await followLint(
       opts.files[0],
-      { ...opts, palette: stdoutPalette(opts.noColor === true), window: opts },
+      {
+        ...opts,
+        palette: stdoutPalette(opts.noColor === true),
+        window: opts,
+        group: opts.noGroup !== true,
+      },
       checkerOptions,
       out,
       abort.signal,

@@ -20,6 +20,8 @@ import type { TextSink } from "./output.ts";
 import { termSafe } from "../report/term_safe.ts";
 import { inWindow, type WindowArgs, windowOf } from "./window_options.ts";
 import { findingInWindow } from "../analysis/trace_window.ts";
+import { formatTimestamp } from "../ingest/timestamp.ts";
+import { groupKey } from "../rules/finding_groups.ts";
 
 /** Reading options of a followed input, and the colours of its output. */
 export interface FollowReadOptions {
@@ -31,6 +33,12 @@ export interface FollowReadOptions {
   readonly palette?: Palette;
   /** Print only the findings inside this window (the whole input is replayed). */
   readonly window?: WindowArgs;
+  /**
+   * Print a finding identical to one already printed (same rule, site and
+   * vCPU) only as a count at the end.
+   * @default true
+   */
+  readonly group?: boolean;
 }
 
 /** What is still undecided when a followed input ends. */
@@ -75,11 +83,24 @@ export async function followLint(
   });
   const queue: Finding[] = [];
   const palette = read.palette ?? PLAIN;
+  /** Groups of identical findings: the first printed, the rest counted. */
+  const groups = new Map<string, { first: Finding; last: Finding; count: number }>();
   const flush = async () => {
     const unit = reader.stats.timeUnit ?? "ns";
     const w = windowOf(read.window ?? { vcpu: [] }, reader.stats.timeUnit);
     for (const f of queue.splice(0)) {
-      if (findingInWindow(f, w)) await out.write(findingText(f, unit, palette));
+      if (!findingInWindow(f, w)) continue;
+      if (read.group !== false) {
+        const key = groupKey(f);
+        const g = groups.get(key);
+        if (g !== undefined) {
+          g.count++;
+          g.last = f;
+          continue;
+        }
+        groups.set(key, { first: f, last: f, count: 1 });
+      }
+      await out.write(findingText(f, unit, palette));
     }
     await out.flush();
   };
@@ -92,6 +113,17 @@ export async function followLint(
     flush,
   );
   await flush();
+  const repeated = [...groups.values()].filter((g) => g.count > 1);
+  if (repeated.length > 0) {
+    await out.write(`\nrepeated (printed once above; --no-group prints each):\n`);
+    for (const g of repeated) {
+      await out.write(
+        `  ${g.count} like line ${g.first.at.line} (${g.first.ruleId}): last at line ${g.last.at.line} (${
+          formatTimestamp(g.last.at.ts, result.timeUnit)
+        })\n`,
+      );
+    }
+  }
   const reported = read.window === undefined ? result : inWindow(result, read.window);
   await out.write(
     `\n${termSafe(shown)}: end of input\n${formatLintFileFooter(reported, false)}${

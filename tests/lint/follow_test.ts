@@ -90,3 +90,19 @@ Deno.test("lint --follow: a pause inside a stack does not end it (the kick was m
     assert.doesNotMatch(r.out, /orphan/);
   }
 });
+
+Deno.test("lint --follow prints identical findings once and counts the repeats at the end", async () => {
+  const text = await Deno.readTextFile(
+    new URL("../../traces/boot-2vcpu-debug-threads.trace", import.meta.url),
+  );
+  const grouped = (await followInParts([text], 0)).out;
+  assert.equal((grouped.match(/^ +\d+ {2}\w+ +request-less-kick /gm) ?? []).length, 1);
+  assert.match(
+    grouped,
+    /\nrepeated \(printed once above; --no-group prints each\):\n {2}24 like line 1750 \(request-less-kick\): last at line 6008 \(2547\.981485\)\n/,
+  );
+  assert.match(grouped, /\n {2}24 request-less-kick: /);
+  const each = (await followInParts([text], 0, "--no-group")).out;
+  assert.equal((each.match(/^ +\d+ {2}\w+ +request-less-kick /gm) ?? []).length, 24);
+  assert.doesNotMatch(each, /repeated/);
+});
