@@ -17,6 +17,8 @@ import {
   type TraceSummary,
 } from "../../kernel/lab/lab_report.ts";
 
+import { loadSeries } from "../../kernel/lab/series.ts";
+
 const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const FILES = labTraceFiles(ROOT);
 let cached: TraceSummary[] | undefined;
@@ -98,4 +100,19 @@ Deno.test("situationCounts: counts the lines of each situation, not stack or hea
   ].join("\n");
   const c = situationCounts(text);
   assert.deepEqual(c, [1, 0, 0, 1, 0, 0, 0, 1, 0, 0]);
+});
+
+Deno.test("lab traces were made from the patches in this tree (the series key in each header)", async () => {
+  for (const file of FILES) {
+    const head = (await Deno.readTextFile(`${ROOT}/${file}`)).slice(0, 4000);
+    const key = /^# series: ([0-9a-f]{16}) /m.exec(head)?.[1];
+    const mutant = /^traces\/lab\/mutants\/(M\d\d)-/.exec(file)?.[1];
+    const series = await loadSeries(ROOT, mutant, file.startsWith("traces/lab/stock/"));
+    assert.equal(
+      key,
+      series.key,
+      `${file} was made from other patches than kernel/patches (and kernel/mutants) hold now: ` +
+        `remake it (${/^# remake: (.*)$/m.exec(head)?.[1]})`,
+    );
+  }
 });
