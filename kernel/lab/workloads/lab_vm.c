@@ -177,6 +177,7 @@ void lab_vm_create(struct lab_vm *vm, int nr)
 	lab_set_slot(vm, 0, 0, 0, LAB_MEM_SIZE, vm->mem);
 	xioctl(vm->fd, KVM_CREATE_IRQCHIP, 0, "KVM_CREATE_IRQCHIP");
 	run_size = xioctl(vm->kvm, KVM_GET_VCPU_MMAP_SIZE, 0, "KVM_GET_VCPU_MMAP_SIZE");
+	vm->run_size = run_size;
 	cpuid = supported_cpuid(vm->kvm);
 	for (i = 0; i < nr; i++)
 		vcpu_create(vm, i, cpuid, run_size);
@@ -351,7 +352,11 @@ void lab_irq_line(struct lab_vm *vm, int irq, int level)
 	xioctl(vm->fd, KVM_IRQ_LINE, &l, "KVM_IRQ_LINE");
 }
 
-/* Tells every agent to exit, joins the vCPU threads and closes the VM. */
+/*
+ * Tells every agent to exit, joins the vCPU threads and closes the VM: with
+ * its last file and mapping gone, KVM destroys it (kvm_destroy_vm()) before
+ * this returns, so a workload's next VM never lives beside it.
+ */
 void lab_vm_finish(struct lab_vm *vm)
 {
 	int i;
@@ -360,7 +365,8 @@ void lab_vm_finish(struct lab_vm *vm)
 		lab_command(vm, i, LAB_CMD_EXIT, 0, 0, 0);
 	for (i = 0; i < vm->nr; i++) {
 		pthread_join(vm->vcpu[i].thread, NULL);
-		munmap(vm->vcpu[i].run, sizeof(*vm->vcpu[i].run));
+		/* all of the mapping: a page left mapped keeps the vCPU, and so the VM, alive */
+		munmap(vm->vcpu[i].run, vm->run_size);
 		close(vm->vcpu[i].fd);
 	}
 	close(vm->fd);

@@ -96,6 +96,7 @@ struct lab_vm {
 	int kvm;
 	int fd;
 	int nr;
+	int run_size;			/* bytes of each vCPU's kvm_run mapping */
 	u8 *mem;
 	struct lab_vcpu vcpu[LAB_MAX_VCPUS];
 };
