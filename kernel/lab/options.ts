@@ -71,8 +71,9 @@ Steps (each cached: a second run with the same patches takes a few minutes):
 
 Options:
   --workload NAME   run only this workload (repeatable; default: all)
-  --mutant MNN      apply kernel/mutants/MNN-*.patch on top of the series; traces go
-                    to traces/lab/mutants/MNN-<workload>.trace
+  --mutant MNN      apply kernel/mutants/MNN-*.patch on top of the series; the trace
+                    goes to traces/lab/mutants/MNN-<what-it-breaks>.trace (one workload)
+                    or MNN-<what-it-breaks>-<workload>.trace (several)
   --stock           build stock KVM, ignoring the series: traces go to traces/lab/stock
                     (what an unpatched kernel shows: kvm:*, ipi:*, csd:*, sched)
   --out DIR         write traces to DIR instead

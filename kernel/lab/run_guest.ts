@@ -27,9 +27,19 @@ export function traceDir(root: string, opts: LabOptions): string {
   return opts.mutant !== undefined ? `${root}/traces/lab/mutants` : `${root}/traces/lab`;
 }
 
-/** The trace file of workload `w`: `<w>.trace`, or `MNN-<w>.trace` with a mutant. */
-export function traceName(w: string, mutant: string | undefined): string {
-  return mutant !== undefined ? `${mutant}-${w}.trace` : `${w}.trace`;
+/**
+ * The trace file of workload `w`: `<w>.trace`; with a mutant, the mutant
+ * patch's name (`M04-kick-without-ipi.trace`) when it is the only workload
+ * of the run, else `M04-kick-without-ipi-<w>.trace`.
+ */
+export function traceName(
+  w: string,
+  mutantPatch: string | undefined,
+  onlyWorkload: boolean,
+): string {
+  if (mutantPatch === undefined) return `${w}.trace`;
+  const base = mutantPatch.replace(/\.patch$/, "");
+  return onlyWorkload ? `${base}.trace` : `${base}-${w}.trace`;
 }
 
 /** The command that remakes one trace. */
@@ -128,7 +138,7 @@ export async function runGuest(
       if (lost > 0) {
         steps.info(`warning: the ring buffer lost ${lost} events of ${w.name} (tracefs stats)`);
       }
-      const path = `${outDir}/${traceName(w.name, opts.mutant)}`;
+      const path = `${outDir}/${traceName(w.name, series.mutant?.name, ws.length === 1)}`;
       await writeTrace(path, {
         workload: w.name,
         summary: w.summary,

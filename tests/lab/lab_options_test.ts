@@ -130,8 +130,12 @@ Deno.test("guest /init: loads the modules in order, traces each workload, writes
 
 Deno.test("traces: names, header, remake command and QEMU line", () => {
   const opts = parseLabArgs(["--mutant", "M03"]);
-  assert.equal(traceName("ipi", undefined), "ipi.trace");
-  assert.equal(traceName("ipi", "M03"), "M03-ipi.trace");
+  assert.equal(traceName("ipi", undefined, true), "ipi.trace");
+  assert.equal(traceName("ipi", "M04-kick-without-ipi.patch", true), "M04-kick-without-ipi.trace");
+  assert.equal(
+    traceName("ipi", "M04-kick-without-ipi.patch", false),
+    "M04-kick-without-ipi-ipi.trace",
+  );
   assert.equal(remakeCommand("ipi", opts), "deno task lab --workload ipi --mutant M03");
   assert.equal(traceDir("/r", opts), "/r/traces/lab/mutants");
   assert.equal(traceDir("/r", parseLabArgs([])), "/r/traces/lab");
