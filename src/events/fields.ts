@@ -74,17 +74,3 @@ export function parseBigInteger(text: string | undefined): bigint | undefined {
   if (body === "" || !(hex ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/).test(body)) return undefined;
   return BigInt(hex ? "0x" + body : body);
 }
-
-/**
- * The function name of a `%pS` symbol or stack frame:
- * `kvm_arch_memslots_updated+0x5a/0x90` → `kvm_arch_memslots_updated`,
- * `__kvm_vcpu_kick+0x7e/0x110 [kvm]` → `__kvm_vcpu_kick`.
- */
-export function symbolFunction(symbol: string): string {
-  let end = symbol.length;
-  const plus = symbol.indexOf("+");
-  if (plus > 0) end = plus;
-  const space = symbol.indexOf(" ");
-  if (space > 0 && space < end) end = space;
-  return symbol.slice(0, end);
-}

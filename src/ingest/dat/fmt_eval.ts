@@ -7,7 +7,6 @@
  * @module
  */
 
-import { FieldFlag } from "./event_format.ts";
 import { castValue, type PArg, strtoull } from "./fmt_ast.ts";
 import type { Kallsyms } from "./kallsyms.ts";
 import { dynamicSpan, readNumber, type RecordView } from "./record_view.ts";
@@ -147,9 +146,4 @@ export function evalNum(a: PArg, r: RecordView, env: EvalEnv): bigint {
     default:
       return 0n;
   }
-}
-
-/** True when `a` reads a field that is not an array (a plain number). */
-export function isScalarField(a: PArg): boolean {
-  return a.kind === "field" && a.field !== undefined && !(a.field.flags & FieldFlag.ARRAY);
 }
