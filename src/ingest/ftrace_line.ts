@@ -65,6 +65,8 @@ export interface LineScan {
   tsStart: number;
   /** End of the timestamp text (exclusive, before the `:`). */
   tsEnd: number;
+  /** 1 when the timestamp has no fraction (a counter clock: ticks), 0 when it has one (ns). */
+  tsTicks: number;
   /** Start of the event name. */
   nameStart: number;
   /** End of the event name (exclusive). */
@@ -107,6 +109,7 @@ export function createLineScan(): LineScan {
     flagsEnd: -1,
     tsStart: 0,
     tsEnd: 0,
+    tsTicks: 0,
     nameStart: 0,
     nameEnd: 0,
     nameHash: 0,
@@ -519,15 +522,18 @@ function scanFromTimestamp(buf: Uint8Array, q: number, end: number, out: LineSca
   const ts = q;
   while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) q++;
   if (q === ts) return skip(out, "bad-timestamp");
+  let ticks = 1;
   if (q < end && buf[q] === 0x2e /* . */) {
     const frac = q + 1;
     q = frac;
     while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) q++;
     if (q === frac) return skip(out, "bad-timestamp");
+    ticks = 0;
   }
   if (q >= end || buf[q] !== 0x3a /* : */) return skip(out, "bad-timestamp");
   out.tsStart = ts;
   out.tsEnd = q;
+  out.tsTicks = ticks;
   q++;
   while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   const ns = q;

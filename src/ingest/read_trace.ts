@@ -274,14 +274,23 @@ async function* readBatches(
       let parallel = false;
       const offset = filled - readSize;
       yield* readText(source, sink, stats, buf, filled, eof, maxLine, readSize, chunk, () => {
-        parallel = possible &&
+        // Workers count only events of the input's timestamp kind, which its
+        // first event line sets: with no event line yet, no hand-off.
+        parallel = possible && sink.timestampTicks >= 0 &&
           (options.parallel === true || keptShare(file!.path, file!.size, sink) <= 0.5);
         return parallel;
       });
       if (parallel && file !== undefined) {
         yield* readChunksInParallel(sink, {
           path: file.path,
-          plan: { size: file.size, chunkBytes: readSize, batchBytes: chunk, maxLine, offset },
+          plan: {
+            size: file.size,
+            chunkBytes: readSize,
+            batchBytes: chunk,
+            maxLine,
+            offset,
+            tsTicks: sink.timestampTicks,
+          },
           firstChunk: 1,
           workers,
           window: 4 + 4 * workers,

@@ -111,6 +111,8 @@ export class RecordBuilder {
   #maxNum = -1;
   #minNum = Infinity;
   #unit: TimeUnit | undefined;
+  /** {@link LineScan.tsTicks} of the input's first event line, -1 before it. */
+  #ticks = -1;
   /** A `DataView` of the buffer lines come from (for the string caches). */
   #buf: Uint8Array | undefined;
   #view: DataView = new DataView(new ArrayBuffer(0));
@@ -231,6 +233,10 @@ export class RecordBuilder {
           let k = keepById[id];
           if (k === undefined || k === KEEP_UNKNOWN) k = this.keepOf(id);
           if (k === KEEP_NO) {
+            if (scan.tsTicks !== this.#ticks && this.#otherClock(line)) {
+              this.filtered(scan.cpu);
+              continue;
+            }
             stats.events++;
             counts.add(id, scan.cpu, line);
             this.filtered(scan.cpu);
@@ -279,6 +285,10 @@ export class RecordBuilder {
       const stats = this.#stats;
       this.#frames = undefined;
       if (this.keepOf(id) === KEEP_NO) {
+        if (scan.tsTicks !== this.#ticks && this.#otherClock(line)) {
+          this.filtered(scan.cpu);
+          return;
+        }
         stats.events++;
         this.counts.add(id, scan.cpu, line);
         this.filtered(scan.cpu);
@@ -400,6 +410,29 @@ export class RecordBuilder {
     }
   }
 
+  /**
+   * The clock of an event line whose timestamp kind (`scan.tsTicks`) differs
+   * from the input's: the first event line of the input, kept or only
+   * counted, sets the input's unit (false returned); a later line of the
+   * other kind is skipped as `clock-mismatch` (true returned) — whether the
+   * caller keeps its event or not, so every command counts it the same.
+   */
+  #otherClock(line: number): boolean {
+    if (this.#ticks < 0) {
+      this.#ticks = this.#scan.tsTicks;
+      this.#unit = this.#ticks === 1 ? "ticks" : "ns";
+      this.#stats.timeUnit = this.#unit;
+      return false;
+    }
+    this.skipLine("clock-mismatch", line);
+    return true;
+  }
+
+  /** The input's timestamp kind once its first event line is read (1 ticks, 0 ns), -1 before. */
+  get timestampTicks(): number {
+    return this.#ticks;
+  }
+
   #openOf(cpu: number): TraceEvent | undefined {
     return cpu < DENSE_CPUS ? this.#open[cpu] : this.#openSparse.get(cpu);
   }
@@ -432,17 +465,10 @@ export class RecordBuilder {
     // Timestamp: `secs[.frac]`, digits checked by the scanner.
     const tsStart = scan.tsStart;
     const tsEnd = scan.tsEnd;
+    if (scan.tsTicks !== this.#ticks && this.#otherClock(line)) return undefined;
     let i = tsStart;
     let sec = 0;
     while (i < tsEnd && buf[i] !== CH.DOT) sec = sec * 10 + (buf[i++] - CH.ZERO);
-    const unit: TimeUnit = i < tsEnd ? "ns" : "ticks";
-    if (this.#unit === undefined) {
-      this.#unit = unit;
-      stats.timeUnit = unit;
-    } else if (unit !== this.#unit) {
-      this.skipLine("clock-mismatch", line);
-      return undefined;
-    }
     let ts: bigint;
     /** The timestamp as a number when exact (-1 otherwise): ordering is checked on it. */
     let num = -1;
@@ -646,6 +672,7 @@ export function copyScan(from: LineScan, to: LineScan): void {
   to.flagsEnd = from.flagsEnd;
   to.tsStart = from.tsStart;
   to.tsEnd = from.tsEnd;
+  to.tsTicks = from.tsTicks;
   to.nameStart = from.nameStart;
   to.nameEnd = from.nameEnd;
   to.nameHash = from.nameHash;

@@ -9,7 +9,8 @@
 export const SKIP_REASONS = {
   "not-a-trace-line": "no `comm-pid [cpu]` context: not an ftrace event line",
   "bad-timestamp": "the timestamp after the CPU field is not a number",
-  "clock-mismatch": "a counter-clock timestamp in a nanosecond trace, or the reverse",
+  "clock-mismatch":
+    "a counter-clock timestamp in a nanosecond trace, or the reverse (the input's first event line sets its clock)",
   "no-event-name": "no `name:` after the timestamp",
   "line-too-long": "longer than the maximum line length",
   "control-bytes": "holds NUL or other control bytes (binary garbage)",

@@ -143,6 +143,12 @@ export interface ChunkPlan {
   readonly maxLine: number;
   /** Where chunk 0 would start: chunks sit at `offset + index·C` (chunk 0 itself may not exist). */
   readonly offset: number;
+  /**
+   * The input's timestamp kind, set by its first event line (`LineScan.tsTicks`):
+   * a filtered event of the other kind is not counted here but sent as a
+   * record, which the main thread skips as a clock mismatch.
+   */
+  readonly tsTicks: number;
 }
 
 /** Number of chunks of a file (one past the last index). */
@@ -230,6 +236,7 @@ export class ChunkScanner {
     const end = range.to - base;
     const isLast = range.to === plan.size;
     const maxLine = plan.maxLine;
+    const tsTicks = plan.tsTicks;
     const words = wordView(buf);
     const view = dataViewOf(buf);
     const prefixes = this.#prefixes;
@@ -347,7 +354,7 @@ export class ChunkScanner {
         const id = names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
         const cpu = scan.cpu;
         const keep = keepOf(id);
-        if (keep === 2 && cpu < CHUNK_DENSE_CPUS) {
+        if (keep === 2 && cpu < CHUNK_DENSE_CPUS && scan.tsTicks === tsTicks) {
           filteredEvents++;
           if (id >= nameCount.length) {
             while (nameCount.length <= id) {

@@ -325,6 +325,7 @@ export function applyPart(
       scan.flagsEnd = recs[o + R.FLAGS_END];
       scan.tsStart = recs[o + R.TS_START];
       scan.tsEnd = recs[o + R.TS_END];
+      scan.tsTicks = buf.subarray(scan.tsStart, scan.tsEnd).includes(0x2e /* . */) ? 0 : 1;
       scan.nameStart = recs[o + R.NAME_START];
       scan.nameEnd = recs[o + R.NAME_END];
       scan.nameHash = recs[o + R.NAME_HASH];
