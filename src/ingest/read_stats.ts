@@ -72,7 +72,17 @@ export interface ReadStats {
    * trace's `# kernel:` header line), once read; `undefined` when it says nothing.
    */
   kernel: KernelHint | undefined;
+  /**
+   * Parts of a binary input that could not be read and were skipped
+   * (trace.dat pages and compressed chunks; their events are missing), with
+   * the first {@link DAMAGE_EXAMPLES_KEPT} described (`trace.dat: bad commit
+   * size 5000 in flyrecord page at offset 0x2000 (cpu 0)`).
+   */
+  readonly damaged: { count: number; readonly examples: string[] };
 }
+
+/** Damaged parts described in {@link ReadStats.damaged}. */
+export const DAMAGE_EXAMPLES_KEPT = 5;
 
 /** Characters of the first line kept in {@link ReadStats.firstLine}. */
 export const FIRST_LINE_CHARS = 60;
@@ -101,6 +111,7 @@ export function createReadStats(file: string): ReadStats {
     unattachedStacks: 0,
     firstLine: "",
     kernel: undefined,
+    damaged: { count: 0, examples: [] },
   };
 }
 

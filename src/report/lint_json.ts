@@ -36,6 +36,7 @@ export function buildLintReport(results: readonly LintResult[], version: string)
       events: r.stats.events,
       lines: r.stats.lines,
       skippedLines: r.stats.skippedLines,
+      ...(r.stats.damaged.count === 0 ? {} : { damagedParts: r.stats.damaged.count }),
       lostEvents: [...r.stats.lostByCpu.values()].reduce((a, b) => a + b, 0),
       vcpus: r.vcpus,
       kernel: {

@@ -49,6 +49,8 @@ export const lintReportSchema = z.object({
     events: z.number().int(),
     lines: z.number().int(),
     skippedLines: z.number().int(),
+    /** Damaged parts of a trace.dat skipped (pages, compressed chunks; absent when none): their events are missing. */
+    damagedParts: z.number().int().optional(),
     lostEvents: z.number().int(),
     vcpus: z.number().int(),
     /** The kernel tables used: version, architecture, and what chose them. */

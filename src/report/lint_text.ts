@@ -119,6 +119,10 @@ export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
     const reasons = [...r.stats.skipped.entries()].map(([k, v]) => `${k} ${v.count}`).join(", ");
     text += `  ${r.stats.skippedLines} line(s) skipped (${reasons}); \`kvmreq stats\` lists them\n`;
   }
+  if (r.stats.damaged.count > 0) {
+    text += `  ${r.stats.damaged.count} damaged part(s) of the trace.dat skipped, their events ` +
+      `missing (first: ${termSafe(r.stats.damaged.examples[0])})\n`;
+  }
   const lost = [...r.stats.lostByCpu.values()].reduce((a, b) => a + b, 0);
   if (lost > 0 || r.stats.lostMarkersWithoutCount.size > 0) {
     text += `  the trace lost ${lost} event(s); findings near the losses have lowered confidence\n`;

@@ -82,6 +82,10 @@ export interface TraceDatSummary {
   rawFieldEvents: Record<string, { count: number; reason: string; error: string | null }>;
   /** Event texts of several lines, cut at the first as the text reader would. */
   multiLineTextsCut: number;
+  /** Damaged pages and compressed chunks skipped (their events are missing). */
+  damagedParts: number;
+  /** The first of them, described. */
+  damage: string[];
 }
 
 const OPTION_NAMES = new Map<number, string>(Object.entries(Opt).map(([k, v]) => [v, k]));
@@ -95,7 +99,10 @@ function optionCounts(m: ReadonlyMap<number, number>): Record<string, number> {
 }
 
 /** The trace.dat part of a summary, from the reader's counters. */
-export function summarizeDat(d: DatStats): TraceDatSummary {
+export function summarizeDat(
+  d: DatStats,
+  damaged: ReadStats["damaged"] = { count: 0, examples: [] },
+): TraceDatSummary {
   const raw: TraceDatSummary["rawFieldEvents"] = {};
   for (const [name, f] of [...d.fallbacks.entries()].sort((a, b) => b[1].count - a[1].count)) {
     raw[name] = { count: f.count, reason: f.reason, error: f.error ?? null };
@@ -121,6 +128,8 @@ export function summarizeDat(d: DatStats): TraceDatSummary {
     unknownEventIds: sortedByKey(d.unknownEventIds),
     rawFieldEvents: raw,
     multiLineTextsCut: d.multiLineFields,
+    damagedParts: damaged.count,
+    damage: [...damaged.examples],
   };
 }
 
@@ -175,7 +184,7 @@ export function summarizeStats(
     lostEventsByCpu: sortedByKey(stats.lostByCpu),
     lostMarkersWithoutCount: sortedByKey(stats.lostMarkersWithoutCount),
     skipped,
-    traceDat: dat === undefined ? null : summarizeDat(dat),
+    traceDat: dat === undefined ? null : summarizeDat(dat, stats.damaged),
   };
 }
 
@@ -268,6 +277,10 @@ function formatDatText(d: TraceDatSummary): string {
   }
   if (d.multiLineTextsCut > 0) {
     text += `  ${d.multiLineTextsCut} multi-line event texts cut at their first line\n`;
+  }
+  if (d.damagedParts > 0) {
+    text += `  damaged:  ${d.damagedParts} page(s) or compressed chunk(s) skipped, their events ` +
+      `missing; first: ${d.damage.join("; ")}\n`;
   }
   return text;
 }

@@ -2,7 +2,9 @@
  * Where a CPU's ring-buffer pages come from, one block of whole pages at a
  * time: straight from the file, or from trace-cmd's compressed chunks
  * (`u32 count`, then per chunk `u32 compressed size, u32 size, data`).
- * A block that ends early carries the error to raise once its pages are used.
+ * A block that ends early, or a compressed chunk that does not decompress,
+ * carries the error to report once its pages are used; after a chunk that
+ * does not decompress the next one is read as usual.
  *
  * @module
  */
@@ -105,6 +107,7 @@ export function compressedSource(
       if (chunks === -1) {
         if (data.size === 0) return undefined;
         if (!(await need(4))) {
+          chunks = 0;
           return { bytes: new Uint8Array(0), fileOffset: pos, error: fail(pos, "truncated") };
         }
         chunks = winView.getUint32(pos - winStart, !bigEndian);
@@ -114,6 +117,7 @@ export function compressedSource(
       if (chunks === 0) return undefined;
       const at = pos;
       if (!(await need(8))) {
+        chunks = 0;
         return { bytes: new Uint8Array(0), fileOffset: at, error: fail(at, "truncated") };
       }
       const csize = winView.getUint32(at - winStart, !bigEndian);
@@ -139,7 +143,7 @@ export function compressedSource(
       try {
         return { bytes: decompress(packed, usize, out), fileOffset: at, error: undefined };
       } catch {
-        chunks = 0;
+        // Its size was plausible, so the next chunk is where it says: go on from there.
         return {
           bytes: new Uint8Array(0),
           fileOffset: at,

@@ -9,6 +9,14 @@
  * length follows. Timestamps accumulate exactly as libtraceevent's kbuffer
  * does, padding deltas included.
  *
+ * A damaged page (a commit size or an event header that cannot be right) is
+ * skipped from the damage on — each page starts with its own absolute
+ * timestamp, so the next page reads as well as ever, as in `trace-cmd report`
+ * — counted in {@link CpuStream.damaged}, and the next record carries a
+ * lost-events mark of unknown count. A page cut short by the end of the data
+ * ends the stream the same way. With `strict`, the first damage ends the
+ * stream with {@link CpuStream.error}.
+ *
  * @module
  */
 
@@ -57,8 +65,10 @@ export class CpuStream {
   lost = 0;
   /** Pages loaded so far. */
   pages = 0;
-  /** The damage that ended this stream, if any. */
+  /** The damage that ended this stream (with `strict`, or a damaged block), if any. */
   error: DatFormatError | undefined;
+  /** Damaged pages skipped (or cut short), each described. */
+  readonly damaged: DatFormatError[] = [];
 
   readonly #src: BlockSource;
   readonly #layout: PageLayout;
@@ -75,6 +85,7 @@ export class CpuStream {
   #acc = 0;
   #pendingLost = 0;
   #exhausted = false;
+  readonly #strict: boolean;
 
   /**
    * @param name input name for errors
@@ -82,8 +93,17 @@ export class CpuStream {
    * @param order position among the buffer's CPUs
    * @param src where the pages come from
    * @param layout page layout
+   * @param strict end at the first damaged page (with {@link error}) instead of skipping it
    */
-  constructor(name: string, cpu: number, order: number, src: BlockSource, layout: PageLayout) {
+  constructor(
+    name: string,
+    cpu: number,
+    order: number,
+    src: BlockSource,
+    layout: PageLayout,
+    strict = false,
+  ) {
+    this.#strict = strict;
     this.#name = name;
     this.cpu = cpu;
     this.order = order;
@@ -110,13 +130,22 @@ export class CpuStream {
   /** Loads the next block; false at the end of the data. */
   async refill(): Promise<boolean> {
     if (this.#exhausted) return false;
-    if (this.#block?.error) {
-      this.error = this.#block.error;
-      this.#exhausted = true;
-      return false;
+    const damage = this.#block?.error;
+    if (damage !== undefined) {
+      if (this.#strict) {
+        this.error = damage;
+        this.#exhausted = true;
+        return false;
+      }
+      // The block's readable pages were used; what it lacks is counted, and reading goes on.
+      this.damaged.push(damage);
+      this.#pendingLost = -1;
     }
     const block = await this.#src.next();
-    if (block === undefined) {
+    if (
+      block === undefined || (damage !== undefined && block.fileOffset === this.#block?.fileOffset)
+    ) {
+      // The end, or a source that cannot get past its damage (it would repeat it).
       this.#exhausted = true;
       return false;
     }
@@ -129,11 +158,30 @@ export class CpuStream {
     return true;
   }
 
-  #damage(at: number, what: string): number {
+  /**
+   * Damage at `at`: the rest of the page is skipped (the loop then loads the
+   * next page) and the next record is marked as following lost events; a
+   * page cut short by the end of the data (`end`), or any damage with
+   * `strict`, ends the stream. Returns the step to take: END, or RECORD to
+   * go on.
+   */
+  #damage(at: number, what: string, end = false): number {
     const off = this.fileOffset(at);
-    this.error = new DatFormatError(this.#name, "flyrecord page", off, what, this.cpu);
-    this.#exhausted = true;
-    return Step.END;
+    const err = new DatFormatError(this.#name, "flyrecord page", off, what, this.cpu);
+    if (this.#strict) {
+      this.error = err;
+      this.#exhausted = true;
+      return Step.END;
+    }
+    this.damaged.push(err);
+    this.#pendingLost = -1;
+    this.#curr = 0;
+    this.#size = 0;
+    if (end) {
+      this.#exhausted = true;
+      return Step.END;
+    }
+    return Step.RECORD;
   }
 
   #loadPage(): number {
@@ -143,7 +191,7 @@ export class CpuStream {
     if (at >= this.bytes.length) return Step.NEED_DATA;
     this.#pageEnd = Math.min(at + pageSize, this.bytes.length);
     const head = 8 + kernelLong;
-    if (this.#pageEnd - at < head) return this.#damage(at, "truncated");
+    if (this.#pageEnd - at < head) return this.#damage(at, "truncated", true);
     const le = !bigEndian;
     this.#setPageTs(this.view.getBigUint64(at, le));
     const commit = kernelLong === 8
@@ -152,10 +200,9 @@ export class CpuStream {
     this.#size = commit & COMMIT_MASK;
     this.#dataStart = at + head;
     if (this.#dataStart + this.#size > this.#pageEnd) {
-      return this.#damage(
-        at,
-        this.#pageEnd - at < pageSize ? "truncated" : `bad commit size ${this.#size} in`,
-      );
+      const cut = this.#pageEnd - at < pageSize;
+      this.pages++;
+      return this.#damage(at, cut ? "truncated" : `bad commit size ${this.#size} in`, cut);
     }
     if (commit & 0x80000000) {
       let lost = -1;
@@ -186,7 +233,10 @@ export class CpuStream {
         continue;
       }
       const at = this.#dataStart + this.#curr;
-      if (at + 4 > this.#pageEnd) return this.#damage(at, "bad event header in");
+      if (at + 4 > this.#pageEnd) {
+        if (this.#damage(at, "bad event header in") === Step.END) return Step.END;
+        continue;
+      }
       const w = view.getUint32(at, le);
       const typeLen = le ? w & 31 : w >>> 27;
       const delta = le ? w >>> 5 : w & COMMIT_MASK;
@@ -218,16 +268,25 @@ export class CpuStream {
       let len: number;
       let dataAt: number;
       if (typeLen === 0) {
-        if (at + 8 > this.#pageEnd) return this.#damage(at, "bad event header in");
+        if (at + 8 > this.#pageEnd) {
+          if (this.#damage(at, "bad event header in") === Step.END) return Step.END;
+          continue;
+        }
         len = view.getUint32(at + 4, le) - 4;
-        if (len < 0 || len > this.#pageEnd) return this.#damage(at, "bad event length in");
+        if (len < 0 || len > this.#pageEnd) {
+          if (this.#damage(at, "bad event length in") === Step.END) return Step.END;
+          continue;
+        }
         len = (len + 3) & ~3;
         dataAt = at + 8;
       } else {
         len = typeLen * 4;
         dataAt = at + 4;
       }
-      if (dataAt + len > this.#pageEnd) return this.#damage(at, "bad event length in");
+      if (dataAt + len > this.#pageEnd) {
+        if (this.#damage(at, "bad event length in") === Step.END) return Step.END;
+        continue;
+      }
       this.#acc += delta;
       this.#curr = dataAt + len - this.#dataStart;
       const t = this.#pageTsNum + this.#acc;

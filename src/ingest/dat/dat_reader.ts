@@ -20,7 +20,7 @@ import type { TraceRecord } from "../../events/types.ts";
 import { kernelHintFromUname } from "../../events/kernel_hint.ts";
 import type { ByteSource } from "../byte_source.ts";
 import { InputError } from "../errors.ts";
-import { createReadStats, type ReadStats } from "../read_stats.ts";
+import { createReadStats, DAMAGE_EXAMPLES_KEPT, type ReadStats } from "../read_stats.ts";
 import type { BuilderOptions } from "../record_builder.ts";
 import type { TraceReader } from "../read_trace.ts";
 import { compressedSource, plainSource } from "./block_source.ts";
@@ -144,7 +144,7 @@ async function setUp(
     const src = buf.compressed
       ? compressedSource(ra, c, meta.decompress!, meta.bigEndian, counter)
       : plainSource(ra, c, buf.pageSize, blockBytes, counter);
-    return new CpuStream(ra.name, c.cpu, i, src, layout);
+    return new CpuStream(ra.name, c.cpu, i, src, layout, options.strict === true);
   });
   return { dec, emit, streams };
 }
@@ -185,8 +185,11 @@ async function* merge(
 
 /**
  * Reads the trace.dat behind `source` and yields its records in batches,
- * merged across CPUs in timestamp order. A damaged file ends with a
- * {@link DatFormatError} after every record readable before the damage.
+ * merged across CPUs in timestamp order. A damaged page or compressed chunk
+ * is skipped and counted in `stats.damaged` (the CPU's next record follows a
+ * lost-events mark); with `strict`, or when the file's metadata is damaged,
+ * reading ends with a {@link DatFormatError} after every record readable
+ * before the damage.
  */
 export async function* readDatBatches(
   source: ByteSource,
@@ -209,6 +212,14 @@ export async function* readDatBatches(
       dat.badFormats += session.dec.badFormats;
     }
     dat.pages = session.streams.reduce((n, s) => n + s.pages, 0);
+    for (const s of session.streams) {
+      for (const d of s.damaged) {
+        stats.damaged.count++;
+        if (stats.damaged.examples.length < DAMAGE_EXAMPLES_KEPT) {
+          stats.damaged.examples.push(d.reason);
+        }
+      }
+    }
     for (const [k, v] of session.dec.fallbacks) dat.fallbacks.set(k, v);
     stats.bytes = counter.bytes;
     if (pending.out.length > 0) yield pending.out.splice(0);

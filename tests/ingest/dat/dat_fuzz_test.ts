@@ -1,9 +1,10 @@
 /**
  * Damaged trace.dat files: truncated at many offsets and with random bit
  * flips, every read must end with records and a DatFormatError, or with
- * records alone — never another exception (nor the reader's last-resort
- * "unreadable data" wrapping of one), never a hang. A truncated file
- * delivers only events the whole file holds, in the same order.
+ * records alone (damaged pages skipped and counted) — never another
+ * exception (nor the reader's last-resort "unreadable data" wrapping of
+ * one), never a hang. A truncated file delivers only events the whole file
+ * holds, in the same order.
  *
  * @module
  */
@@ -44,14 +45,22 @@ function key(r: TraceRecord): string {
   return r.type === "event" ? `${r.cpu} ${r.ts} ${r.name} ${r.fields}` : `${r.type} ${r.cpu}`;
 }
 
-Deno.test("dat fuzz: truncated files end with a DatFormatError after a subsequence of the events", async () => {
+Deno.test("dat fuzz: truncated files end with the cut counted as damage (a DatFormatError with --strict or in the metadata) after a subsequence of the events", async () => {
   for (const [label, data] of inputs()) {
     const whole = (await datRecords(data)).records.filter((r) => r.type === "event").map(key);
     const order = new Map(whole.map((k, i) => [k, i]));
     for (const at of truncations(data.length, 600, 150)) {
       const o = await readDamaged(data.subarray(0, at));
       allowed(o, `${label} cut at ${at}`);
-      if (at < data.length) ok(o.kind === "dat-error", `${label} cut at ${at}: ${o.kind}`);
+      if (at < data.length) {
+        ok(
+          o.kind === "dat-error" || (o.kind === "ok" && o.damaged > 0),
+          `${label} cut at ${at}: ${o.kind}`,
+        );
+      }
+      const strict = await readDamaged(data.subarray(0, at), 5000, undefined, true);
+      allowed(strict, `${label} strict cut at ${at}`);
+      if (at < data.length) ok(strict.kind === "dat-error", `${label} strict cut at ${at}`);
     }
     // Delivered events are events of the whole file, per CPU in the same order.
     const cut = Math.floor(data.length * 0.8);
@@ -106,9 +115,9 @@ Deno.test("dat fuzz: scribbles over the metadata (formats, kallsyms, options) ar
   }
 });
 
-Deno.test("dat fuzz: the error names the section and offset", async () => {
+Deno.test("dat fuzz: the error (--strict) names the section and offset", async () => {
   const data = syntheticDat();
-  const o = await readDamaged(data.subarray(0, data.length - 100));
+  const o = await readDamaged(data.subarray(0, data.length - 100), 5000, undefined, true);
   ok(o.kind === "dat-error");
   ok(
     /trace\.dat: truncated flyrecord page at offset 0x[0-9a-f]+ \(cpu \d\)$/.test(o.error.message),

@@ -26,26 +26,50 @@ async function cpuOffsets(data: Uint8Array): Promise<number[]> {
   return meta.buffers[0].cpus.map((c) => c.offset);
 }
 
-Deno.test("pages: a bad commit size ends that CPU with a DatFormatError after the others' events", async () => {
+Deno.test("pages: a bad commit size skips that page (counted, a lost mark before the CPU's next record) and the CPU reads on; --strict stops there", async () => {
   const data = writeDatV6(file([
-    { records: [ipi(1000n), ipi(2000n)], pageBreaks: [1] },
+    { records: [ipi(1000n), ipi(2000n), ipi(3000n)], pageBreaks: [1, 2] },
     { records: [ipi(1500n), ipi(2500n)] },
   ]));
   const [cpu0] = await cpuOffsets(data);
   const bad = data.slice();
   new DataView(bad.buffer).setUint32(cpu0 + 4096 + 8, 5000, true); // cpu 0, second page
+  const message = `mem.dat: trace.dat: bad commit size 5000 in flyrecord page at offset 0x${
+    (cpu0 + 4096).toString(16)
+  } (cpu 0)`;
   const d = await datRecords(bad);
-  ok(d.error instanceof DatFormatError);
-  equal(
-    d.error.message,
-    `mem.dat: trace.dat: bad commit size 5000 in flyrecord page at offset 0x${
-      (cpu0 + 4096).toString(16)
-    } (cpu 0)`,
+  equal(d.error, undefined);
+  deepEqual(d.stats.damaged, { count: 1, examples: [message.slice("mem.dat: ".length)] });
+  deepEqual(
+    d.records.map((r) => r.type === "event" ? [r.cpu, r.ts] : [r.type, r.cpu]),
+    [[0, 1000n], [1, 1500n], [1, 2500n], ["lost", 0], [0, 3000n]],
   );
-  deepEqual(d.records.map((r) => r.type === "event" && [r.cpu, r.ts]), [[0, 1000n], [1, 1500n], [
+  const strict = await datRecords(bad, { strict: true });
+  ok(strict.error instanceof DatFormatError);
+  equal(strict.error.message, message);
+  deepEqual(strict.records.map((r) => r.type === "event" && [r.cpu, r.ts]), [[0, 1000n], [
     1,
-    2500n,
-  ]]);
+    1500n,
+  ], [1, 2500n]]);
+});
+
+Deno.test("pages: a bad event length skips the rest of its page only", async () => {
+  const data = writeDatV6(file([
+    { records: [ipi(1000n), ipi(1100n), ipi(2000n)], pageBreaks: [2] },
+  ]));
+  const [cpu0] = await cpuOffsets(data);
+  const bad = data.slice();
+  // The second event's header word (page header: 8-byte timestamp, 8-byte commit): type_len 0, length 0xffff.
+  const first = 16 + 4 + IPI.build(7, { cpu: 1, callsite: 0n, callback: 0n }).length;
+  new DataView(bad.buffer).setUint32(cpu0 + first, 0, true);
+  new DataView(bad.buffer).setUint32(cpu0 + first + 4, 0xffff, true);
+  const d = await datRecords(bad);
+  equal(d.error, undefined);
+  equal(d.stats.damaged.count, 1);
+  deepEqual(
+    d.records.map((r) => r.type === "event" ? r.ts : r.type),
+    [1000n, "lost", 2000n],
+  );
 });
 
 Deno.test("pages: lost events with and without a stored count; long (type_len 0) events", async () => {

@@ -42,7 +42,7 @@ export function flipBits(data: Uint8Array, flips: number, rnd: () => number): Ui
 
 /** How a damaged read ended. */
 export type Outcome =
-  | { readonly kind: "ok"; readonly records: number }
+  | { readonly kind: "ok"; readonly records: number; readonly damaged: number }
   | { readonly kind: "dat-error"; readonly records: number; readonly error: DatFormatError }
   | { readonly kind: "input-error"; readonly records: number; readonly error: InputError }
   | { readonly kind: "other-error"; readonly records: number; readonly error: unknown }
@@ -50,24 +50,24 @@ export type Outcome =
 
 /**
  * Reads `data` as a trace.dat within `ms` milliseconds; `keepEvent` filters
- * as lint does (the other records are only counted).
+ * as lint does (the other records are only counted); `strict` stops at the
+ * first damaged page instead of skipping it.
  */
 export async function readDamaged(
   data: Uint8Array,
   ms = 5000,
   keepEvent?: (name: string) => boolean,
+  strict = false,
 ): Promise<Outcome> {
   const source = memoryByteSource("fuzz.dat", data);
   let records = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const run = (async (): Promise<Outcome> => {
     try {
-      const gen = readDatBatches(source, createReadStats("fuzz.dat"), {
-        datStats: createDatStats(),
-        keepEvent,
-      });
+      const stats = createReadStats("fuzz.dat");
+      const gen = readDatBatches(source, stats, { datStats: createDatStats(), keepEvent, strict });
       for await (const b of gen) records += b.length;
-      return { kind: "ok", records };
+      return { kind: "ok", records, damaged: stats.damaged.count };
     } catch (error) {
       if (error instanceof DatFormatError) return { kind: "dat-error", records, error };
       if (error instanceof InputError) return { kind: "input-error", records, error };
