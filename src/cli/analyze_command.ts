@@ -17,7 +17,7 @@ import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
-import { openInputs } from "./trace_input.ts";
+import { exitCodeWith, forEachInput } from "./trace_input.ts";
 import { timeAndVcpuOptions, windowOf, windowText } from "./window_options.ts";
 
 /** The parsed options of `kvmreq analyze`. */
@@ -57,12 +57,10 @@ export type AnalyzeOptions = InferValue<typeof analyzeCommand>;
 /** Runs `kvmreq analyze`. */
 export async function runAnalyze(opts: AnalyzeOptions, out: TextSink): Promise<number> {
   const all: unknown[] = [];
-  for await (
-    const input of openInputs(opts.files, {
-      ...opts,
-      keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
-    })
-  ) {
+  const inputs = await forEachInput(opts.files, {
+    ...opts,
+    keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
+  }, async (input) => {
     let collector: VcpuStatsCollector | undefined;
     const observe = (ev: Parameters<VcpuStatsCollector["observe"]>[0], checker: Checker) => {
       collector ??= new VcpuStatsCollector(checker.model, windowOf(opts, checker.timeUnit));
@@ -77,9 +75,9 @@ export async function runAnalyze(opts: AnalyzeOptions, out: TextSink): Promise<n
     const window = windowText(opts);
     if (opts.format === "json") all.push(analysisToJson(result.file, stats, window));
     else await out.write(formatAnalysisText(result.file, stats, result.timeUnit, window));
-  }
+  });
   if (opts.format === "json") {
     await out.write(JSON.stringify(all.length === 1 ? all[0] : all, null, 2) + "\n");
   }
-  return EXIT.ok;
+  return exitCodeWith(EXIT.ok, inputs);
 }

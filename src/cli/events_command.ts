@@ -31,7 +31,7 @@ import { examples } from "./help_text.ts";
 import { eventNameFilter } from "./name_filter.ts";
 import type { TextSink } from "./output.ts";
 import { resolveTimeArg, timeValue } from "./time_arg.ts";
-import { openInputs } from "./trace_input.ts";
+import { exitCodeWith, forEachInput } from "./trace_input.ts";
 
 /** The parsed options of `kvmreq events`. */
 export const eventsCommand = command(
@@ -106,42 +106,41 @@ export async function runEvents(opts: EventsOptions, stdout: TextSink): Promise<
     );
   }
   const paths = await expandInputs(opts.files);
-  return await withOutput(opts.output, stdout, paths, (out) => writeEvents(opts, paths, out));
+  return await withOutput(opts.output, stdout, paths, (out) => writeEvents(opts, out));
 }
 
-async function writeEvents(
-  opts: EventsOptions,
-  paths: readonly string[],
-  out: TextSink,
-): Promise<number> {
+async function writeEvents(opts: EventsOptions, out: TextSink): Promise<number> {
   const cpus = new Set(opts.cpu);
   const pids = new Set(opts.pid);
   const comms = new Set(opts.comm);
-  for await (
-    const input of openInputs(paths, { ...opts, keepEvent: eventNameFilter(opts.event) })
-  ) {
-    const { reader } = input;
-    let from: bigint | undefined;
-    let until: bigint | undefined;
-    let started = false;
-    for await (const batch of input.batches()) {
-      const unit = reader.stats.timeUnit ?? "ns";
-      if (!started) {
-        started = true;
-        from = opts.from && resolveTimeArg(opts.from, reader.stats.timeUnit);
-        until = opts.until && resolveTimeArg(opts.until, reader.stats.timeUnit);
-        if (opts.format === "jsonl") {
-          await out.write(jsonlMetaLine(input.path, reader.stats.format, unit));
+  const inputs = await forEachInput(
+    opts.files,
+    { ...opts, keepEvent: eventNameFilter(opts.event) },
+    async (input) => {
+      if (out.closed) return; // the reader went away (`| head`): nothing more to print
+      const { reader } = input;
+      let from: bigint | undefined;
+      let until: bigint | undefined;
+      let started = false;
+      for await (const batch of input.batches()) {
+        const unit = reader.stats.timeUnit ?? "ns";
+        if (!started) {
+          started = true;
+          from = opts.from && resolveTimeArg(opts.from, reader.stats.timeUnit);
+          until = opts.until && resolveTimeArg(opts.until, reader.stats.timeUnit);
+          if (opts.format === "jsonl") {
+            await out.write(jsonlMetaLine(input.path, reader.stats.format, unit));
+          }
+        }
+        for (const r of batch) {
+          if (!selected(r, cpus, pids, comms, from, until)) continue;
+          await out.write(opts.format === "jsonl" ? recordToJsonl(r) : recordToTableLine(r, unit));
+          if (out.closed) return;
         }
       }
-      for (const r of batch) {
-        if (!selected(r, cpus, pids, comms, from, until)) continue;
-        await out.write(opts.format === "jsonl" ? recordToJsonl(r) : recordToTableLine(r, unit));
-        if (out.closed) return EXIT.ok;
-      }
-    }
-  }
-  return EXIT.ok;
+    },
+  );
+  return exitCodeWith(EXIT.ok, inputs);
 }
 
 function selected(

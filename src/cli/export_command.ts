@@ -24,7 +24,7 @@ import { ruleOptionsFrom, selectRules } from "./lint_command.ts";
 import { expandInputs } from "./inputs.ts";
 import type { TextSink } from "./output.ts";
 import { isStdout, refuseTerminal, withOutput } from "./output_target.ts";
-import { openInputs } from "./trace_input.ts";
+import { exitCodeWith, forEachInput } from "./trace_input.ts";
 import { timeAndVcpuOptions, windowOf } from "./window_options.ts";
 import type { TraceWindow } from "../analysis/trace_window.ts";
 import type { VcpuIdentity } from "../events/identity.ts";
@@ -129,14 +129,12 @@ export async function runExport(
   return await withOutput(opts.output, out, paths, async (sink) => {
     const writer = new PerfettoWriter(sink);
     await writer.begin();
-    const inputs: unknown[] = [];
-    for await (
-      const input of openInputs(paths, {
-        ...opts,
-        // sched_wakeup too: the scheduling tracks.
-        keepEvent: (n) => MODEL_EVENT_NAMES.has(n) || n === "sched_wakeup",
-      })
-    ) {
+    const summaries: unknown[] = [];
+    const inputs = await forEachInput(opts.files, {
+      ...opts,
+      // sched_wakeup too: the scheduling tracks.
+      keepEvent: (n) => MODEL_EVENT_NAMES.has(n) || n === "sched_wakeup",
+    }, async (input) => {
       const unit = () => input.reader.stats.timeUnit ?? "ns";
       let identity: VcpuIdentity | undefined;
       let model: ProtocolModel | undefined;
@@ -165,7 +163,7 @@ export async function runExport(
       scanner?.finish();
       track.finish();
       await writer.drain();
-      inputs.push({
+      summaries.push({
         file: result.file,
         format: result.stats.format ?? null,
         timeUnit: result.timeUnit,
@@ -173,9 +171,9 @@ export async function runExport(
         vcpus: result.vcpus,
         findings: result.findings.length,
       });
-    }
-    await writer.end({ tool: "kvmreq", version, inputs });
-    return EXIT.ok;
+    });
+    await writer.end({ tool: "kvmreq", version, inputs: summaries });
+    return exitCodeWith(EXIT.ok, inputs);
   });
 }
 

@@ -34,7 +34,7 @@ import { type KvmreqConfig, loadConfig } from "./config.ts";
 import { EXIT, EXIT_CODES_TEXT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
-import { openInputs } from "./trace_input.ts";
+import { exitCodeWith, forEachInput } from "./trace_input.ts";
 import { termSafe } from "../report/term_safe.ts";
 import { findingWindowOptions, inWindow } from "./window_options.ts";
 
@@ -169,13 +169,15 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
   };
   if (opts.follow) return await runFollow(opts, checkerOptions, out);
   const results: LintResult[] = [];
-  for await (
-    const input of openInputs(opts.files, {
-      ...opts,
-      keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
-    })
-  ) {
+  const inputs = await forEachInput(opts.files, {
+    ...opts,
+    keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
+  }, async (input) => {
     results.push(inWindow(await lintInput(input, checkerOptions), opts));
+  });
+  if (results.length === 0 && inputs.failed > 0) {
+    // Nothing was read: the errors on stderr are the whole report (no "✔ 0 findings").
+    return EXIT.error;
   }
   if (opts.format === "json") {
     await out.write(JSON.stringify(buildLintReport(results, version), null, 2) + "\n");
@@ -188,7 +190,7 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
       palette: stdoutPalette(opts.noColor === true),
     }));
   }
-  return exitCodeFor(results, opts);
+  return exitCodeWith(exitCodeFor(results, opts), inputs);
 }
 
 /**

@@ -29,7 +29,7 @@ import { examples } from "./help_text.ts";
 import { ruleOptionsFrom, selectRules } from "./lint_command.ts";
 import type { TextSink } from "./output.ts";
 import { resolveTimeArg, type TimeArg, timeValue } from "./time_arg.ts";
-import { openInputs } from "./trace_input.ts";
+import { exitCodeWith, forEachInput } from "./trace_input.ts";
 
 /** The parsed options of `kvmreq replay`. */
 export const replayCommand = command(
@@ -154,12 +154,10 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
   const config = await loadConfig(undefined);
   const { severities } = selectRules({ rule: [], disable: [] }, config);
   const vcpus = new Set(opts.vcpu);
-  for await (
-    const input of openInputs(opts.files, {
-      ...opts,
-      keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
-    })
-  ) {
+  const inputs = await forEachInput(opts.files, {
+    ...opts,
+    keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
+  }, async (input) => {
     const unit = (): TimeUnit => input.reader.stats.timeUnit ?? "ns";
     const found: Finding[] = [];
     let text: string[] = [`${termSafe(input.path)}\n`];
@@ -246,6 +244,6 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
         }`,
       ));
     }
-  }
-  return EXIT.ok;
+  });
+  return exitCodeWith(EXIT.ok, inputs);
 }

@@ -19,7 +19,7 @@ import { isStdout, refuseTerminal, withOutput } from "./output_target.ts";
 import { examples } from "./help_text.ts";
 import { expandInputs } from "./inputs.ts";
 import type { TextSink } from "./output.ts";
-import { openInputs } from "./trace_input.ts";
+import { exitCodeWith, forEachInput } from "./trace_input.ts";
 import { findingWindowOptions, windowOf, windowText } from "./window_options.ts";
 import { findingInWindow } from "../analysis/trace_window.ts";
 import type { TimeUnit } from "../events/types.ts";
@@ -90,22 +90,20 @@ export async function runReport(
     maxIntervals: opts.maxIntervals,
     maxListedFindings: opts.maxFindings,
   });
-  const { bytes, findings } = await withOutput(opts.output, out, paths, async (sink) => {
+  const { bytes, findings, inputs } = await withOutput(opts.output, out, paths, async (sink) => {
     let findings = 0;
-    for await (
-      // Every event is kept: the page shows the whole trace's span and the
-      // scheduling and guest exits around findings, not only protocol events.
-      const input of openInputs(paths, opts)
-    ) {
+    // Every event is kept: the page shows the whole trace's span and the
+    // scheduling and guest exits around findings, not only protocol events.
+    const inputs = await forEachInput(opts.files, opts, async (input) => {
       const window = windowText(opts) === ""
         ? undefined
         : { resolve: (unit: TimeUnit) => windowOf(opts, unit), text: windowText(opts) };
       const r = await builder.add(input, checker, window);
       findings += r.findings.filter((f) => findingInWindow(f, windowOf(opts, r.timeUnit))).length;
-    }
+    });
     const html = await renderReportPage(builder.data());
     await sink.write(html);
-    return { bytes: new TextEncoder().encode(html).length, findings };
+    return { bytes: new TextEncoder().encode(html).length, findings, inputs };
   });
   if (!isStdout(opts.output)) {
     console.error(
@@ -114,5 +112,5 @@ export async function runReport(
       })`,
     );
   }
-  return EXIT.ok;
+  return exitCodeWith(EXIT.ok, inputs);
 }

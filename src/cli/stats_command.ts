@@ -14,7 +14,7 @@ import { readOptions, traceFiles } from "./common_options.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
-import { openInputs } from "./trace_input.ts";
+import { exitCodeWith, forEachInput } from "./trace_input.ts";
 
 /** The parsed options of `kvmreq stats`. */
 export const statsCommand = command(
@@ -54,26 +54,28 @@ export type StatsOptions = InferValue<typeof statsCommand>;
 /** Runs `kvmreq stats`; returns the exit code. */
 export async function runStats(opts: StatsOptions, out: TextSink): Promise<number> {
   const all: StatsSummary[] = [];
-  for await (
-    const input of openInputs(opts.files, { ...opts, allFormats: true, describeOnly: true })
-  ) {
-    const comms = new Map<string, number>();
-    for await (const batch of input.batches()) {
-      for (const r of batch) if (r.type === "event") addCount(comms, r.comm);
-    }
-    const summary = summarizeStats(
-      input.reader.stats,
-      comms,
-      input.reader.timeSpan(),
-      input.reader.datStats,
-    );
-    if (opts.format === "text") {
-      await out.write((all.length > 0 ? "\n" : "") + formatStatsText(summary));
-    }
-    all.push(summary);
-  }
+  const inputs = await forEachInput(
+    opts.files,
+    { ...opts, allFormats: true, describeOnly: true },
+    async (input) => {
+      const comms = new Map<string, number>();
+      for await (const batch of input.batches()) {
+        for (const r of batch) if (r.type === "event") addCount(comms, r.comm);
+      }
+      const summary = summarizeStats(
+        input.reader.stats,
+        comms,
+        input.reader.timeSpan(),
+        input.reader.datStats,
+      );
+      if (opts.format === "text") {
+        await out.write((all.length > 0 ? "\n" : "") + formatStatsText(summary));
+      }
+      all.push(summary);
+    },
+  );
   if (opts.format === "json") {
     await out.write(JSON.stringify(all.length === 1 ? all[0] : all, null, 2) + "\n");
   }
-  return EXIT.ok;
+  return exitCodeWith(EXIT.ok, inputs);
 }

@@ -7,12 +7,14 @@
  */
 
 import type { InputFormat, TraceRecord } from "../events/types.ts";
+import { BinaryInputError, InputError } from "../ingest/errors.ts";
 import { describeNoEvents, NotATraceError } from "../ingest/no_events.ts";
 import type { ReadStats } from "../ingest/read_stats.ts";
 import { readTrace, type TraceReader } from "../ingest/read_trace.ts";
-import { expandInputs, inputSize } from "./inputs.ts";
+import { EXIT } from "./exit_codes.ts";
+import { expandInputList, inputSize } from "./inputs.ts";
 import { startProgress } from "./progress.ts";
-import { termSafeLines } from "../report/term_safe.ts";
+import { termSafe, termSafeLines } from "../report/term_safe.ts";
 
 /** Reader settings common to the commands. */
 export interface TraceInputOptions {
@@ -62,44 +64,95 @@ export function mostlySkippedWarning(stats: ReadStats): string | undefined {
   } read. \`kvmreq stats\` lists the skipped lines`;
 }
 
+/** What became of the inputs of a command (each problem was said on stderr). */
+export interface InputsOutcome {
+  /** Inputs named on the command line that could not be read. */
+  readonly failed: number;
+  /** Files found in a directory and skipped because they are not traces. */
+  readonly skipped: number;
+}
+
+/** Opens one input with the shared reader options. */
+async function openInput(path: string, options: TraceInputOptions): Promise<OpenedInput> {
+  const reader = await readTrace(path, {
+    format: options.inputFormat,
+    strict: options.strict,
+    keepEvent: options.keepEvent,
+    allFormats: options.allFormats,
+    buffer: options.buffer,
+  });
+  const total = await inputSize(path);
+  return {
+    path,
+    reader,
+    async *batches() {
+      const progress = startProgress(path, total);
+      try {
+        for await (const batch of reader.batches()) {
+          progress.update(reader.stats.bytes);
+          yield batch;
+        }
+      } finally {
+        progress.done();
+      }
+      if (options.describeOnly) return;
+      const stats = reader.stats;
+      if (stats.events === 0) throw new NotATraceError(path, describeNoEvents(stats));
+      const warning = mostlySkippedWarning(stats);
+      if (warning !== undefined) console.error(termSafeLines(warning));
+    },
+  };
+}
+
 /**
- * Expands `paths` (directories become their files) and opens each in turn.
- * Once an input is read whole, one without any event throws
- * {@link NotATraceError}, and one mostly skipped gets a warning on stderr
- * (unless `describeOnly`).
+ * Expands `paths` (directories become their files) and runs `body` on each
+ * input in turn, one at a time. Results are per input, never all or
+ * nothing: an input that cannot be read, is binary or holds no trace event
+ * (its {@link InputError}) is said on stderr and the others are still read —
+ * a file found in a directory that is not a trace (a picture, kvmreq's own
+ * report.html) is skipped with a note, one named on the command line counts
+ * as failed. With `strict`, the first such error ends the run (thrown).
+ * A mostly skipped input gets a warning (unless `describeOnly`).
  */
-export async function* openInputs(
+export async function forEachInput(
   paths: readonly string[],
   options: TraceInputOptions,
-): AsyncGenerator<OpenedInput, void, undefined> {
-  for (const path of await expandInputs(paths)) {
-    const reader = await readTrace(path, {
-      format: options.inputFormat,
-      strict: options.strict,
-      keepEvent: options.keepEvent,
-      allFormats: options.allFormats,
-      buffer: options.buffer,
-    });
-    const total = await inputSize(path);
-    yield {
-      path,
-      reader,
-      async *batches() {
-        const progress = startProgress(path, total);
-        try {
-          for await (const batch of reader.batches()) {
-            progress.update(reader.stats.bytes);
-            yield batch;
-          }
-        } finally {
-          progress.done();
-        }
-        if (options.describeOnly) return;
-        const stats = reader.stats;
-        if (stats.events === 0) throw new NotATraceError(path, describeNoEvents(stats));
-        const warning = mostlySkippedWarning(stats);
-        if (warning !== undefined) console.error(termSafeLines(warning));
-      },
-    };
+  body: (input: OpenedInput) => Promise<void>,
+): Promise<InputsOutcome> {
+  let failed = 0;
+  let skipped = 0;
+  /** Per directory: files listed, and files read as traces. */
+  const dirs = new Map<string, { files: number; read: number }>();
+  for (const { path, inDirectory, directory } of await expandInputList(paths)) {
+    const dir = directory === undefined ? undefined : dirs.get(directory) ?? { files: 0, read: 0 };
+    if (directory !== undefined && dir !== undefined) {
+      dirs.set(directory, dir);
+      dir.files++;
+    }
+    try {
+      await body(await openInput(path, options));
+      if (dir !== undefined) dir.read++;
+    } catch (err) {
+      if (!(err instanceof InputError) || options.strict) throw err;
+      if (inDirectory && (err instanceof BinaryInputError || err instanceof NotATraceError)) {
+        console.error(termSafe(`kvmreq: note: ${path}: skipped, ${err.reason}`));
+        skipped++;
+      } else {
+        console.error(termSafe(`kvmreq: ${err.message}`));
+        failed++;
+      }
+    }
   }
+  for (const [directory, d] of dirs) {
+    if (d.read > 0) continue;
+    // A directory without a single trace must not pass green.
+    console.error(termSafe(`kvmreq: ${directory}: no trace among its ${d.files} file(s)`));
+    failed++;
+  }
+  return { failed, skipped };
+}
+
+/** A command's exit code given what became of its inputs: an input that failed makes it 2. */
+export function exitCodeWith(code: number, inputs: InputsOutcome): number {
+  return inputs.failed > 0 ? EXIT.error : code;
 }

@@ -15,6 +15,7 @@ import { CH, wordView } from "./ascii.ts";
 import { type ByteSource, openByteSource } from "./byte_source.ts";
 import { createDatStats, type DatStats, isTraceDat, readDatBatches } from "./dat/dat_reader.ts";
 import { BinaryInputError, InputError } from "./errors.ts";
+import { NotATraceError } from "./no_events.ts";
 import { readChunkBytes } from "./parallel/chunk_scan.ts";
 import { readChunksInParallel } from "./parallel/parallel_reader.ts";
 import { createReadStats, FIRST_LINE_CHARS, type ReadStats } from "./read_stats.ts";
@@ -244,6 +245,12 @@ async function* readBatches(
       const sniff = sniffInput(head);
       if (sniff.kind === "binary") {
         throw new BinaryInputError(source.name, sniff.looksLike, sniff.hint);
+      }
+      if (sniff.kind === "document") {
+        throw new NotATraceError(
+          source.name,
+          `${sniff.looksLike} (to read it as a trace anyway, give --input-format)`,
+        );
       }
       format = sniff.format;
     } else {

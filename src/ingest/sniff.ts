@@ -13,7 +13,16 @@ import { createLineScan, LineKind, scanFtraceLine } from "./ftrace_line.ts";
 /** The outcome of sniffing: a text format, or a description of binary bytes. */
 export type SniffResult =
   | { readonly kind: "text"; readonly format: InputFormat }
-  | { readonly kind: "binary"; readonly looksLike: string; readonly hint: string };
+  | { readonly kind: "binary"; readonly looksLike: string; readonly hint: string }
+  | { readonly kind: "document"; readonly looksLike: string };
+
+/** Text that is a document, not a trace (kvmreq's own HTML report, an SVG): its first non-blank bytes. */
+const DOCUMENTS: readonly [string, string][] = [
+  ["<!doctype html", "an HTML document"],
+  ["<html", "an HTML document"],
+  ["<?xml", "an XML document"],
+  ["<svg", "an SVG image"],
+];
 
 const TRACE_DAT_MAGIC = [0x17, 0x08, 0x44, ...new TextEncoder().encode("tracing")];
 
@@ -45,7 +54,30 @@ const MAGICS: readonly Magic[] = [
     hint: "use `perf script` to turn it into text, or record with ftrace",
   },
   { bytes: [0x50, 0x4b, 0x03, 0x04], looksLike: "a zip archive", hint: "unpack it first" },
+  {
+    bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a],
+    looksLike: "a PNG image",
+    hint: "pass a trace",
+  },
+  { bytes: [0xff, 0xd8, 0xff], looksLike: "a JPEG image", hint: "pass a trace" },
+  {
+    bytes: [...new TextEncoder().encode("%PDF-")],
+    looksLike: "a PDF document",
+    hint: "pass a trace",
+  },
 ];
+
+/**
+ * Share of NUL and other control bytes in the first 4 KB above which
+ * unrecognized bytes are called binary. A text trace can carry a stray NUL
+ * (a torn write, a comm with garbage): one NUL in a 780 KB trace made all of
+ * it "binary"; the lines holding such bytes are skipped and counted instead.
+ */
+const BINARY_SHARE = 1 / 32;
+
+/** Said with every "binary" verdict that is only a guess (no known magic). */
+export const FORCE_TEXT_HINT =
+  "if it is a trace after all, read it as text with --input-format ftrace (or trace-pipe, report, jsonl)";
 
 function startsWithBytes(head: Uint8Array, magic: readonly number[]): boolean {
   if (head.length < magic.length) return false;
@@ -80,13 +112,19 @@ export function sniffInput(head: Uint8Array): SniffResult {
     if (c === 0) nul++;
     else if ((c < 0x20 && c !== CH.TAB && c !== CH.LF && c !== CH.CR) || c === 0x7f) control++;
   }
-  if (nul > 0 || control > probe.length / 20) {
+  if (nul + control > probe.length * BINARY_SHARE) {
     return {
       kind: "binary",
       looksLike:
         `unrecognized binary data: ${nul} NUL and ${control} other control bytes in the first ${probe.length}`,
-      hint: "pass ftrace text, `trace-cmd report` text or kvmreq JSON Lines",
+      hint: `pass ftrace text, \`trace-cmd report\` text or kvmreq JSON Lines; ${FORCE_TEXT_HINT}`,
     };
+  }
+  let p = 0;
+  while (p < probe.length && (probe[p] <= 0x20)) p++;
+  const start = new TextDecoder().decode(probe.subarray(p, p + 16)).toLowerCase();
+  for (const [prefix, looksLike] of DOCUMENTS) {
+    if (start.startsWith(prefix)) return { kind: "document", looksLike };
   }
   return { kind: "text", format: classifyText(probe) };
 }
