@@ -20,9 +20,11 @@ export const THREAD_STATES: readonly ThreadState[] = ["running", "runnable", "sl
 
 /** A thread entering a state. */
 export interface SchedTransition {
+  /** The thread. */
   readonly pid: number;
   /** Its name, when the event gives it. */
   readonly comm: string | undefined;
+  /** The state it enters. */
   readonly state: ThreadState;
   /** The CPU of the event (where it runs, for `running`). */
   readonly cpu: number;

@@ -15,20 +15,29 @@ import { inTimeRange, type TraceWindow, vcpuInWindow, WHOLE_TRACE } from "./trac
 
 /** Statistics of one vCPU. */
 export interface VcpuStats {
+  /** VM id. */
   readonly vm: string;
+  /** vCPU id. */
   readonly vcpu: number;
+  /** Requests made of it, by name. */
   readonly requestsMade: Map<string, number>;
+  /** Requests it served, by name. */
   readonly requestsServed: Map<string, number>;
+  /** Kicks of it, by action (`ipi`, `wake`, `none`, `self`). */
   readonly kicksByAction: Map<string, number>;
+  /** Kicks that sent it an IPI. */
   ipisSent: number;
   /** Kicks that found the vCPU already EXITING_GUEST_MODE and so needed no IPI. */
   ipisCoalesced: number;
+  /** Time in each mode and blocked, ns (ticks on counter clocks). */
   readonly timeInMode: Map<Mode | "blocked", bigint>;
   /** Service latencies (made → consumed), ns. */
   readonly serviceLatencies: bigint[];
   /** Kick with IPI → next guest exit, ns. */
   readonly kickToExit: bigint[];
+  /** Guest entries. */
   entries: number;
+  /** Guest exits. */
   exits: number;
 }
 
@@ -45,6 +54,8 @@ export class VcpuStatsCollector {
   #lastTs: bigint | undefined;
 
   /**
+   * Counts the statistics of `model`'s vCPUs inside `window`.
+   *
    * @param model the checker's model, read before each event is applied
    * @param window what to count: events inside its time range (a latency
    *   when its end is inside), the part of each mode interval inside it, and

@@ -27,7 +27,7 @@ export const EXIT = {
 } as const;
 
 /** What each exit code means, in one sentence per code. */
-export const EXIT_CODES_TEXT =
+export const EXIT_CODES_TEXT: string =
   "Exit codes: 0 clean (no finding at or above --fail-on); 1 findings at or above --fail-on " +
   "(lint), or a violation (explore); 2 usage error, or an input that is unreadable or not a " +
   "trace; 3 an input on which no rule could be checked (lint; --allow-unchecked accepts it); " +

@@ -25,11 +25,17 @@ import { groupKey } from "../rules/finding_groups.ts";
 
 /** Reading options of a followed input, and the colours of its output. */
 export interface FollowReadOptions {
+  /** `--input-format`: the format to read, instead of detecting it. */
   readonly inputFormat?: import("../events/types.ts").InputFormat;
+  /** `--strict`: stop at the first unreadable line. */
   readonly strict?: boolean;
   /** The name the input is shown and reported under (default: its path). */
   readonly name?: string;
-  /** @default PLAIN */
+  /**
+   * The colours of the output.
+   *
+   * @default PLAIN
+   */
   readonly palette?: Palette;
   /** Print only the findings inside this window (the whole input is replayed). */
   readonly window?: WindowArgs;

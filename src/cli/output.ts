@@ -19,6 +19,7 @@ export interface TextSink {
 
 /** A writer that accepts `Uint8Array` chunks, such as `Deno.stdout` or an open file. */
 export interface ByteWriter {
+  /** Writes some of `p`; resolves to the number of bytes written. */
   write(p: Uint8Array): Promise<number>;
 }
 

@@ -47,10 +47,15 @@ ${"*"} globs, e.g. ${"CPU */KVM"}).`,
 
 /** The parsed window options (`cpu` and `comm` only where the command has them). */
 export interface WindowArgs {
+  /** `--from`: the window's start. */
   readonly from?: TimeArg;
+  /** `--until`: the window's end. */
   readonly until?: TimeArg;
+  /** `--vcpu`: the vCPUs to report on (empty: all). */
   readonly vcpu: readonly number[];
+  /** `--cpu`: the CPUs findings must be located on (empty: all). */
   readonly cpu?: readonly number[];
+  /** `--comm`: globs the thread of a finding's event must match (empty: all). */
   readonly comm?: readonly string[];
 }
 

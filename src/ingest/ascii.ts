@@ -147,6 +147,8 @@ export class AsciiStringCache {
   #bypass = 0;
 
   /**
+   * A cache of `slots` texts of up to `maxLength` bytes.
+   *
    * @param slots number of entries, a power of two
    * @param maxLength longer texts are decoded without caching
    */

@@ -15,6 +15,8 @@ export class InputError extends Error {
   readonly reason: string;
 
   /**
+   * An input problem at `file:lineNumber`.
+   *
    * @param file input name
    * @param lineNumber 1-based line, 0 for the whole input
    * @param reason what is wrong, in words a user can act on
@@ -34,6 +36,8 @@ export class BinaryInputError extends InputError {
   readonly looksLike: string;
 
   /**
+   * Binary data given where trace text was expected.
+   *
    * @param file input name
    * @param looksLike a short description of the detected binary format
    * @param hint what to do instead
@@ -51,7 +55,11 @@ export class BinaryInputError extends InputError {
  * permission): a one-line message and the internal-error exit code.
  */
 export class SystemError extends Error {
-  /** @param message what failed and why, in one line */
+  /**
+   * A refusal by the system.
+   *
+   * @param message what failed and why, in one line
+   */
   constructor(message: string) {
     super(message);
     this.name = "SystemError";

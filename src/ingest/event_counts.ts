@@ -41,7 +41,11 @@ export class EventCounter {
   readonly #sparseCpus = new Map<number, SparseCount>();
   #dirtySparse: number[] = [];
 
-  /** @param names the name table's id → name list (read at sync time) */
+  /**
+   * Counts events per name id and CPU.
+   *
+   * @param names the name table's id → name list (read at sync time)
+   */
   constructor(names: readonly string[]) {
     this.#names = names;
   }

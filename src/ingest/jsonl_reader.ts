@@ -1,5 +1,5 @@
 /**
- * Reads kvmreq JSON Lines (see {@link jsonlRecordSchema}) line by line into
+ * Reads kvmreq JSON Lines (see {@link parseJsonlRecord}) line by line into
  * the same records the text readers yield.
  *
  * @module
@@ -8,7 +8,7 @@
 import type { TraceRecord } from "../events/types.ts";
 import { decodeBytes, findLineFeed } from "./ascii.ts";
 import { InputError } from "./errors.ts";
-import { jsonlRecordSchema } from "./jsonl_schema.ts";
+import { parseJsonlRecord } from "./jsonl_schema.ts";
 import { addCount, countSkip, type ReadStats } from "./read_stats.ts";
 import { SKIP_REASONS, type SkipReason } from "./skip_reasons.ts";
 import type { BuilderOptions } from "./record_builder.ts";
@@ -27,6 +27,8 @@ export class JsonlRecordBuilder {
   lineNo = 0;
 
   /**
+   * Reads JSON Lines records into `stats`.
+   *
    * @param stats counters of this input
    * @param options event filter and strictness
    */
@@ -64,17 +66,12 @@ export class JsonlRecordBuilder {
       this.skipLine("invalid-json", line, err instanceof Error ? err.message : undefined);
       return;
     }
-    const parsed = jsonlRecordSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      this.skipLine(
-        "invalid-record",
-        line,
-        issue ? `${issue.path.join(".") || "record"}: ${issue.message}` : undefined,
-      );
+    const parsed = parseJsonlRecord(value);
+    if (!parsed.ok) {
+      this.skipLine("invalid-record", line, parsed.error);
       return;
     }
-    const r = parsed.data;
+    const r = parsed.record;
     switch (r.type) {
       case "meta":
         stats.headerLines++;

@@ -17,7 +17,7 @@ import { z } from "zod";
 import { INPUT_FORMATS } from "../events/types.ts";
 
 /** A trace event record. `tgid`: number, `null` for `(-------)`, absent without the column. */
-export const jsonlEventSchema = z.object({
+const jsonlEventSchema = z.object({
   type: z.literal("event"),
   line: z.number().int().nonnegative(),
   comm: z.string(),
@@ -32,7 +32,7 @@ export const jsonlEventSchema = z.object({
 });
 
 /** A `CPU:N [LOST M EVENTS]` record (`count` null when unknown). */
-export const jsonlLostSchema = z.object({
+const jsonlLostSchema = z.object({
   type: z.literal("lost"),
   line: z.number().int().nonnegative(),
   cpu: z.number().int().nonnegative(),
@@ -40,27 +40,106 @@ export const jsonlLostSchema = z.object({
 });
 
 /** A `##### CPU N buffer started ####` record. */
-export const jsonlBufferStartedSchema = z.object({
+const jsonlBufferStartedSchema = z.object({
   type: z.literal("buffer-started"),
   line: z.number().int().nonnegative(),
   cpu: z.number().int().nonnegative(),
 });
 
 /** The optional first record: where the events came from and their time unit. */
-export const jsonlMetaSchema = z.object({
+const jsonlMetaSchema = z.object({
   type: z.literal("meta"),
   format: z.enum(INPUT_FORMATS as [string, ...string[]]).optional(),
   timeUnit: z.enum(["ns", "ticks"]).optional(),
   source: z.string().optional(),
 });
 
+/** A trace event record. */
+export interface JsonlEvent {
+  /** Record kind. */
+  readonly type: "event";
+  /** Line of the input the event was read from. */
+  readonly line: number;
+  /** Thread name. */
+  readonly comm: string;
+  /** Thread id. */
+  readonly pid: number;
+  /** Thread-group id: a number, `null` for `(-------)`, absent without the column. */
+  readonly tgid?: number | null;
+  /** CPU. */
+  readonly cpu: number;
+  /** The flag column as printed. */
+  readonly flags?: string;
+  /** Decimal string of integer nanoseconds (or ticks). */
+  readonly ts: string;
+  /** Event name. */
+  readonly name: string;
+  /** Field text as printed. */
+  readonly fields: string;
+  /** Stack frames, innermost first. */
+  readonly stack?: string[];
+}
+
+/** A lost-events record. */
+export interface JsonlLost {
+  /** Record kind. */
+  readonly type: "lost";
+  /** Line of the marker. */
+  readonly line: number;
+  /** CPU whose buffer lost events. */
+  readonly cpu: number;
+  /** How many, `null` when unknown. */
+  readonly count: number | null;
+}
+
+/** A buffer-started record. */
+export interface JsonlBufferStarted {
+  /** Record kind. */
+  readonly type: "buffer-started";
+  /** Line of the marker. */
+  readonly line: number;
+  /** CPU whose buffer starts here. */
+  readonly cpu: number;
+}
+
+/** The meta record. */
+export interface JsonlMeta {
+  /** Record kind. */
+  readonly type: "meta";
+  /** The format the events were read from. */
+  readonly format?: string;
+  /** Unit of `ts`. */
+  readonly timeUnit?: "ns" | "ticks";
+  /** Input name. */
+  readonly source?: string;
+}
+
+/** One parsed JSON Lines record. */
+export type JsonlRecord = JsonlEvent | JsonlLost | JsonlBufferStarted | JsonlMeta;
+
 /** Any record of the kvmreq JSON Lines format. */
-export const jsonlRecordSchema = z.discriminatedUnion("type", [
+const jsonlRecordSchema: z.ZodType<JsonlRecord> = z.discriminatedUnion("type", [
   jsonlEventSchema,
   jsonlLostSchema,
   jsonlBufferStartedSchema,
   jsonlMetaSchema,
 ]);
 
-/** One parsed JSON Lines record. */
-export type JsonlRecord = z.infer<typeof jsonlRecordSchema>;
+/**
+ * Checks a parsed JSON value against the format: the record, or what is
+ * wrong with it (`pid: Invalid input: expected number, received string`).
+ */
+export function parseJsonlRecord(
+  value: unknown,
+): { readonly ok: true; readonly record: JsonlRecord } | {
+  readonly ok: false;
+  readonly error: string;
+} {
+  const parsed = jsonlRecordSchema.safeParse(value);
+  if (parsed.success) return { ok: true, record: parsed.data };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    error: issue ? `${issue.path.join(".") || "record"}: ${issue.message}` : "not a record",
+  };
+}

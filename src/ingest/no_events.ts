@@ -13,6 +13,8 @@ import type { ReadStats } from "./read_stats.ts";
 /** An input that was read whole and held no trace event. */
 export class NotATraceError extends InputError {
   /**
+   * An input with no trace event.
+   *
    * @param file input name
    * @param looksLike what the input is, e.g. `an empty file`
    */

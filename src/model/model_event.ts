@@ -44,7 +44,9 @@ export type StockKickShape = "wake" | "resched-ipi" | "stack-ipi" | "ack-kick";
 
 /** A kick recovered from stock events (a vCPU-thread wakeup with the kick on its stack, an IPI from the kick). */
 export interface StockKick {
+  /** Model-event kind. */
   readonly kind: "stock_kick";
+  /** VM id (`0`: stock events name no VM). */
   readonly vm: string;
   /** Target vCPU, `undefined` when identity could not be resolved. */
   readonly vcpu: number | undefined;
@@ -68,8 +70,11 @@ export interface StockKick {
 
 /** Guest entry (stock `kvm_entry`). */
 export interface GuestEntry {
+  /** Model-event kind. */
   readonly kind: "entry";
+  /** VM id (`0`: stock events name no VM). */
   readonly vm: string;
+  /** vCPU id, from the event's `vcpu` field or its thread. */
   readonly vcpu: number;
   /**
    * The entry forces an immediate exit (`[immediate exit]`, printed since
@@ -80,9 +85,13 @@ export interface GuestEntry {
 
 /** Guest exit (stock `kvm_exit`). */
 export interface GuestExit {
+  /** Model-event kind. */
   readonly kind: "exit";
+  /** VM id (`0`: stock events name no VM). */
   readonly vm: string;
+  /** vCPU id, from the event's `vcpu` field or its thread. */
   readonly vcpu: number;
+  /** The exit reason as printed (`HLT`, `EXTERNAL_INTERRUPT`, …), `undefined` when absent. */
   readonly reason: string | undefined;
   /**
    * `vcpu->requests` at the exit (`requests 0x…`, printed by kvm_exit since
@@ -94,8 +103,11 @@ export interface GuestExit {
 
 /** A vCPU's KVM_RUN returned to userspace (stock `kvm_userspace_exit`). */
 export interface UserspaceExit {
+  /** Model-event kind. */
   readonly kind: "userspace_exit";
+  /** VM id (`0`: stock events name no VM). */
   readonly vm: string;
+  /** vCPU id: the vCPU whose thread returned. */
   readonly vcpu: number;
   /** `KVM_EXIT_IO`, `KVM_EXIT_MMIO`, …, as printed. */
   readonly reason: string | undefined;
@@ -103,8 +115,11 @@ export interface UserspaceExit {
 
 /** Stock acknowledgement of a kick IPI (`csd_function_entry: func=ack_kick`). */
 export interface StockAck {
+  /** Model-event kind. */
   readonly kind: "stock_ack";
+  /** VM id (`0`: stock events name no VM). */
   readonly vm: string;
+  /** The vCPU loaded on the acknowledging CPU, `undefined` when unknown. */
   readonly vcpu: number | undefined;
 }
 
@@ -113,8 +128,11 @@ export interface StockAck {
  * kvm_vcpu_halt() in virt/kvm/kvm_main.c, 6.12 and 6.18).
  */
 export interface StockWakeup {
+  /** Model-event kind. */
   readonly kind: "stock_wakeup";
+  /** VM id (`0`: stock events name no VM). */
   readonly vm: string;
+  /** The vCPU whose thread traced it. */
   readonly vcpu: number;
   /**
    * `wait`: the vCPU scheduled out at least once in kvm_vcpu_block();
@@ -128,8 +146,11 @@ export interface StockWakeup {
 
 /** The ring buffer of a CPU lost events here. */
 export interface LostEvents {
+  /** Model-event kind. */
   readonly kind: "lost";
+  /** The CPU whose ring buffer lost events. */
   readonly cpu: number;
+  /** How many, `null` when the marker does not say. */
   readonly count: number | null;
 }
 

@@ -51,7 +51,7 @@ export const KVM_REQ_DIRTY_RING_SOFT_FULL_NR = 3;
  */
 export const KVM_REQ_OUTSIDE_GUEST_MODE_NR = 0;
 /** Bit number of x86's KVM_REQ_EVENT (`KVM_ARCH_REQ(6)`). */
-export const KVM_REQ_EVENT_NR = KVM_REQUEST_ARCH_BASE + 6;
+export const KVM_REQ_EVENT_NR: number = KVM_REQUEST_ARCH_BASE + 6;
 
 /** The three request flags as booleans. */
 export interface RequestFlags {
@@ -262,6 +262,8 @@ export class RequestTable {
   readonly #byNumber = new Map<number, RequestDef[]>();
 
   /**
+   * The table of `defs`, checked against kernel `version`.
+   *
    * @param version the kernel version the rows were checked against
    * @param defs the rows (see request_defs.ts)
    */

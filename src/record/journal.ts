@@ -38,7 +38,11 @@ export interface JournalEntry {
 
 /** A second recording while one runs. */
 export class RecordBusyError extends InputError {
-  /** @param entry the running recording's journal */
+  /**
+   * Refuses a recording while another runs.
+   *
+   * @param entry the running recording's journal
+   */
   constructor(readonly entry: JournalEntry) {
     super(
       "kvmreq record",

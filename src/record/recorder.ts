@@ -249,6 +249,8 @@ async function runCommand(
 /** The traced command could not be started. */
 export class CommandError extends Error {
   /**
+   * The traced command could not start.
+   *
    * @param command the program name
    * @param cause why it could not run
    */

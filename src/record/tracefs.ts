@@ -30,6 +30,8 @@ export interface TracefsWrite {
 /** A tracefs write the kernel refused (EINVAL for a bad filter, ENOENT for an unknown event, …). */
 export class TracefsError extends SystemError {
   /**
+   * A tracefs operation the kernel refused.
+   *
    * @param file the control file, relative to the tracefs root
    * @param action what was attempted (`write 'x'`, `mkdir`, `read`)
    * @param reason the OS error, in words
@@ -46,6 +48,8 @@ export class Tracefs {
   readonly writes: TracefsWrite[];
 
   /**
+   * Access to the tracefs tree at `root`.
+   *
    * @param root the tracefs mount point (or an instance directory)
    * @param dryRun log changes without making them
    * @param onWrite called for each change (e.g. to print it)

@@ -78,7 +78,9 @@ export const SCHED_HISTORY_THREADS = 4096;
 
 /** A vCPU's thread, as the trace identifies it. */
 export interface VcpuThread {
+  /** Thread id. */
   readonly tid: number;
+  /** Thread name. */
   readonly comm: string;
 }
 
@@ -99,14 +101,21 @@ export function formatMicros(ns: bigint): string {
   return `${negative ? "-" : ""}${abs / 1000n}.${(abs % 1000n).toString().padStart(3, "0")}`;
 }
 
-/** One trace event, before serialization. */
-interface TraceEventFields {
+/** One trace event (Trace Event Format), before serialization. */
+export interface TraceEventFields {
+  /** Name shown on the slice or instant. */
   readonly name: string;
+  /** Phase: complete slice, instant, flow start, flow end, metadata. */
   readonly ph: "X" | "i" | "s" | "f" | "M";
+  /** Category. */
   readonly cat?: string;
+  /** Start, ns (written as µs with three decimals). */
   readonly ts?: bigint;
+  /** Duration of a complete slice, ns. */
   readonly dur?: bigint;
+  /** Process id of its track. */
   readonly pid: number;
+  /** Thread id of its track. */
   readonly tid?: number;
   /** Instant scope (`t`, `p`, `g`). */
   readonly s?: "t" | "p" | "g";
@@ -114,6 +123,7 @@ interface TraceEventFields {
   readonly id?: number;
   /** Flow binding point. */
   readonly bp?: "e";
+  /** Arguments shown with the event. */
   readonly args?: Readonly<Record<string, unknown>>;
 }
 
@@ -149,7 +159,11 @@ export class PerfettoWriter {
   /** Processes named so far (real ids can be shared by several inputs' threads). */
   readonly named = new Set<number>();
 
-  /** @param sink where the JSON goes */
+  /**
+   * Writes one Trace Event Format document to `sink`.
+   *
+   * @param sink where the JSON goes
+   */
   constructor(readonly sink: TextSink) {}
 
   /** Trace events written so far. */
@@ -292,6 +306,8 @@ export class PerfettoInput {
   #lastTs = 0n;
 
   /**
+   * The tracks of one input.
+   *
    * @param writer the document
    * @param path input name (shown in process names)
    * @param hostPid pid of this input's synthetic process (lost events)

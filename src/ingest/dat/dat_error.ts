@@ -34,6 +34,8 @@ export class DatFormatError extends InputError {
   readonly cpu: number | undefined;
 
   /**
+   * A damaged trace.dat: where, and what is wrong.
+   *
    * @param file input name
    * @param section the damaged part
    * @param offset absolute byte offset of the damage

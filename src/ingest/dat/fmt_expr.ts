@@ -41,11 +41,16 @@ const BINARY = new Set([
 
 /** Tokens, operands and operators; subclasses parse function calls. */
 export abstract class ExprParser {
+  /** The token stream. */
   readonly tz: Tokenizer;
+  /** The event whose format is parsed (fields are resolved in it). */
   readonly ev: EventFormat;
+  /** Size of `long` on the traced system. */
   readonly longSize: number;
+  /** Text of the current token. */
   tok = "";
 
+  /** A parser of `text`, the print arguments of `ev`. */
   constructor(text: string, ev: EventFormat, longSize: number) {
     this.tz = new Tokenizer(text);
     this.ev = ev;
@@ -57,30 +62,36 @@ export abstract class ExprParser {
     return this.tok;
   }
 
+  /** Stops parsing with a {@link FmtParseError}. */
   fail(why: string): never {
     throw new FmtParseError(why);
   }
 
+  /** Reads the next token (operators split). */
   next(): Tok {
     const t = this.tz.next();
     this.tok = this.tz.text;
     return t;
   }
 
+  /** Reads the next item token (operators kept whole). */
   item(): Tok {
     const t = this.tz.item();
     this.tok = this.tz.text;
     return t;
   }
 
+  /** Fails unless the current token is `text` of type `want`. */
   expect(type: Tok, want: Tok, text: string): void {
     if (type !== want || this.tok !== text) this.fail(`expected '${text}', found '${this.tok}'`);
   }
 
+  /** Parses one argument into `a`; returns the token after it. */
   arg(a: PArg): Tok {
     return this.argToken(a, this.next());
   }
 
+  /** Parses the argument starting at a token of `type` into `a`. */
   argToken(a: PArg, type: Tok): Tok {
     switch (type) {
       case Tok.ITEM: {
@@ -114,6 +125,7 @@ export abstract class ExprParser {
     }
   }
 
+  /** Parses an operator and its operands into `a`. */
   op(a: PArg): Tok {
     const token = this.tok;
     let right: PArg | undefined;
@@ -167,6 +179,7 @@ export abstract class ExprParser {
     return type;
   }
 
+  /** Parses the `? :` after `top`'s condition. */
   cond(top: PArg): Tok {
     const left = node("null");
     const right = node("null");
@@ -179,6 +192,7 @@ export abstract class ExprParser {
     return type;
   }
 
+  /** Parses an index `[…]` after `top`. */
   array(top: PArg): Tok {
     const a = node("null");
     const type = this.arg(a);
@@ -187,6 +201,7 @@ export abstract class ExprParser {
     return this.item();
   }
 
+  /** Parses `REC->field` into `a`. */
   entry(a: PArg): Tok {
     let type = this.item();
     if (type === Tok.DELIM && this.tok === ")") return Tok.ITEM; // "(REC)->field"
@@ -197,6 +212,7 @@ export abstract class ExprParser {
     return this.next();
   }
 
+  /** Parses a parenthesized argument or a cast into `a`. */
   paren(a: PArg): Tok {
     let type = this.arg(a);
     if (type === Tok.OP) type = this.op(a);
@@ -212,12 +228,14 @@ export abstract class ExprParser {
     return type;
   }
 
+  /** Parses a field argument with its operators into `a`. */
   fieldArg(a: PArg): Tok {
     let type = this.arg(a);
     while (type === Tok.OP) type = this.op(a);
     return type;
   }
 
+  /** Parses an argument up to the delimiter `next`. */
   delimited(next: string): PArg {
     const f = node("null");
     let type = this.arg(f);

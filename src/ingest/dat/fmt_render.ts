@@ -31,6 +31,8 @@ export class EventPrinter {
   readonly #pieces: Piece[] = [];
 
   /**
+   * Prepares the rendering of `event`'s print format.
+   *
    * @param event the event description
    * @param env symbols and sizes for evaluation
    */

@@ -59,7 +59,11 @@ export class Tokenizer {
   /** Text of the last token read. */
   text = "";
 
-  /** @param s the text to split */
+  /**
+   * Tokens of `s`.
+   *
+   * @param s the text to split
+   */
   constructor(s: string) {
     this.#s = s;
   }

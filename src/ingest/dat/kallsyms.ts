@@ -78,6 +78,8 @@ export class Kallsyms {
   readonly #cache = new Map<bigint, Symbol | null>();
 
   /**
+   * Parses a kallsyms text.
+   *
    * @param text the kallsyms text saved in the trace (may be empty), as
    * bytes or as a string
    */

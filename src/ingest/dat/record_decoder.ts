@@ -87,7 +87,11 @@ export class RecordDecoder {
   /** Formats found unreadable when parsed (first use, the common-field search, {@link parseAll}). */
   badFormats = 0;
 
-  /** @param meta the trace's metadata */
+  /**
+   * Decodes the records of the trace `meta` describes.
+   *
+   * @param meta the trace's metadata
+   */
   constructor(meta: DatMeta) {
     this.#longSize = meta.longSize;
     this.env = {

@@ -83,6 +83,8 @@ export class RecordEmitter {
   #lastTs = -1;
 
   /**
+   * Emits the records of one buffer as trace records.
+   *
    * @param dec record decoder
    * @param stats common counters
    * @param dat trace.dat counters

@@ -27,9 +27,11 @@ export class SeqReader {
   /** The section being read, for error messages. */
   section: DatSection = "file header";
   /** Offset added to positions in messages (non-zero inside decompressed sections). */
-  reportBase = -1;
+  reportBase: number = -1;
 
   /**
+   * Reads sequentially from `pos` of `ra`.
+   *
    * @param ra where to read
    * @param pos absolute start position
    * @param bigEndian byte order of numbers

@@ -56,13 +56,20 @@ const H = {
 const HEADER_INTS = 20;
 
 /** Sizes of a slot's metadata areas (in int32, names in bytes). */
-interface Areas {
+export interface Areas {
+  /** Records. */
   readonly recs: number;
+  /** CPUs of filtered events, in runs. */
   readonly runCpus: number;
+  /** Batches within the chunk. */
   readonly parts: number;
+  /** `(nameId, count, firstRel)` triples. */
   readonly nameTriples: number;
+  /** `(cpu, count, firstRel)` triples. */
   readonly cpuTriples: number;
+  /** Lengths of the names new to the producer. */
   readonly nameLengths: number;
+  /** Bytes of those names. */
   readonly nameBytes: number;
 }
 

@@ -15,26 +15,35 @@ import { lowerBound } from "./series.ts";
 export interface SortedRow {
   /** Times the state changed, and the new state's code. */
   readonly st: Float64Array;
+  /** The new state's code at each of those times. */
   readonly sc: Uint8Array;
   /** Point events: time, kind, label. */
   readonly pt: Float64Array;
+  /** Kind of each point event. */
   readonly pk: Uint8Array;
+  /** Label index of each point event. */
   readonly pl: Uint32Array;
   /** Requests: time made, latency (−1 never served), label. */
   readonly rq: Float64Array;
+  /** Latency of each request, ns (−1: never served). */
   readonly rl: Float64Array;
+  /** Label index of each request. */
   readonly rb: Uint32Array;
 }
 
 /** How many of each series the page may hold (for one input). */
 export interface Limits {
+  /** Mode intervals at most. */
   readonly intervals: number;
+  /** Point events at most. */
   readonly points: number;
+  /** Requests at most. */
   readonly requests: number;
 }
 
 /** The budget's verdict: everything, or these windows. */
 export interface Selection {
+  /** True when everything fits: no windows. */
   readonly exact: boolean;
   /** Merged, sorted `[start, end]` windows (empty when exact). */
   readonly windows: readonly (readonly [number, number])[];
@@ -152,8 +161,11 @@ export function chooseWindows(
 
 /** What one row keeps: flattened, delta-encoded series (see `RowData`). */
 export interface EncodedRow {
+  /** Mode intervals. */
   readonly iv: number[];
+  /** Point events. */
   readonly pt: number[];
+  /** Requests. */
   readonly rq: number[];
 }
 

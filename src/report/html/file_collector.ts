@@ -116,6 +116,8 @@ export class FileCollector {
   readonly host: HostContext;
 
   /**
+   * Collects the report data of input `path`.
+   *
    * @param path the input
    * @param unit its time unit, once known
    */

@@ -43,7 +43,9 @@ const AFTER_REACH = 20_000;
 
 /** One context line. */
 export interface ContextLine {
+  /** Input line. */
   readonly line: number;
+  /** Timestamp. */
   readonly ts: bigint;
   /** The event as the trace printed it. */
   readonly text: string;
@@ -59,10 +61,13 @@ interface Pending {
 
 /** A thread's scheduling over time. */
 export interface ThreadTrack {
+  /** Thread id. */
   readonly pid: number;
+  /** Its latest name. */
   comm: string;
   /** Times the state changed, and the new state ({@link THREAD_STATES} index). */
   readonly states: TimeSeries;
+  /** Its state code at its last change (−1: none yet). */
   last: number;
 }
 
@@ -86,6 +91,7 @@ function pidsOf(pid: number, fields: string): number[] {
 export class HostContext {
   /** Earliest and latest event timestamps of the whole input. */
   first: bigint | undefined;
+  /** See {@link HostContext.first}. */
   last: bigint | undefined;
   readonly #threads = new Map<number, ThreadTrack>();
   readonly #sched = new SchedStates();
@@ -95,6 +101,8 @@ export class HostContext {
   readonly #context = new Map<Finding, { before: ContextLine[]; after: ContextLine[] }>();
 
   /**
+   * Collects the host context of one input.
+   *
    * @param unit the input's time unit, once known
    * @param rel turns a timestamp into the page's relative time
    */

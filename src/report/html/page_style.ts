@@ -5,7 +5,7 @@
  */
 
 /** CSS of the report page. */
-export const PAGE_STYLE = String.raw`
+export const PAGE_STYLE: string = String.raw`
 :root { color-scheme: light; --fg: #212529; --muted: #6c757d; --line: #dee2e6; --bg: #fff;
   --panel: #f8f9fa; --accent: #1c7ed6; --error: #d7263d; --warning: #e67700; --info: #1c7ed6; }
 * { box-sizing: border-box; }

@@ -61,6 +61,8 @@ export class ReportBuilder {
   readonly #unlisted: Record<string, number> = {};
 
   /**
+   * Builds one report page.
+   *
    * @param version kvmreq's version, shown in the page
    * @param inputs how many inputs the report will hold (each gets an equal share of the limits)
    * @param limits page limits

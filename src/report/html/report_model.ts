@@ -53,8 +53,11 @@ export interface DecimationData {
 
 /** One input. */
 export interface FileData {
+  /** Input name. */
   readonly path: string;
+  /** Input format, `null` when unknown. */
   readonly format: string | null;
+  /** Unit of the trace's timestamps. */
   readonly timeUnit: "ns" | "ticks";
   /** Absolute time of relative 0, in ns (decimal string, exact). */
   readonly origin: string;
@@ -64,12 +67,19 @@ export interface FileData {
   readonly lastTs: string;
   /** Last event minus first, ns. */
   readonly span: number;
+  /** Events read. */
   readonly events: number;
+  /** Lines read. */
   readonly lines: number;
+  /** Lines skipped as unreadable. */
   readonly skippedLines: number;
+  /** Events the ring buffers lost. */
   readonly lostEvents: number;
+  /** Protocol events that could not be decoded. */
   readonly undecoded: number;
+  /** Stock kicks whose target vCPU was not identified. */
   readonly unidentifiedKicks: number;
+  /** Findings in the page. */
   readonly findings: number;
   /**
    * When the page shows a window of the input (`--from`, `--vcpu`, …): the
@@ -78,7 +88,9 @@ export interface FileData {
   readonly window: { readonly text: string; readonly findingsInInput: number } | null;
   /** Findings per severity (all of them, listed or not). */
   readonly severities: { readonly error: number; readonly warning: number; readonly info: number };
+  /** Which rules were checked. */
   readonly coverage: CoverageData;
+  /** What the page keeps of the timeline. */
   readonly decimation: DecimationData;
   /** Labels the rows' series refer to by index. */
   readonly labels: readonly string[];
@@ -107,6 +119,7 @@ export const POINT_KINDS = [
 export interface RowData {
   /** A vCPU's row, or a host thread's (a kicker or requester that is no vCPU). */
   readonly kind: "vcpu" | "thread";
+  /** VM id. */
   readonly vm: string;
   /** The vCPU id (−1 on a thread row). */
   readonly vcpu: number;
@@ -137,9 +150,13 @@ export interface RowData {
 
 /** A latency distribution. */
 export interface LatencyData {
+  /** Number of samples. */
   readonly count: number;
+  /** Median, ns. */
   readonly p50: number | null;
+  /** 99th percentile, ns. */
   readonly p99: number | null;
+  /** Largest, ns. */
   readonly max: number | null;
   /** Log₂ bins `[low, high, count]` (ns; the first bin may start at 0). */
   readonly bins: readonly (readonly [number, number, number])[];
@@ -147,22 +164,33 @@ export interface LatencyData {
 
 /** Per-vCPU statistics (see `kvmreq analyze`). */
 export interface StatsData {
+  /** Requests made of the vCPU, by name. */
   readonly requestsMade: readonly (readonly [string, number])[];
+  /** Requests it served, by name. */
   readonly requestsServed: readonly (readonly [string, number])[];
+  /** Kicks of it, by action. */
   readonly kicks: readonly (readonly [string, number])[];
+  /** Kicks that sent it an IPI. */
   readonly ipisSent: number;
+  /** Kicks that found it already exiting (no IPI needed). */
   readonly ipisCoalesced: number;
+  /** Guest entries. */
   readonly entries: number;
+  /** Guest exits. */
   readonly exits: number;
   /** Time per state, ns. */
   readonly timeInMode: readonly (readonly [string, number])[];
+  /** Request service latency (made → consumed). */
   readonly serviceLatency: LatencyData;
+  /** Kick with IPI → next guest exit. */
   readonly kickToExit: LatencyData;
 }
 
 /** One evidence line. */
 export interface EvidenceData {
+  /** Input line. */
   readonly line: number;
+  /** The line as the trace printed it. */
   readonly text: string;
   /** Relative time, ns (`null` for lost-event markers). */
   readonly t: number | null;
@@ -185,23 +213,33 @@ export interface ContextData {
 export interface FindingData {
   /** Index into {@link ReportData.files}. */
   readonly file: number;
+  /** Rule id. */
   readonly rule: string;
+  /** Severity. */
   readonly severity: "error" | "warning" | "info";
+  /** The seed section the rule enforces. */
   readonly seed: string;
+  /** VM id. */
   readonly vm: string;
+  /** vCPU id, `null` when unknown. */
   readonly vcpu: number | null;
   /** Index into the file's rows, −1 when the vCPU is unknown. */
   readonly row: number;
+  /** Input line of the event it is located at. */
   readonly line: number;
   /** Relative time, ns. */
   readonly t: number;
   /** The timestamp as printed. */
   readonly ts: string;
+  /** What is wrong. */
   readonly message: string;
+  /** Evidence lines in the page. */
   readonly evidence: readonly EvidenceData[];
   /** Evidence lines left out of the page. */
   readonly moreEvidence: number;
+  /** `lowered` when events were lost near the evidence. */
   readonly confidence: "normal" | "lowered";
+  /** Why confidence is lowered, `null` otherwise. */
   readonly note: string | null;
   /** What the threads did around it. */
   readonly context: ContextData;

@@ -42,8 +42,11 @@ export class F64Column {
  * or kind, a label index, a duration). Kept sorted by time on demand.
  */
 export class TimeSeries {
+  /** Times, relative ns. */
   readonly t = new F64Column();
+  /** First attribute. */
   readonly a = new F64Column();
+  /** Second attribute. */
   readonly b = new F64Column();
   #sorted = true;
 

@@ -53,9 +53,13 @@ export function trackState(v: VcpuState): TrackState | undefined {
 
 /** A vCPU row changed state at `ts` (the time of `ev`). */
 export interface StateItem {
+  /** Item kind. */
   readonly kind: "state";
+  /** VM id. */
   readonly vm: string;
+  /** vCPU id. */
   readonly vcpu: number;
+  /** When (the event's timestamp). */
   readonly ts: bigint;
   /** The new state (a row stays blank until its first state is known). */
   readonly state: TrackState;
@@ -65,6 +69,7 @@ export interface StateItem {
 
 /** One target of a request: whether the request set a new pending bit there. */
 export interface MadeTarget {
+  /** vCPU id. */
   readonly vcpu: number;
   /** False when the bit was already pending (coalesced) or the request has NO_ACTION. */
   readonly fresh: boolean;
@@ -72,10 +77,15 @@ export interface MadeTarget {
 
 /** A `kvm_make_request`, or the `phase=begin` of a kvm_make_all_cpus_request(). */
 export interface MadeItem {
+  /** Item kind. */
   readonly kind: "made";
+  /** VM id. */
   readonly vm: string;
+  /** The event that made it. */
   readonly ev: ModelEvent;
+  /** The request made. */
   readonly request: ResolvedRequest;
+  /** The vCPUs it targets. */
   readonly targets: readonly MadeTarget[];
   /** Made by kvm_make_all_cpus_request(). */
   readonly allCpus: boolean;
@@ -87,10 +97,15 @@ export interface MadeItem {
 
 /** A pending request consumed (`kvm_check_request result=1` or `kvm_clear_request`). */
 export interface ServedItem {
+  /** Item kind. */
   readonly kind: "served";
+  /** VM id. */
   readonly vm: string;
+  /** vCPU id. */
   readonly vcpu: number;
+  /** The consuming event. */
   readonly ev: ModelEvent;
+  /** The request consumed. */
   readonly request: ResolvedRequest;
   /** The pending bit it consumed, `undefined` when no traced event made it. */
   readonly made: PendingRequest | undefined;
@@ -98,11 +113,15 @@ export interface ServedItem {
 
 /** A kick (protocol `kvm_vcpu_kick`, or one recovered from stock events). */
 export interface KickItem {
+  /** Item kind. */
   readonly kind: "kick";
+  /** VM id. */
   readonly vm: string;
   /** Target vCPU, `undefined` when a stock kick's target was not identified. */
   readonly vcpu: number | undefined;
+  /** The kick's event. */
   readonly ev: ModelEvent;
+  /** What the kick did: `ipi`, `wake`, `none` or `self`. */
   readonly action: KickAction;
   /** The mode the kicker read (protocol kicks only). */
   readonly observed: Mode | undefined;
@@ -116,17 +135,25 @@ export interface KickItem {
 
 /** An IPI acknowledgement, or a posted-interrupt delivery. */
 export interface SignalItem {
+  /** Item kind. */
   readonly kind: "ipi_ack" | "posted";
+  /** VM id. */
   readonly vm: string;
+  /** vCPU id. */
   readonly vcpu: number;
+  /** The event. */
   readonly ev: ModelEvent;
 }
 
 /** A lost-events marker. */
 export interface LostItem {
+  /** Item kind. */
   readonly kind: "lost";
+  /** The marker's event. */
   readonly ev: ModelEvent;
+  /** The CPU whose buffer lost events. */
   readonly cpu: number;
+  /** How many, `null` when the marker does not say. */
   readonly count: number | null;
 }
 
@@ -147,6 +174,8 @@ export class TimelineScanner {
   #previous: ModelEvent | undefined;
 
   /**
+   * Scans the events of `model`'s input into timeline items for `emit`.
+   *
    * @param model the checker's model
    * @param emit receives the items, in trace order
    */

@@ -11,10 +11,13 @@ import type { ReportData } from "../report_model.ts";
 
 /** One decoded series: `n` entries of time `t` and two values `a`, `b`. */
 export interface DecodedSeries {
+  /** Number of entries. */
   readonly n: number;
   /** Absolute relative times (ns), ascending. */
   readonly t: Float64Array;
+  /** First value of each entry. */
   readonly a: Float64Array;
+  /** Second value of each entry. */
   readonly b: Float64Array;
   /** Largest `a` (request series: the longest latency), 0 otherwise. */
   readonly maxA: number;
@@ -38,6 +41,7 @@ export interface DecodedRow {
 
 /** One decoded input. */
 export interface DecodedFile {
+  /** Its rows, in the page data's order. */
   readonly rows: readonly DecodedRow[];
   /** Findings with no row (unknown vCPU), drawn on the axis. */
   readonly free: readonly number[];

@@ -19,6 +19,7 @@ export interface TimelineView {
   file: number;
   /** Visible range, relative ns. */
   t0: number;
+  /** End of the visible range, relative ns. */
   t1: number;
   /** Index of the selected finding, −1 for none. */
   selected: number;
