@@ -14,7 +14,8 @@ import { run } from "@optique/run";
 import { runAnalyze } from "./src/cli/analyze_command.ts";
 import { cli } from "./src/cli/cli.ts";
 import { runEvents } from "./src/cli/events_command.ts";
-import { reportError } from "./src/cli/error_exit.ts";
+import { debugWanted, reportError } from "./src/cli/error_exit.ts";
+import { dropPermissions, needsOf, permissionsFor } from "./src/cli/permissions.ts";
 import { EXIT, EXIT_CODES_TEXT } from "./src/cli/exit_codes.ts";
 import { exampleLines } from "./src/cli/help_text.ts";
 import { stdoutSink } from "./src/cli/output.ts";
@@ -61,6 +62,16 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
     ]),
     footer: [text(EXIT_CODES_TEXT)],
   });
+  // Least privilege: the command keeps only the permissions it needs (src/cli/permissions.ts).
+  const perms = permissionsFor(needsOf(opts));
+  await dropPermissions(perms.keep);
+  if (debugWanted()) {
+    console.error(
+      `kvmreq: permissions kept: ${[...perms.keep].join(", ")}${
+        perms.why ? ` (${perms.why})` : ""
+      }`,
+    );
+  }
   const out = stdoutSink();
   try {
     switch (opts.command) {

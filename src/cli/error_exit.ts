@@ -10,7 +10,8 @@ import { InputError, SystemError } from "../ingest/errors.ts";
 import { EXIT } from "./exit_codes.ts";
 import { termSafe } from "../report/term_safe.ts";
 
-function debugWanted(): boolean {
+/** Whether `KVMREQ_DEBUG=1` asks for debugging output (stacks, the permissions kept). */
+export function debugWanted(): boolean {
   try {
     const p = Deno.permissions.querySync({ name: "env", variable: "KVMREQ_DEBUG" });
     return p.state === "granted" && Deno.env.get("KVMREQ_DEBUG") === "1";
