@@ -144,7 +144,9 @@ export async function mutantRows(root: string): Promise<MutantRow[]> {
   return files.map((trace, i) => {
     const [, id, rule] = MUTANT_TRACE.exec(trace.slice(trace.lastIndexOf("/") + 1))!;
     const patch = Deno.readTextFileSync(`${root}/kernel/mutants/${id}-${rule}.patch`);
-    const subject = /^Subject: (?:\[PATCH\] )?MUTANT M\d\d: (.*)$/m.exec(patch)?.[1] ?? "?";
+    // A long Subject: header is folded onto indented continuation lines.
+    const header = /^Subject: (.*(?:\n .*)*)/m.exec(patch)?.[1].replace(/\n /g, " ") ?? "";
+    const subject = /^(?:\[PATCH\] )?MUTANT M\d\d: (.*)$/.exec(header)?.[1] ?? "?";
     const head = Deno.readTextFileSync(`${root}/${trace}`).slice(0, 8000);
     const workload = /^# remake: .*--workload (\S+)/m.exec(head)?.[1] ?? "?";
     const exit = /^# workload exit code (-?\d+)/m.exec(head)?.[1];
