@@ -50,7 +50,7 @@ Deno.test("mutants: kvmreq reports each mutant's rule on its real trace", () => 
   }
 });
 
-Deno.test("mutants: docs/mutants.md's table is what the traces give", async () => {
+Deno.test("mutants: docs/mutants.md's table is what the traces give", () => {
   assert.equal(
     mutantsDoc,
     withMutantTable(mutantsDoc, mutantTable(rows)),
