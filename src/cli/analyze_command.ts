@@ -13,7 +13,7 @@ import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
 import { analysisToJson, formatAnalysisText } from "../report/analysis_text.ts";
 import type { Checker } from "../rules/checker.ts";
 import { lintInput } from "../rules/lint_input.ts";
-import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptions, modelOptionsOf, readOptions, traceFiles } from "./common_options.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
@@ -69,7 +69,7 @@ export async function runAnalyze(opts: AnalyzeOptions, out: TextSink): Promise<n
     const result = await lintInput(input, {
       rules: [],
       ruleOptions: { latencyThresholdNs: 0n, allowedKickSites: [] },
-      kernelOption: kernelOptionOf(opts),
+      ...modelOptionsOf(opts),
     }, observe);
     const stats = collector?.finish() ?? [];
     const window = windowText(opts);

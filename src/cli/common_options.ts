@@ -54,7 +54,22 @@ what the trace says, or the newest known when it says nothing.`,
   arch: optional(option("--arch", choice(KERNEL_ARCHES), {
     description: message`The architecture whose tables apply (only x86_64 has tables yet).`,
   })),
+  stockOnly: optional(flag("--stock-only", {
+    description: message`Ignore the patch series' protocol events (${"kvm_make_request"}, \
+${"kvm_vcpu_kick"}, …) and judge the input from its stock events alone, as if the kernel were \
+unpatched: what a stock kernel's trace would let kvmreq see.`,
+  })),
 });
+
+/** The model settings `--kernel`, `--arch` and `--stock-only` ask for. */
+export function modelOptionsOf(
+  opts: { readonly kernel?: string; readonly arch?: string; readonly stockOnly?: boolean },
+): {
+  readonly kernelOption: { readonly version?: string; readonly arch?: string } | undefined;
+  readonly stockOnly: boolean;
+} {
+  return { kernelOption: kernelOptionOf(opts), stockOnly: opts.stockOnly === true };
+}
 
 /** The kernel choice `--kernel`/`--arch` ask for, `undefined` when neither was given. */
 export function kernelOptionOf(

@@ -16,7 +16,7 @@ import { PerfettoWriter, type VcpuThread } from "../report/perfetto.ts";
 import type { Checker, CheckerOptions } from "../rules/checker.ts";
 import { lintInput } from "../rules/lint_input.ts";
 import type { ModelEvent } from "../model/model_event.ts";
-import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptions, modelOptionsOf, readOptions, traceFiles } from "./common_options.ts";
 import { loadConfig } from "./config.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
@@ -111,7 +111,7 @@ export async function lintCheckerOptions(
     rules,
     severities,
     ruleOptions: ruleOptionsFrom(opts, config),
-    kernelOption: kernelOptionOf(opts),
+    ...modelOptionsOf(opts),
   };
 }
 

@@ -27,7 +27,7 @@ import { buildSarif } from "../report/sarif.ts";
 import { RULES } from "../rules/index.ts";
 import { lintInput, type LintResult } from "../rules/lint_input.ts";
 import { type Rule, type RuleOptions, SEVERITIES, type Severity } from "../rules/rule.ts";
-import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptions, modelOptionsOf, readOptions, traceFiles } from "./common_options.ts";
 import { stdoutPalette } from "./color.ts";
 import { followLint } from "./lint_follow.ts";
 import { type KvmreqConfig, loadConfig } from "./config.ts";
@@ -165,7 +165,7 @@ export async function runLint(opts: LintOptions, out: TextSink, version: string)
     rules,
     severities,
     ruleOptions: ruleOptionsFrom(opts, config),
-    kernelOption: kernelOptionOf(opts),
+    ...modelOptionsOf(opts),
   };
   if (opts.follow) return await runFollow(opts, checkerOptions, out);
   const results: LintResult[] = [];

@@ -22,7 +22,7 @@ import type { Checker } from "../rules/checker.ts";
 import type { Finding } from "../rules/finding.ts";
 import { RULES } from "../rules/index.ts";
 import { lintInput } from "../rules/lint_input.ts";
-import { kernelOptionOf, kernelOptions, readOptions, traceFiles } from "./common_options.ts";
+import { kernelOptions, modelOptionsOf, readOptions, traceFiles } from "./common_options.ts";
 import { loadConfig } from "./config.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
@@ -207,7 +207,7 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
       rules: RULES,
       severities,
       ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, config),
-      kernelOption: kernelOptionOf(opts),
+      ...modelOptionsOf(opts),
       onFinding: (f: Finding) => found.push(f),
     };
     try {

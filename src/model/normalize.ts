@@ -10,6 +10,7 @@
  * @module
  */
 
+import { exitReasonOf } from "./exit_reasons.ts";
 import { VcpuIdentity } from "../events/identity.ts";
 import {
   type Decoded,
@@ -126,6 +127,15 @@ class FieldMemo<T> {
   }
 }
 
+/** Settings of an {@link EventNormalizer}. */
+export interface NormalizerOptions {
+  /**
+   * Drop protocol events: judge the input as if the kernel were unpatched
+   * (the stock events alone), e.g. to compare what a patched kernel adds.
+   */
+  readonly stockOnly?: boolean;
+}
+
 /** How the normalizer handles an event name. */
 const Handling = { Protocol: 0, Stock: 1, Other: 2 } as const;
 type Handling = typeof Handling[keyof typeof Handling];
@@ -193,7 +203,26 @@ export class EventNormalizer {
    * @param file input name, for evidence
    * @param kernel the kernel version whose kick-site table and kick shape apply
    */
-  constructor(readonly file: string, readonly kernel: KernelVersion = NEWEST_KERNEL) {}
+  constructor(
+    readonly file: string,
+    readonly kernel: KernelVersion = NEWEST_KERNEL,
+    options: NormalizerOptions = {},
+  ) {
+    this.stockOnly = options.stockOnly === true;
+  }
+
+  /** Protocol events are dropped: the input is read as an unpatched kernel's. */
+  readonly stockOnly: boolean;
+  /**
+   * A protocol event has been seen: the kernel is patched, and its kicks,
+   * acknowledgements and unblocks are traced as such. The stock events the
+   * same kick also makes (sched_waking with kvm_vcpu_kick in its stack,
+   * ipi_send_cpu, csd_queue_cpu/csd_function_entry of ack_kick,
+   * kvm_vcpu_wakeup) then only teach identity: recovering them too would
+   * count every kick twice (a stock kick between kvm_make_request and the
+   * protocol kick would make that kick request-less).
+   */
+  #protocolSeen = false;
 
   /** The model event for `r`, or `undefined` when the model has no use for it. */
   toModel(r: TraceRecord): ModelEvent | undefined {
@@ -223,6 +252,7 @@ export class EventNormalizer {
       this.#handling.set(r.name, handling);
     }
     if (handling === Handling.Other) return undefined;
+    if (handling === Handling.Protocol && this.stockOnly) return undefined;
     const body = handling === Handling.Protocol ? this.#protocol(r) : this.#stock(r);
     if (body === undefined) return undefined;
     const origin: EventOrigin = {
@@ -261,6 +291,7 @@ export class EventNormalizer {
     const d = memo.get(r.fields);
     if (!d.ok) return this.#problem(r.line, `${r.name}: ${d.error}`);
     const b = d.value;
+    this.#protocolSeen = true;
     if (
       b.kind === "mode" || b.kind === "request_pending" || b.kind === "block" ||
       b.kind === "sync_pir"
@@ -288,7 +319,7 @@ export class EventNormalizer {
         if (vcpu === undefined) return undefined;
         return entry
           ? this.#entryBody(vcpu, r.fields.endsWith("[immediate exit]"))
-          : this.#exitBody(vcpu, wordAfter(r.fields, "reason"), exitRequests(r.fields));
+          : this.#exitBody(vcpu, exitReasonOf(r.fields), exitRequests(r.fields));
       }
       case "kvm_userspace_exit": {
         // Traced by the vCPU thread as KVM_RUN returns (kvm_arch_vcpu_ioctl_run).
@@ -312,6 +343,7 @@ export class EventNormalizer {
       case "kvm_vcpu_wakeup": {
         const id = this.identity.vcpuOfThread(r.pid);
         if (id === undefined) return undefined;
+        if (this.#protocolSeen) return undefined;
         const w = this.#wakeupMemo.get(r.fields);
         return { kind: "stock_wakeup", vm: "0", vcpu: id.vcpu, waited: w.waited, haltNs: w.ns };
       }
@@ -321,7 +353,7 @@ export class EventNormalizer {
         return undefined;
       }
       case "sched_waking": {
-        if (r.stack === undefined) return undefined;
+        if (r.stack === undefined || this.#protocolSeen) return undefined;
         const kick = findKickCallSite(r.stack, this.kernel);
         if (kick === undefined) return undefined;
         const d = decodeStockEvent("sched_waking", r.fields);
@@ -337,7 +369,7 @@ export class EventNormalizer {
       }
       case "ipi_send_cpu": {
         const d = this.#ipiMemo.get(r.fields);
-        if (d === null || !d.reschedule) return undefined;
+        if (d === null || !d.reschedule || this.#protocolSeen) return undefined;
         // A plain kick's smp_send_reschedule() records the kick's caller as
         // callsite (_RET_IP_ of the out-of-line kick function): a known kick
         // site says this reschedule IPI is a kick; a stack on the event says
@@ -364,7 +396,7 @@ export class EventNormalizer {
       }
       case "csd_queue_cpu": {
         const d = this.#csdMemo.get(r.fields);
-        if (d === null) return undefined;
+        if (d === null || this.#protocolSeen) return undefined;
         const kick = r.stack === undefined ? undefined : findKickCallSite(r.stack, this.kernel);
         const id = d.cpu === undefined ? undefined : this.identity.vcpuOnCpu(d.cpu);
         if (id === undefined) this.unidentifiedKicks++;
@@ -377,7 +409,7 @@ export class EventNormalizer {
         });
       }
       case "csd_function_entry": {
-        if (!this.#ackMemo.get(r.fields)) return undefined;
+        if (this.#protocolSeen || !this.#ackMemo.get(r.fields)) return undefined;
         return { kind: "stock_ack", vm: "0", vcpu: this.identity.vcpuOnCpu(r.cpu)?.vcpu };
       }
     }

@@ -14,6 +14,7 @@ import type { Mode, RequestRef } from "../events/protocol.ts";
 import { chooseKernel, type KernelChoice } from "./kernel_version.ts";
 import type { ModelEvent } from "./model_event.ts";
 import { requestTable } from "./request_defs.ts";
+import type { RequestTable } from "./request_table.ts";
 import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./request_ref.ts";
 import {
   type AllCpusCall,
@@ -51,23 +52,57 @@ export interface KickContext {
 
 /**
  * Whether a kick moves its vCPU to EXITING_GUEST_MODE: kvm_vcpu_kick()'s
- * cmpxchg of IN_GUEST_MODE to EXITING_GUEST_MODE ("VCPU Kicks"), seen as an
- * IPI sent by a kick that read IN_GUEST_MODE while the model has the vCPU
- * in guest mode (or does not know its mode yet), or as a kick of the
- * running vCPU by itself. `mode` is the model's mode before the kick,
- * `action` and `observed` what the kick says (`observed` is unknown for
- * kicks recovered from stock events).
+ * kvm_arch_vcpu_should_kick() cmpxchg of IN_GUEST_MODE to EXITING_GUEST_MODE
+ * ("VCPU Kicks"), which happens before — and whether or not — an IPI is sent
+ * (6.12 and 6.18 virt/kvm/kvm_main.c: no IPI when the vCPU's CPU is the
+ * kicker's own or not online, e.g. cpu -1), or the own-context path's plain
+ * write. Seen as a kick that read IN_GUEST_MODE (any action but `wake`: a
+ * kick that wakes returns before the cmpxchg) while the model has the vCPU in
+ * guest mode (or does not know its mode yet). `mode` is the model's mode
+ * before the kick, `action` and `observed` what the kick says (`observed` is
+ * unknown for kicks recovered from stock events, which are taken to have
+ * made the exchange when they sent an IPI).
  */
 export function kickMakesExiting(
   mode: Mode | undefined,
   action: string,
   observed: string | undefined,
 ): boolean {
-  if (action === "ipi") {
-    return observed === "IN_GUEST_MODE" && (mode === "IN_GUEST_MODE" || mode === undefined);
-  }
-  return action === "self" && mode === "IN_GUEST_MODE";
+  if (action === "wake") return false;
+  if (mode !== "IN_GUEST_MODE" && mode !== undefined) return false;
+  if (observed === undefined) return false;
+  return observed === "IN_GUEST_MODE" && (action !== "self" || mode === "IN_GUEST_MODE");
 }
+
+/**
+ * How long after a vCPU saw a kick's exchange (`old=EXITING_GUEST_MODE` while
+ * the model held IN_GUEST_MODE) the kick's own line may still come: the
+ * kicker traces right after its cmpxchg with preemption off, so microseconds;
+ * 1 ms leaves room for a slow trace buffer.
+ */
+export const LATE_KICK_WINDOW_NS = 1_000_000n;
+
+/**
+ * How long after a consumer (a `kvm_check_request`, a final check's bitmap)
+ * the line of the request it consumed may still come: the series records
+ * kvm_make_request after set_bit, so a vCPU on another CPU can read the bit
+ * first (real: lab clock trace, kvm_end_pvclock_update()'s KVM_REQ_CLOCK_UPDATE
+ * read by the vCPU's final check before the maker's line, 2-13 µs). An
+ * interrupt between the set_bit() and the trace call can stretch it; 100 µs
+ * of slack.
+ */
+export const MAKE_LINE_LAG_NS = 100_000n;
+
+/** Model event kinds that stock kernels emit (every other kind comes from the patch series). */
+const STOCK_KINDS: ReadonlySet<string> = new Set([
+  "stock_kick",
+  "stock_ack",
+  "stock_wakeup",
+  "entry",
+  "exit",
+  "userspace_exit",
+  "lost",
+]);
 
 /** Integer keys below this live in arrays; others (and non-integers) in a map. */
 const DENSE_KEYS = 1024;
@@ -154,16 +189,54 @@ export class ProtocolModel {
   lastLost: ModelEvent | undefined;
   /** The last event applied. */
   lastEvent: ModelEvent | undefined;
+  /** Each thread's last event (sequence number). */
+  readonly #lastByThread = new Map<number, number>();
+  /** KVM_REQ_VM_DEAD's bit in this kernel's table. */
+  readonly #vmDeadNr: number;
+  readonly #table: RequestTable;
+  /**
+   * A protocol event (the patch series' tracepoints) has been applied: the
+   * kernel is patched, and what stock events only sample is traced exactly.
+   */
+  kernelPatched = false;
+  /** vCPU ids by index (vcpu_idx, the bit of fan-out masks), per VM; see {@link ProtocolModel.vcpuAtIndex}. */
+  readonly #byIndex = new PerVm(() => ({
+    ids: new Map<number, number>(),
+    live: new Map<number, number>(),
+    shared: false,
+  }));
 
   /** @param options the kernel whose tables apply */
   constructor(options: ProtocolModelOptions = {}) {
     this.kernel = options.kernel ?? chooseKernel();
-    this.resolve = memoizeByIdentity(createRequestResolver(requestTable(this.kernel.version)));
+    const table = requestTable(this.kernel.version);
+    this.#table = table;
+    this.resolve = memoizeByIdentity(createRequestResolver(table));
+    this.#vmDeadNr = table.byName(KVM_REQ_VM_DEAD)?.nr ?? 1;
+  }
+
+  /** The name of request bit `nr` in this kernel's table (`undefined`: no such bit). */
+  requestName(nr: number): string | undefined {
+    return this.#table.byNumber(nr)?.name;
   }
 
   /** The state of vCPU `vcpu` of `vm` if the model has seen it (nothing is created). */
   knownVcpu(vm: string, vcpu: number): VcpuState | undefined {
     return this.#vcpus.of(vm).get(vcpu);
+  }
+
+  /**
+   * The id of the vCPU at index `idx` of `vm`: fan-out masks count vCPUs by
+   * position (6.12 and 6.18 virt/kvm/kvm_main.c kvm_make_vcpus_request_mask()
+   * walks the bitmap with kvm_get_vcpu(kvm, i); kvm_make_all_cpus_request()
+   * walks kvm_for_each_vcpu), and a vCPU's index is its place in creation
+   * order (kvm_vm_ioctl_create_vcpu(): vcpu->vcpu_idx = online_vcpus), not
+   * its id. Learned from the kicks' `idx=` and from `kvm_vcpu_create` order;
+   * with neither, the index is taken to be the id (what VMMs do: ids 0..n-1
+   * created in order).
+   */
+  vcpuAtIndex(vm: string, idx: number): number {
+    return this.#byIndex.of(vm).ids.get(idx) ?? idx;
   }
 
   /** The state of vCPU `vcpu` of `vm`, created on first mention. */
@@ -240,12 +313,43 @@ export class ProtocolModel {
     return { call: undefined, request: this.kicker(pid, vm, vcpu).requestMade };
   }
 
+  /**
+   * An event only V's own thread makes (a mode write, the final check, guest
+   * entry or exit, a block): binds V to that thread the first time. Requests,
+   * clears and kicks come from any thread (6.12's kvm_end_pvclock_update()
+   * clears KVM_REQ_MCLOCK_INPROGRESS of every vCPU from one thread), so they
+   * never bind.
+   */
   #own(v: VcpuState, ev: ModelEvent): void {
     if (v.thread === undefined) {
       v.thread = ev.origin.pid;
       this.#threads.set(ev.origin.pid, v);
     }
+    this.#byOwnThread(v, ev);
+  }
+
+  /** An event of V's own thread: V runs KVM_RUN, so requests that waited for that wait from here. */
+  #byOwnThread(v: VcpuState, ev: ModelEvent): void {
+    if (v.thread !== ev.origin.pid) return;
     v.cpu = ev.origin.cpu;
+    if (v.outSince !== undefined || !v.started) {
+      v.outSince = undefined;
+      v.started = true;
+      for (const p of v.pending.values()) p.waitingSince ??= ev;
+    }
+  }
+
+  /**
+   * Stops the wait of V's pending requests that `stops` (the vCPU cannot
+   * serve them from `ev` on): the time waited so far is kept in `waitedNs`.
+   */
+  #pauseWaits(v: VcpuState, ev: ModelEvent, stops: (p: PendingRequest) => boolean): void {
+    for (const p of v.pending.values()) {
+      if (p.waitingSince === undefined || !stops(p)) continue;
+      const waited = ev.origin.ts - p.waitingSince.origin.ts;
+      if (waited > 0n) p.waitedNs += waited;
+      p.waitingSince = undefined;
+    }
   }
 
   #setPending(v: VcpuState, request: ResolvedRequest, ev: ModelEvent, allCpus: boolean): void {
@@ -257,6 +361,11 @@ export class ProtocolModel {
       made: ev,
       maker: ev.origin.pid,
       allCpus,
+      waitingSince: v.started && v.outSince === undefined && v.blockedSince === undefined
+        ? ev
+        : undefined,
+      waitedNs: 0n,
+      ambiguous: v.sharedId && ev.origin.pid !== v.thread,
       reported: new Set(),
     };
     v.pending.set(request.nr, p);
@@ -264,13 +373,37 @@ export class ProtocolModel {
 
   /** Applies one event to the state. */
   apply(ev: ModelEvent): void {
+    if (!this.kernelPatched && !STOCK_KINDS.has(ev.body.kind)) this.kernelPatched = true;
+    this.#applyBody(ev);
     this.lastEvent = ev;
+    if (ev.origin.pid >= 0) this.#lastByThread.set(ev.origin.pid, ev.seq);
+  }
+
+  /** The sequence number of thread `pid`'s last event before the current one (-1: none). */
+  #lastSeqOf(pid: number): number {
+    return this.#lastByThread.get(pid) ?? -1;
+  }
+
+  #applyBody(ev: ModelEvent): void {
     const b = ev.body;
     switch (b.kind) {
       case "make_request": {
         const v = this.vcpu(b.vm, b.vcpu);
         const request = this.resolve(b.request);
-        this.#setPending(v, request, ev, false);
+        const call = this.callOf(b.vm, ev.origin.pid);
+        const ahead = request.nr === undefined ? undefined : v.consumedAhead.get(request.nr);
+        if (ahead !== undefined) v.consumedAhead.delete(request.nr!);
+        if (
+          ahead !== undefined && ahead.seq > this.#lastSeqOf(ev.origin.pid) &&
+          ev.origin.ts - ahead.origin.ts <= MAKE_LINE_LAG_NS
+        ) {
+          // Consumed between the maker's previous line and this one: the bit was set
+          // before the consumer cleared it, and this line was recorded after.
+        } else {
+          // Inside a fan-out, this is its per-target line (kvm_make_vcpu_request()).
+          const inCall = call !== undefined && call.targets.includes(b.vcpu);
+          this.#setPending(v, request, ev, inCall);
+        }
         const k = this.kicker(ev.origin.pid, b.vm, b.vcpu);
         k.requestSince = ev;
         k.requestMade = request;
@@ -278,13 +411,22 @@ export class ProtocolModel {
         return;
       }
       case "kick":
-        return this.#applyKick(ev, b.vm, b.vcpu, b.action, b.mode);
+        if (b.idx !== undefined) this.#byIndex.of(b.vm).ids.set(b.idx, b.vcpu);
+        return this.#applyKick(ev, b.vm, b.vcpu, b.action, b.mode, b.cpu, true);
+      case "vcpu_create":
+      case "vcpu_destroy":
+        return this.#lifecycle(ev, b.vm, b.vcpu, b.kind === "vcpu_create");
       case "stock_kick":
-        if (b.vcpu !== undefined) this.#applyKick(ev, b.vm, b.vcpu, b.action, undefined);
+        if (b.vcpu !== undefined) {
+          this.#applyKick(ev, b.vm, b.vcpu, b.action, undefined, b.targetCpu, false);
+        }
         return;
       case "mode": {
         const v = this.vcpu(b.vm, b.vcpu);
         this.#own(v, ev);
+        // The vCPU saw a kick's exchange whose `kvm_vcpu_kick` line is not recorded yet
+        // (the kicker traces after its cmpxchg): that line must not exchange again.
+        if (b.old === "EXITING_GUEST_MODE" && v.mode === "IN_GUEST_MODE") v.lateKick = ev;
         v.mode = b.new;
         v.modeSetBy = ev;
         v.irqsOffAtLastWrite = ev.irqsOff;
@@ -308,25 +450,36 @@ export class ProtocolModel {
       case "clear_request": {
         const v = this.vcpu(b.vm, b.vcpu);
         // Any thread may clear a vCPU's request: x86's kvm_end_pvclock_update()
-        // clears KVM_REQ_MCLOCK_INPROGRESS of every vCPU (arch/x86/kvm/x86.c),
+        // clears KVM_REQ_MCLOCK_INPROGRESS of every vCPU (6.12 arch/x86/kvm/x86.c),
         // so only a check tells which thread is the vCPU's.
         if (b.kind === "check_request") this.#own(v, ev);
+        else this.#byOwnThread(v, ev);
         const consumed = this.consumedBy(b);
-        if (consumed?.request.nr !== undefined) v.pending.delete(consumed.request.nr);
+        const nr = consumed?.request.nr;
+        if (nr !== undefined) {
+          if (consumed!.pending === undefined && b.kind === "check_request") {
+            v.consumedAhead.set(nr, ev);
+          }
+          v.pending.delete(nr);
+          v.lastConsumed.set(nr, ev);
+        }
         v.lastSeen = ev;
         return;
       }
       case "all_cpus_request":
-        return this.#applyAllCpus(ev, b.vm, b.phase, this.resolve(b.request), b.mask);
+        return this.#applyAllCpus(ev, b.vm, b.phase, this.resolve(b.request), b.mask, b.site);
       case "ipi_ack":
-        if (b.vcpu !== undefined) this.#applyAck(ev, b.vm, b.vcpu);
-        return;
+        // `cpu=` is the acknowledging CPU (ack_kick() runs where the IPI went).
+        return this.#applyAck(ev, b.vm, b.vcpu, b.cpu ?? ev.origin.cpu);
       case "stock_ack":
-        if (b.vcpu !== undefined) this.#applyAck(ev, b.vm, b.vcpu);
-        return;
+        // ack_kick runs on the CPU the IPI went to.
+        return this.#applyAck(ev, b.vm, b.vcpu, ev.origin.cpu);
       case "block": {
         const v = this.vcpu(b.vm, b.vcpu);
         this.#own(v, ev);
+        // A halted vCPU serves no request; only some requests end a halt
+        // (kvm_vcpu_check_block(); x86 kvm_vcpu_has_events()): the others wait for its end.
+        this.#pauseWaits(v, ev, (p) => !p.request.wakesHalted);
         v.blockedSince = ev;
         v.wokenBy = undefined;
         v.lastSeen = ev;
@@ -336,6 +489,10 @@ export class ProtocolModel {
       case "stock_wakeup": {
         const v = this.vcpu(b.vm, b.vcpu);
         this.#own(v, ev);
+        // The halt is over: requests wait again. A stock kvm_vcpu_wakeup (no block
+        // event before it) ends a halt of `haltNs`: the non-waking requests waited from here.
+        if (b.kind === "stock_wakeup") this.#pauseWaits(v, ev, (p) => !p.request.wakesHalted);
+        for (const p of v.pending.values()) p.waitingSince ??= ev;
         v.blockedSince = undefined;
         v.lastSeen = ev;
         return;
@@ -363,6 +520,11 @@ export class ProtocolModel {
         this.#own(v, ev);
         v.inGuest = false;
         v.ipiInFlight = undefined;
+        v.lastExit = ev;
+        // 6.18's kvm_exit prints vcpu->requests: a VM_DEAD bit there is the request made.
+        if (b.requests !== undefined && (b.requests >> BigInt(this.#vmDeadNr)) & 1n) {
+          v.deadSince ??= ev;
+        }
         v.lastSeen = ev;
         return;
       }
@@ -371,6 +533,11 @@ export class ProtocolModel {
         const v = this.knownVcpu(b.vm, b.vcpu);
         if (v === undefined) return;
         v.inGuest = false;
+        if (v.thread === ev.origin.pid) {
+          // Back to userspace: requests wait for the next KVM_RUN, which is userspace's business.
+          v.outSince = ev;
+          this.#pauseWaits(v, ev, () => true);
+        }
         v.lastSeen = ev;
         return;
       }
@@ -380,15 +547,28 @@ export class ProtocolModel {
     }
   }
 
+  /**
+   * A kick of `vcpu`: `cpu` is the CPU its IPI went to (acks are matched by
+   * it); `byProtocol` false for kicks recovered from stock events, which say
+   * nothing about the kicker's requests (its state is left alone).
+   */
   #applyKick(
     ev: ModelEvent,
     vm: string,
     vcpu: number,
     action: string,
     observed: string | undefined,
+    cpu: number | undefined,
+    byProtocol: boolean,
   ): void {
     const v = this.vcpu(vm, vcpu);
-    if (kickMakesExiting(v.mode, action, observed)) {
+    if (
+      v.lateKick !== undefined && ev.origin.ts - v.lateKick.origin.ts > LATE_KICK_WINDOW_NS
+    ) v.lateKick = undefined;
+    if (v.lateKick !== undefined && observed === "IN_GUEST_MODE" && action !== "wake") {
+      // The exchange this line reports was already seen by the vCPU (see `lateKick`).
+      v.lateKick = undefined;
+    } else if (kickMakesExiting(v.mode, action, observed)) {
       v.mode = "EXITING_GUEST_MODE";
       v.modeSetBy = ev;
     }
@@ -401,14 +581,58 @@ export class ProtocolModel {
     const call = this.callOf(vm, ev.origin.pid);
     if (call !== undefined && call.targets.includes(vcpu)) {
       call.kicks.set(vcpu, ev);
-      if (action === "ipi") call.ipis.set(vcpu, ev);
+      if (action === "ipi") {
+        call.ipis.set(vcpu, ev);
+        if (cpu !== undefined) call.ipiCpus.set(vcpu, cpu);
+      }
     }
+    v.lastSeen = ev;
+    if (!byProtocol) return;
     const k = this.kicker(ev.origin.pid, vm, vcpu);
     k.lastKick = ev;
     k.requestSince = undefined;
     k.requestMade = undefined;
     k.postedSince = undefined;
-    v.lastSeen = ev;
+  }
+
+  /**
+   * `kvm_vcpu_create` / `kvm_vcpu_destroy`: the vCPU starts (or ends) with a
+   * fresh state — no thread, mode or pending requests. A process may create
+   * VMs one after another with the same vCPU ids; without VM ids in the
+   * trace, the new vCPU 0 must not inherit the old one's thread or requests.
+   * A created vCPU's index is the number of vCPUs then alive in the VM.
+   */
+  #lifecycle(ev: ModelEvent, vm: string, vcpu: number, create: boolean): void {
+    const table = this.#vcpus.of(vm);
+    const old = table.get(vcpu);
+    const fresh = createVcpuState(vm, vcpu);
+    fresh.lastSeen = ev;
+    if (old === undefined) {
+      table.set(vcpu, fresh);
+      this.#allVcpus.push(fresh);
+    } else {
+      if (old.thread !== undefined && this.#threads.get(old.thread) === old) {
+        this.#threads.delete(old.thread);
+      }
+      table.set(vcpu, fresh);
+      this.#allVcpus[this.#allVcpus.indexOf(old)] = fresh;
+    }
+    const index = this.#byIndex.of(vm);
+    const alive = index.live.get(vcpu) ?? 0;
+    if (create) {
+      // A second vCPU with this id while the first lives: two VMs in a trace without VM ids.
+      if (alive === 0 && !index.shared) index.ids.set(index.live.size, vcpu);
+      else index.shared = true;
+      index.live.set(vcpu, alive + 1);
+    } else if (alive > 1) index.live.set(vcpu, alive - 1);
+    else {
+      index.live.delete(vcpu);
+      if (index.live.size === 0) {
+        index.ids.clear();
+        index.shared = false;
+      }
+    }
+    fresh.sharedId = (index.live.get(vcpu) ?? 0) > 1;
   }
 
   #applyAllCpus(
@@ -417,6 +641,7 @@ export class ProtocolModel {
     phase: "begin" | "end",
     request: ResolvedRequest,
     mask: bigint | undefined,
+    site: string | undefined,
   ): void {
     const key = callKey(vm, ev.origin.pid);
     if (phase === "end") {
@@ -427,28 +652,42 @@ export class ProtocolModel {
     if (mask === undefined) {
       for (const v of this.allVcpus()) if (v.vm === vm) targets.push(v.vcpu);
     } else {
-      targets.push(...setBits64(mask));
+      for (const idx of setBits64(mask)) targets.push(this.vcpuAtIndex(vm, idx));
     }
     this.#calls.set(key, {
       begin: ev,
       request,
       targets,
       ipis: new Map(),
+      ipiCpus: new Map(),
       acks: new Map(),
       kicks: new Map(),
     });
+    // The kernel sets each target's bit in kvm_make_vcpu_request(), after
+    // phase=begin: a producer that traces that (the series, whose begin line
+    // has `site=`) prints a `kvm_make_request` per target, which makes the
+    // request then. Others (the simulator, hand-written traces) print only
+    // the brackets: the begin line stands for the bits.
+    if (site !== undefined) return;
     for (const id of targets) this.#setPending(this.vcpu(vm, id), request, ev, true);
   }
 
-  #applyAck(ev: ModelEvent, vm: string, vcpu: number): void {
-    const v = this.vcpu(vm, vcpu);
-    v.lastSeen = ev;
+  /**
+   * An acknowledgement (ack_kick) on `cpu`: it answers the oldest
+   * unacknowledged IPI of a call in flight that went to that CPU — ack_kick
+   * runs per CPU, and the vCPU loaded there (`vcpu`) need not be the one
+   * kicked. Without a CPU, the IPI to `vcpu`.
+   */
+  #applyAck(ev: ModelEvent, vm: string, vcpu: number | undefined, cpu: number | undefined): void {
+    if (vcpu !== undefined) this.vcpu(vm, vcpu).lastSeen = ev;
     for (const call of this.#calls.values()) {
-      if (
-        call.begin.body.kind === "all_cpus_request" && call.begin.body.vm === vm &&
-        call.ipis.has(vcpu) && !call.acks.has(vcpu)
-      ) {
-        call.acks.set(vcpu, ev);
+      if (call.begin.body.kind !== "all_cpus_request" || call.begin.body.vm !== vm) continue;
+      for (const target of call.ipis.keys()) {
+        if (call.acks.has(target)) continue;
+        const sent = call.ipiCpus.get(target);
+        const match = cpu !== undefined && sent !== undefined ? sent === cpu : target === vcpu;
+        if (!match) continue;
+        call.acks.set(target, ev);
         return;
       }
     }

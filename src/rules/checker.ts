@@ -38,6 +38,12 @@ export interface CheckerOptions {
    * says (see chooseKernel).
    */
   readonly kernelOption?: { readonly version?: string; readonly arch?: string };
+  /**
+   * `--stock-only`: ignore the protocol events (the patch series'
+   * tracepoints) and judge the input from its stock events alone, as if the
+   * kernel were unpatched.
+   */
+  readonly stockOnly?: boolean;
 }
 
 type Handler = (ev: ModelEvent) => void;
@@ -52,11 +58,17 @@ export class Checker {
   readonly kindsSeen = new Set<ModelKind>();
   /** Whether any `kvm_vcpu_mode` event carried a flag column. */
   sawIrqFlags = false;
+  /** Whether any `kvm_exit` printed `requests 0x…` (6.18 and later). */
+  sawExitRequests = false;
   #timeUnit: TimeUnit = "ns";
   readonly #handlers = new Map<string, Handler[]>();
   /** Handlers of each kind seen so far (empty when none). */
   readonly #byKind = new Map<string, Handler[]>();
   readonly #finishers: (() => void)[] = [];
+  /** What the trace offers so far (see {@link Checker.setCapabilities}). */
+  #capabilities: (() => ReadonlySet<string>) | undefined;
+  /** Findings withheld because their rule's needs were not met (see `setCapabilities`). */
+  withheld = 0;
   readonly #lost: ModelEvent[] = [];
 
   /**
@@ -91,6 +103,17 @@ export class Checker {
     }
   }
 
+  /**
+   * Coverage is a promise (issue 16.13): a rule reported as not checked never
+   * fires. `capabilities` says what the input has offered so far (event
+   * names, `irq-flags`, `ns-clock`, …); a finding is only kept when one of
+   * its rule's `needs` alternatives is met by it. What an input offers only
+   * grows, so a kept finding's rule is checked at the end too.
+   */
+  setCapabilities(capabilities: () => ReadonlySet<string>): void {
+    this.#capabilities = capabilities;
+  }
+
   /** Sets the unit of timestamps (known once the reader has seen the first event). */
   setTimeUnit(unit: TimeUnit): void {
     this.#timeUnit = unit;
@@ -112,6 +135,9 @@ export class Checker {
       this.kindsSeen.add(kind);
     }
     if (kind === "mode" && ev.irqsOff !== undefined) this.sawIrqFlags = true;
+    if (kind === "exit" && !this.sawExitRequests && ev.body.kind === "exit") {
+      this.sawExitRequests = ev.body.requests !== undefined;
+    }
     if (kind === "lost") this.#lost.push(ev);
     for (let i = 0; i < entry.length; i++) entry[i](ev);
     this.model.apply(ev);
@@ -123,6 +149,13 @@ export class Checker {
   }
 
   #report(rule: Rule, severity: Severity, f: FindingInput): void {
+    if (this.#capabilities !== undefined) {
+      const has = this.#capabilities();
+      if (!rule.meta.needs.some((all) => all.every((n) => has.has(n)))) {
+        this.withheld++;
+        return;
+      }
+    }
     const evidence = f.evidence.includes(f.at) ? [...f.evidence] : [...f.evidence, f.at];
     evidence.sort((a, b) => a.seq - b.seq);
     const first = evidence[0];

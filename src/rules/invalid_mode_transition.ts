@@ -12,10 +12,19 @@
  * disagrees with the mode the model holds, and on one made by a thread other
  * than the vCPU's own.
  *
+ * A write with `old=EXITING_GUEST_MODE` while the model holds IN_GUEST_MODE
+ * is not judged at once: the kick that exchanged IN for EXITING records its
+ * `kvm_vcpu_kick` line after the cmpxchg (the series, kvm_vcpu_kick()), so
+ * the vCPU can abort at its final check a few microseconds before that line.
+ * It is reported only if no kick of the vCPU that read IN_GUEST_MODE follows
+ * within `LATE_KICK_WINDOW_NS`.
+ *
  * @module
  */
 
+import type { ModelEvent } from "../model/model_event.ts";
 import { findTransition } from "../model/mode_automaton.ts";
+import { LATE_KICK_WINDOW_NS } from "../model/protocol_model.ts";
 import { at, vcpuLabel, who } from "./describe.ts";
 import type { Rule } from "./rule.ts";
 
@@ -33,11 +42,42 @@ export const invalidModeTransition: Rule = {
     needs: [["kvm_vcpu_mode"]],
   },
   create(ctx) {
+    const late = new Map<string, { ev: ModelEvent; setBy: ModelEvent | undefined }>();
+    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
+    const reportLate = (s: { ev: ModelEvent; setBy: ModelEvent | undefined }) => {
+      const b = s.ev.body;
+      if (b.kind !== "mode") return;
+      ctx.report({
+        vm: b.vm,
+        vcpu: b.vcpu,
+        at: s.ev,
+        message: `${vcpuLabel(b.vm, b.vcpu)} wrote ${b.old} -> ${b.new}, but its mode was ` +
+          `IN_GUEST_MODE${s.setBy ? ` (set at ${at(s.setBy)})` : ""} and no kick that read ` +
+          `IN_GUEST_MODE followed within ${Number(LATE_KICK_WINDOW_NS) / 1e6} ms`,
+        evidence: s.setBy !== undefined ? [s.setBy, s.ev] : [s.ev],
+      });
+    };
+    const expire = (k: string, now: ModelEvent) => {
+      const s = late.get(k);
+      if (s === undefined || now.origin.ts - s.ev.origin.ts <= LATE_KICK_WINDOW_NS) return;
+      late.delete(k);
+      reportLate(s);
+    };
     return {
+      kick(ev) {
+        const b = ev.body;
+        const k = key(b.vm, b.vcpu);
+        expire(k, ev);
+        if (b.mode === "IN_GUEST_MODE" && b.action !== "wake") late.delete(k);
+      },
+      finish() {
+        for (const s of late.values()) reportLate(s);
+      },
       mode(ev) {
         const b = ev.body;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         const label = vcpuLabel(b.vm, b.vcpu);
+        expire(key(b.vm, b.vcpu), ev);
         if (v.thread !== undefined && v.thread !== ev.origin.pid) {
           const owner = ctx.model.vcpuOfThread(ev.origin.pid);
           ctx.report({
@@ -53,7 +93,12 @@ export const invalidModeTransition: Rule = {
           });
           return;
         }
-        if (v.mode !== undefined && v.mode !== b.old) {
+        if (v.mode === "IN_GUEST_MODE" && b.old === "EXITING_GUEST_MODE") {
+          // The kick's line may still come (see above).
+          if (!late.has(key(b.vm, b.vcpu))) {
+            late.set(key(b.vm, b.vcpu), { ev, setBy: v.modeSetBy });
+          }
+        } else if (v.mode !== undefined && v.mode !== b.old) {
           ctx.report({
             vm: b.vm,
             vcpu: b.vcpu,

@@ -7,6 +7,15 @@
  * OUTSIDE_GUEST_MODE". (A WAIT kick that skipped a vCPU in
  * READING_SHADOW_PAGE_TABLES is the more specific `wait-missed-reader`.)
  *
+ * No IPI is due (6.12 and 6.18 virt/kvm/kvm_main.c kvm_vcpu_kick() and
+ * kvm_make_vcpu_request()) when the kick woke the vCPU (`wake`: it returns
+ * right after kvm_vcpu_wake_up() succeeds, and a woken vCPU is outside guest
+ * mode), when it runs on the vCPU's own CPU (`self`, or a `cpu=` that is the
+ * kicker's CPU: kicked from a hard irq on the vCPU's CPU, or the kicker is
+ * the vCPU), or when the vCPU's CPU is -1 or offline (`none` with
+ * `cpu=-1`). The IN_GUEST_MODE → EXITING_GUEST_MODE exchange happens in all
+ * of these cases; only the IPI is skipped.
+ *
  * @module
  */
 
@@ -30,10 +39,14 @@ export const kickWithoutIpi: Rule = {
     return {
       kick(ev) {
         const b = ev.body;
-        if (b.action === "ipi" || b.action === "self") return;
+        if (b.action === "ipi" || b.action === "self" || b.action === "wake") return;
+        // No IPI to send: the vCPU's CPU is unknown to the kernel (-1) or the kicker's own.
+        if (b.cpu !== undefined && (b.cpu < 0 || b.cpu === ev.origin.cpu)) return;
         const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
-        // KVM_REQUEST_WAIT only changes the IPI condition inside kvm_make_all_cpus_request();
-        // a plain kvm_vcpu_kick() never waits.
+        // KVM_REQUEST_WAIT changes the IPI condition (kvm_request_needs_ipi(): any mode but
+        // OUTSIDE_GUEST_MODE) only for the fan-outs' kvm_make_vcpu_request(); a single
+        // kvm_vcpu_kick() — which can wait in 6.18 (__kvm_vcpu_kick(vcpu, wait)) — still
+        // sends its IPI only for IN_GUEST_MODE (kvm_arch_vcpu_should_kick()).
         const wait = call !== undefined && request?.wait === true;
         if (b.mode === "READING_SHADOW_PAGE_TABLES" && wait) return;
         const needsIpi = wait ? b.mode !== "OUTSIDE_GUEST_MODE" : b.mode === "IN_GUEST_MODE";

@@ -11,6 +11,7 @@ import type { TraceRecord } from "../events/types.ts";
 import { chooseKernel, type KernelChoice } from "../model/kernel_version.ts";
 import type { ModelEvent } from "../model/model_event.ts";
 import { type DecodeProblem, EventNormalizer } from "../model/normalize.ts";
+import { PROTOCOL_EVENT_NAMES } from "../events/protocol.ts";
 import { Checker, type CheckerOptions } from "./checker.ts";
 import { computeCoverage, type Coverage } from "./coverage.ts";
 import { compareFindings, type Finding } from "./finding.ts";
@@ -57,8 +58,11 @@ export interface LintResult {
 }
 
 /** Capabilities a trace offers beyond its event names. */
-function capabilities(stats: ReadStats, checker: Checker): Set<string> {
+function capabilities(stats: ReadStats, checker: Checker, stockOnly: boolean): Set<string> {
   const has = new Set<string>(stats.eventsByName.keys());
+  // --stock-only: the protocol events are in the file but were not read.
+  if (stockOnly) { for (const name of PROTOCOL_EVENT_NAMES) has.delete(name); }
+  if (checker.sawExitRequests) has.add("kvm_exit-requests");
   if (checker.kindsSeen.has("stock_kick")) has.add("stock-kick");
   if (checker.kindsSeen.has("stock_ack")) has.add("stock-ack");
   if (checker.sawIrqFlags) has.add("irq-flags");
@@ -118,10 +122,16 @@ interface Run {
 
 function startRun(input: LintSource, options: CheckerOptions): Run {
   const kernel = chooseKernel(input.reader.stats.kernel, options.kernelOption);
+  const checker = new Checker(options, kernel);
+  checker.setCapabilities(() =>
+    capabilities(input.reader.stats, checker, options.stockOnly === true)
+  );
   return {
     kernel,
-    checker: new Checker(options, kernel),
-    normalizer: new EventNormalizer(input.path, kernel.version),
+    checker,
+    normalizer: new EventNormalizer(input.path, kernel.version, {
+      stockOnly: options.stockOnly,
+    }),
   };
 }
 
@@ -132,7 +142,10 @@ function finishResult(input: LintSource, options: CheckerOptions, run: Run): Lin
     stats: input.reader.stats,
     timeUnit: checker.timeUnit,
     findings: [...checker.findings].sort(compareFindings),
-    coverage: computeCoverage(options.rules, capabilities(input.reader.stats, checker)),
+    coverage: computeCoverage(
+      options.rules,
+      capabilities(input.reader.stats, checker, options.stockOnly === true),
+    ),
     decodeProblems: normalizer.problems,
     decodeProblemCount: normalizer.problemCount,
     unidentifiedKicks: normalizer.unidentifiedKicks,

@@ -9,9 +9,14 @@
  * A kick of a blocked V that did not wake it (`action=none`/`ipi`) is a
  * suspect. It is a lost wakeup when V's eventual `kvm_vcpu_unblock` says it
  * was woken by something else (`woken=1`), or V is still blocked when the
- * trace ends; `woken=0` (halt-polling saw the request) clears it. Also, at the
- * end of the trace, a vCPU still blocked with a pending request without
- * NO_WAKEUP made longer than the latency threshold ago.
+ * trace ends; `woken=0` (halt-polling saw the request) or a stock
+ * `kvm_vcpu_wakeup … polling` ending in `poll` (the halt ended while polling:
+ * kvm_vcpu_halt(), virt/kvm/kvm_main.c, traces it once at its end, 6.12 and
+ * 6.18) clears it. Also, at the end of the trace, a vCPU still blocked with a
+ * pending request made longer than the latency threshold ago that by itself
+ * makes a halted vCPU runnable (`ResolvedRequest.wakesHalted`: on x86 the
+ * requests kvm_vcpu_has_events() tests, and KVM_REQ_UNBLOCK): a halted vCPU
+ * may sleep on with KVM_REQ_CLOCK_UPDATE or KVM_REQ_EVENT pending, by design.
  *
  * @module
  */
@@ -78,7 +83,7 @@ export const lostWakeup: Rule = {
         woke(ev.body.vm, ev.body.vcpu, ev, ev.body.woken === false);
       },
       stock_wakeup(ev) {
-        woke(ev.body.vm, ev.body.vcpu, ev, false);
+        woke(ev.body.vm, ev.body.vcpu, ev, ev.body.waited === false);
       },
       finish() {
         for (const s of suspects.values()) reportSuspect(s, undefined);
@@ -87,7 +92,7 @@ export const lostWakeup: Rule = {
         for (const v of ctx.model.allVcpus()) {
           if (v.blockedSince === undefined || suspects.has(key(v.vm, v.vcpu))) continue;
           for (const p of v.pending.values()) {
-            if (p.request.noWakeup || p.made.seq < v.blockedSince.seq) continue;
+            if (!p.request.wakesHalted || p.ambiguous || p.made.seq < v.blockedSince.seq) continue;
             if (last.origin.ts - p.made.origin.ts <= ctx.options.latencyThresholdNs) continue;
             ctx.report({
               vm: v.vm,

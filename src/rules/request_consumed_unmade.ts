@@ -12,10 +12,18 @@
  * `kvm_check_request result=1` and on final-check bits for requests the model
  * does not hold. Confidence is lowered when the trace lost events before it.
  *
+ * The series records `kvm_make_request` after the bit is set, so the
+ * consumer can come first: a bit found but not (yet) made is reported only
+ * if no line making it follows within `MAKE_LINE_LAG_NS`; likewise a bit a
+ * final check reads right after another CPU's line cleared it (the read came
+ * first: lab clock trace, kvm_end_pvclock_update()'s clear of
+ * KVM_REQ_MCLOCK_INPROGRESS recorded 13 µs before the vCPU's check).
+ *
  * @module
  */
 
 import type { ModelEvent } from "../model/model_event.ts";
+import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { vcpuLabel } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
 import { setBits64 } from "../events/bits.ts";
@@ -34,6 +42,16 @@ function report(ctx: RuleContext, ev: ModelEvent, vm: string, vcpu: number, what
   });
 }
 
+/** A consumer of bits no traced event had made (yet). */
+interface Suspect {
+  readonly ev: ModelEvent;
+  readonly vm: string;
+  readonly vcpu: number;
+  readonly bits: Set<number>;
+  /** The request a `kvm_check_request` consumed; `undefined` for a final check's bitmap. */
+  readonly check: string | undefined;
+}
+
 /** The rule. */
 export const requestConsumedUnmade: Rule = {
   meta: {
@@ -48,29 +66,79 @@ export const requestConsumedUnmade: Rule = {
     needs: [["kvm_make_request", "kvm_check_request", "kvm_request_pending"]],
   },
   create(ctx) {
+    /** Consumers waiting for the make line of what they consumed. */
+    const waiting: Suspect[] = [];
+    /** Expired before the trace showed any kvm_make_request: judged at the end, if one comes. */
+    const held: Suspect[] = [];
+    let makes = false;
+    const settle = (now: ModelEvent | undefined) => {
+      for (let i = 0; i < waiting.length;) {
+        const s = waiting[i];
+        if (now !== undefined && now.origin.ts - s.ev.origin.ts <= MAKE_LINE_LAG_NS) {
+          i++;
+          continue;
+        }
+        waiting.splice(i, 1);
+        if (!makes && now !== undefined) {
+          held.push(s);
+          continue;
+        }
+        if (!makes) continue;
+        const what = s.check !== undefined
+          ? `consumed ${s.check}`
+          : `read request bit${s.bits.size > 1 ? "s" : ""} ${[...s.bits].join(", ")} as pending`;
+        report(ctx, s.ev, s.vm, s.vcpu, what);
+      }
+    };
     return {
       check_request(ev) {
+        settle(ev);
         const b = ev.body;
         if (!b.result) return;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         const r = ctx.model.resolve(b.request);
         if (!v.historyKnown || r.nr === undefined || r.noAction || v.pending.has(r.nr)) return;
-        report(ctx, ev, b.vm, b.vcpu, `consumed ${r.name ?? b.request.req}`);
+        waiting.push({
+          ev,
+          vm: b.vm,
+          vcpu: b.vcpu,
+          bits: new Set([r.nr]),
+          check: r.name ?? b.request.req,
+        });
       },
       request_pending(ev) {
+        settle(ev);
         const b = ev.body;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         if (!v.historyKnown || b.pending === 0n) return;
-        const unmade = setBits64(b.pending).filter((nr) => !v.pending.has(nr));
+        const unmade = setBits64(b.pending).filter((nr) => {
+          if (v.pending.has(nr)) return false;
+          // Cleared on another CPU just before: the read came first, its line after.
+          const gone = v.lastConsumed.get(nr);
+          return gone === undefined || ev.origin.ts - gone.origin.ts > MAKE_LINE_LAG_NS;
+        });
         if (unmade.length > 0) {
-          report(
-            ctx,
-            ev,
-            b.vm,
-            b.vcpu,
-            `read request bit${unmade.length > 1 ? "s" : ""} ${unmade.join(", ")} as pending`,
-          );
+          waiting.push({ ev, vm: b.vm, vcpu: b.vcpu, bits: new Set(unmade), check: undefined });
         }
+      },
+      make_request(ev) {
+        makes = true;
+        settle(ev);
+        if (waiting.length === 0) return;
+        const nr = ctx.model.resolve(ev.body.request).nr;
+        if (nr === undefined) return;
+        for (let i = 0; i < waiting.length;) {
+          const s = waiting[i];
+          if (s.vm === ev.body.vm && s.vcpu === ev.body.vcpu) s.bits.delete(nr);
+          if (s.bits.size === 0) waiting.splice(i, 1);
+          else i++;
+        }
+      },
+      entry: (ev) => settle(ev),
+      finish() {
+        // A trace without any kvm_make_request cannot say a request was unmade.
+        if (makes) waiting.unshift(...held);
+        settle(undefined);
       },
     };
   },

@@ -9,15 +9,37 @@
  *
  * Fires when V enters the guest (`kvm_entry`) with a request R pending that
  * was made before V's last IN_GUEST_MODE write (so the final check had to see
- * it), or was made later with no IPI sent to V since. Also fires at the final
+ * it), or was made later with no IPI sent to V since and no kick of V that
+ * saw it in guest mode follows. Also fires at the final
  * check itself when it read a bitmap without R's bit although R was made
  * before the IN_GUEST_MODE write. One finding per request.
+ *
+ * Not violations (6.12 and 6.18 arch/x86/kvm/x86.c vcpu_enter_guest()): a
+ * final check that decided to exit (`exit=1`: the entry is cancelled, the
+ * requests are handled on the next pass); KVM_REQ_EVENT made by the vCPU
+ * itself after its final check to force an immediate exit
+ * (`req_immediate_exit`: kvm_make_request(KVM_REQ_EVENT) next to
+ * KVM_RUN_FORCE_IMMEDIATE_EXIT), which is what `kvm_entry … [immediate exit]`
+ * says; and requests the model cannot attribute to this vCPU (two live VMs
+ * share its id, see `PendingRequest.ambiguous`).
+ *
+ * A request made after the final check races with the entry: the Dekker
+ * pattern makes its maker see IN_GUEST_MODE and send the IPI, whose
+ * `kvm_vcpu_kick` line is recorded after the bit is set and may come after
+ * the `kvm_entry` (real: lab shadow-mmu trace, a kvm_flush_remote_tlbs()
+ * fan-out's per-target request between a vCPU's final check and its entry).
+ * So "entered with no IPI coming" waits: a kick of V that read IN_GUEST_MODE
+ * or EXITING_GUEST_MODE (the IPI was sent, or an exit is already under way)
+ * clears it; a kick of V by the maker that read OUTSIDE_GUEST_MODE while V is
+ * still in the guest confirms it; so does the end of the trace with no kick
+ * of V by the maker at all.
  *
  * @module
  */
 
 import type { ModelEvent } from "../model/model_event.ts";
 import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
+import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
 
@@ -33,10 +55,12 @@ function report(
   p: PendingRequest,
   ev: ModelEvent,
   why: string,
+  lateKick?: ModelEvent,
 ): void {
   if (p.reported.has(ID)) return;
   p.reported.add(ID);
   const evidence = [p.made, ...(v.lastInGuestWrite ? [v.lastInGuestWrite] : []), ev];
+  if (lateKick !== undefined) evidence.push(lateKick);
   if (v.lastPendingCheck !== undefined && v.lastPendingCheck.seq > p.made.seq) {
     evidence.push(v.lastPendingCheck);
   }
@@ -74,14 +98,91 @@ export const requestUnseenAtEntry: Rule = {
     ]],
   },
   create(ctx) {
+    /** Entries with a request made after the final check and no IPI yet, by vCPU. */
+    const racing = new Map<string, { v: VcpuState; p: PendingRequest; entry: ModelEvent }[]>();
+    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
+    const settle = (
+      k: string,
+      kick: ModelEvent & { body: { kind: "kick" } },
+      v: VcpuState,
+    ) => {
+      const list = racing.get(k);
+      if (list === undefined) return;
+      const mode = kick.body.mode;
+      if (mode === "IN_GUEST_MODE" || mode === "EXITING_GUEST_MODE") {
+        racing.delete(k);
+        return;
+      }
+      const rest = list.filter((r) => {
+        if (r.p.maker !== kick.origin.pid) return true;
+        // The maker's kick read OUTSIDE_GUEST_MODE: fine if V has left the guest since.
+        if (v.inGuest && v.lastEntry === r.entry && kick.body.action !== "wake") {
+          report(ctx, r.v, r.p, r.entry, "entered the guest with no IPI coming", kick);
+        }
+        return false;
+      });
+      if (rest.length === 0) racing.delete(k);
+      else racing.set(k, rest);
+    };
+    /**
+     * A consumer (`kvm_check_request`/`kvm_clear_request`) was seen: only then
+     * does a final check's bitmap without a request the model holds mean the
+     * check missed it, rather than an untraced consumption before the write.
+     * (At `kvm_entry` without a final-check event the rule judges anyway: a
+     * trace that shows neither consumption nor the final check, such as the
+     * explorer's counterexamples, has nothing else to go by.)
+     */
+    let consumers = false;
+    /** Findings that wait for the trace to show a consumer (reported then, or dropped at the end). */
+    const held: (() => void)[] = [];
+    const judge = (f: () => void) => consumers ? f() : held.push(f);
+    const sawConsumer = () => {
+      if (consumers) return;
+      consumers = true;
+      for (const f of held.splice(0)) f();
+    };
     return {
+      check_request: sawConsumer,
+      clear_request: sawConsumer,
+      kick(ev) {
+        const v = ctx.model.vcpu(ev.body.vm, ev.body.vcpu);
+        settle(key(ev.body.vm, ev.body.vcpu), ev, v);
+      },
+      stock_kick(ev) {
+        if (ev.body.vcpu === undefined || ev.body.action !== "ipi") return;
+        racing.delete(key(ev.body.vm, ev.body.vcpu));
+      },
+      exit(ev) {
+        // V left the guest: a request whose maker never kicked it waited for this exit.
+        const k = key(ev.body.vm, ev.body.vcpu);
+        const list = racing.get(k);
+        if (list === undefined) return;
+        racing.delete(k);
+        for (const r of list) {
+          const kick = ctx.model.kicker(r.p.maker, r.v.vm, r.v.vcpu).lastKick;
+          if (kick !== undefined && kick.seq > r.p.made.seq) continue;
+          // The maker may be about to kick (its line comes after set_bit): give it the lag.
+          if (ev.origin.ts - r.p.made.origin.ts <= MAKE_LINE_LAG_NS) continue;
+          report(ctx, r.v, r.p, r.entry, "entered the guest with no IPI coming");
+        }
+      },
+      finish() {
+        for (const list of racing.values()) {
+          for (const r of list) {
+            report(ctx, r.v, r.p, r.entry, "entered the guest with no IPI coming");
+          }
+        }
+      },
       request_pending(ev) {
+        // kvm_vcpu_exit_request() said exit: no entry follows this check.
+        if (ev.body.exit === true || ev.body.mode === "EXITING_GUEST_MODE") return;
         const v = ctx.model.vcpu(ev.body.vm, ev.body.vcpu);
         for (const p of v.pending.values()) {
+          if (p.ambiguous) continue;
           const nr = p.request.nr;
           if (nr === undefined || nr > 63 || (ev.body.pending >> BigInt(nr)) & 1n) continue;
           if (madeBeforeInWrite(v, p)) {
-            report(ctx, v, p, ev, "read no pending request in its final check");
+            judge(() => report(ctx, v, p, ev, "read no pending request in its final check"));
           }
         }
       },
@@ -89,10 +190,31 @@ export const requestUnseenAtEntry: Rule = {
         const v = ctx.model.vcpu(ev.body.vm, ev.body.vcpu);
         if (v.lastInGuestWrite === undefined) return;
         for (const p of v.pending.values()) {
-          if (madeBeforeInWrite(v, p)) report(ctx, v, p, ev, "entered the guest");
+          if (p.ambiguous) continue;
+          if (madeBeforeInWrite(v, p)) {
+            // A traced final check after the write judges it (see request_pending).
+            const checked = v.lastPendingCheck !== undefined &&
+              v.lastPendingCheck.seq > v.lastInGuestWrite.seq;
+            if (!checked) report(ctx, v, p, ev, "entered the guest");
+            continue;
+          }
+          // x86's forced immediate exit: the vCPU made the request itself, after its final check.
+          if (ev.body.immediateExit === true && p.maker === v.thread) continue;
           // IPI Reduction: one IPI sent since the IN_GUEST_MODE write serves every later request.
-          else if (v.ipiInFlight === undefined || v.ipiInFlight.seq < v.lastInGuestWrite.seq) {
-            report(ctx, v, p, ev, "entered the guest with no IPI coming");
+          if (v.ipiInFlight === undefined || v.ipiInFlight.seq < v.lastInGuestWrite.seq) {
+            const kick = ctx.model.kicker(p.maker, v.vm, v.vcpu).lastKick;
+            if (kick !== undefined && kick.seq > p.made.seq && kick.body.kind === "kick") {
+              // The maker already kicked: fine if it saw V in (or leaving) guest mode.
+              const m = kick.body.mode;
+              if (m !== "IN_GUEST_MODE" && m !== "EXITING_GUEST_MODE") {
+                report(ctx, v, p, ev, "entered the guest with no IPI coming");
+              }
+              continue;
+            }
+            const k = key(v.vm, v.vcpu);
+            const list = racing.get(k) ?? [];
+            list.push({ v, p, entry: ev });
+            racing.set(k, list);
           }
         }
       },

@@ -13,6 +13,7 @@
 
 import type { RequestRef } from "../events/protocol.ts";
 import type { ModelEvent } from "../model/model_event.ts";
+import { setBits64 } from "../events/bits.ts";
 import { who } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
 
@@ -46,10 +47,31 @@ export const unknownRequest: Rule = {
     help:
       "Request values are a number (KVM_REQUEST_MASK, bits 0-7) plus flags (bits 8+). An unknown " +
       "number or flag usually means a corrupted value or a kernel newer than kvmreq's table.",
-    needs: [["kvm_make_request"], ["kvm_check_request"], ["kvm_make_all_cpus_request"]],
+    needs: [["kvm_make_request"], ["kvm_check_request"], ["kvm_make_all_cpus_request"], [
+      "kvm_exit-requests",
+    ]],
   },
   create(ctx) {
+    const unknownBits = new Set<number>();
     return {
+      exit(ev) {
+        // 6.18 prints vcpu->requests at each exit: a bit this kernel's table lacks.
+        const bits = ev.body.requests;
+        if (bits === undefined || bits === 0n) return;
+        for (const nr of setBits64(bits)) {
+          if (unknownBits.has(nr) || ctx.model.requestName(nr) !== undefined) continue;
+          unknownBits.add(nr);
+          ctx.report({
+            vm: ev.body.vm,
+            vcpu: ev.body.vcpu,
+            at: ev,
+            message: `${who(ev)}: request bit ${nr} pending at the exit (kvm_exit requests 0x${
+              bits.toString(16)
+            }) is not in the ${ctx.model.kernel.version} ${ctx.model.kernel.arch} request table`,
+            evidence: [ev],
+          });
+        }
+      },
       make_request: (ev) => check(ctx, ev, ev.body.vm, ev.body.vcpu, ev.body.request),
       check_request: (ev) => check(ctx, ev, ev.body.vm, ev.body.vcpu, ev.body.request),
       clear_request: (ev) => check(ctx, ev, ev.body.vm, ev.body.vcpu, ev.body.request),

@@ -99,6 +99,9 @@ function plainRequest(w: World, r: RequesterActor): void {
   }
   if (!v.bug && v.phase === Phase.Guest && v.mode === IN_GUEST && w.inject("ipi-not-sent")) {
     const line = kick(w, t, v, IN_GUEST, "none", site);
+    // The kick's cmpxchg happened (kvm_arch_vcpu_should_kick(): the mode it read is IN);
+    // only the IPI is missing (issue 16.7).
+    v.mode = EXITING;
     v.bug = true;
     w.label("ipi-not-sent", line, v.id, [made]);
     return;

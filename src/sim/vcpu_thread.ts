@@ -81,7 +81,9 @@ function top(w: World, v: VcpuActor): void {
     const fields = `vcpu=${v.id} req=${UNKNOWN_REQUEST_VALUE} site=${SELF_SITE}`;
     w.label("unknown-request", w.out.emit(v.thread, FLAGS.on, "kvm_make_request", fields), v.id);
   }
-  if (w.op === undefined && w.inject("slow-service")) {
+  // Only once the vCPU has run (its final check read 0): a request made before the vCPU
+  // thread's first traced event waits for KVM_RUN, not for the kernel (issue 16.11).
+  if (w.op === undefined && v.historyKnown && w.inject("slow-service")) {
     const made = requestFromIdle(w, v);
     if (made !== undefined) {
       v.madeLine = made;

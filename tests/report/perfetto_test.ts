@@ -240,6 +240,7 @@ Deno.test("export streams: output arrives in bounded chunks while the trace is r
         buffer: undefined,
         kernel: undefined,
         arch: undefined,
+        stockOnly: undefined,
         files: [path],
       },
       sink,

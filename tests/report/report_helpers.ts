@@ -122,6 +122,7 @@ export async function exportFiles(
     buffer: undefined,
     kernel: undefined,
     arch: undefined,
+    stockOnly: undefined,
     files,
   };
   await runExport(opts, out, "test");
@@ -154,6 +155,7 @@ export async function reportFiles(
     buffer: undefined,
     kernel: undefined,
     arch: undefined,
+    stockOnly: undefined,
     files,
   };
   const quiet = console.error;

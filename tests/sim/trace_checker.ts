@@ -222,8 +222,9 @@ export function checkTrace(events: readonly SimLine[]): Finding[] {
     if (v.blocked && action !== "wake" && !flags.has("NO_WAKEUP") && v.lost === undefined) {
       v.lost = e.line;
     }
+    // A kick that read IN_GUEST_MODE made it EXITING_GUEST_MODE, IPI or not (issue 16.7).
+    if (action !== "wake" && seen === IN && actual === IN) v.mode = EXITING;
     if (action === "ipi") {
-      if (seen === IN && actual === IN) v.mode = EXITING;
       for (const p of v.pending.values()) p.ipiAfter = true;
       if (inBracket && wait) {
         b.unacked.set(id, (b.unacked.get(id) ?? 0) + 1);
