@@ -1,7 +1,12 @@
 /**
  * Per-vCPU statistics for `kvmreq analyze`: requests made and served by
  * name, kicks by action, IPIs sent and coalesced, time in each mode, request
- * service latency and kick-to-exit latency. Fed the same model events as the
+ * service latency and kick-to-exit latency — and, from stock events alone
+ * (issue 16.15, what `perf kvm stat` gives and more): guest exits by reason
+ * and class (`kvm_exit`), returns to userspace (`kvm_userspace_exit`), time
+ * in the guest (`kvm_entry` → `kvm_exit`), halts that polled or waited and
+ * their length (`kvm_vcpu_wakeup`), and wake-to-entry latency (a kick that
+ * woke the vCPU → its next `kvm_entry`). Fed the same model events as the
  * checker, with the model state before each event; pure.
  *
  * @module
@@ -11,6 +16,7 @@ import type { Mode } from "../events/protocol.ts";
 import type { ModelEvent } from "../model/model_event.ts";
 import { kickMakesExiting, type ProtocolModel } from "../model/protocol_model.ts";
 import { setBits64 } from "../events/bits.ts";
+import { exitClass } from "../model/exit_reasons.ts";
 import { inTimeRange, type TraceWindow, vcpuInWindow, WHOLE_TRACE } from "./trace_window.ts";
 
 /** Statistics of one vCPU. */
@@ -39,6 +45,22 @@ export interface VcpuStats {
   entries: number;
   /** Guest exits. */
   exits: number;
+  /** Guest exits by reason, as `kvm_exit` prints it. */
+  readonly exitsByReason: Map<string, number>;
+  /** Guest exits by class (see src/model/exit_reasons.ts). */
+  readonly exitsByClass: Map<string, number>;
+  /** KVM_RUN returns (`kvm_userspace_exit`) by reason. */
+  readonly userspaceExits: Map<string, number>;
+  /** Time between each `kvm_entry` and the next `kvm_exit`, ns. */
+  timeInGuest: bigint;
+  /** Halts that ended while polling (`kvm_vcpu_wakeup … poll`). */
+  haltsPolled: number;
+  /** Halts that scheduled out (`kvm_vcpu_wakeup … wait`). */
+  haltsWaited: number;
+  /** Each halt's length (`time N ns`: polling and waiting), ns. */
+  readonly haltLengths: bigint[];
+  /** A kick that woke the vCPU → its next guest entry, ns. */
+  readonly wakeToEntry: bigint[];
 }
 
 function inc<K>(m: Map<K, number>, k: K): void {
@@ -51,6 +73,8 @@ export class VcpuStatsCollector {
   readonly #modeSince = new Map<string, { mode: Mode; ts: bigint }>();
   readonly #blockedSince = new Map<string, bigint>();
   readonly #pendingKick = new Map<string, bigint>();
+  readonly #pendingWake = new Map<string, bigint>();
+  readonly #inGuestSince = new Map<string, bigint>();
   #lastTs: bigint | undefined;
 
   /**
@@ -72,6 +96,14 @@ export class VcpuStatsCollector {
     if (to > from) s.timeInMode.set(mode, (s.timeInMode.get(mode) ?? 0n) + to - from);
   }
 
+  /** The part of `[a, b]` inside the window's time range, ns. */
+  #clipped(a: bigint, b: bigint): bigint {
+    const w = this.window;
+    const from = w.from !== undefined && w.from > a ? w.from : a;
+    const to = w.until !== undefined && w.until < b ? w.until : b;
+    return to > from ? to - from : 0n;
+  }
+
   #of(vm: string, vcpu: number): VcpuStats {
     const key = `${vm}\u0000${vcpu}`;
     let s = this.#stats.get(key);
@@ -89,6 +121,14 @@ export class VcpuStatsCollector {
         kickToExit: [],
         entries: 0,
         exits: 0,
+        exitsByReason: new Map(),
+        exitsByClass: new Map(),
+        userspaceExits: new Map(),
+        timeInGuest: 0n,
+        haltsPolled: 0,
+        haltsWaited: 0,
+        haltLengths: [],
+        wakeToEntry: [],
       };
       this.#stats.set(key, s);
     }
@@ -150,6 +190,10 @@ export class VcpuStatsCollector {
         if (kickMakesExiting(before, b.action, b.kind === "kick" ? b.mode : undefined)) {
           this.#modeChange(b.vm, b.vcpu, "EXITING_GUEST_MODE", ts);
         }
+        if (b.action === "wake") {
+          const key = `${b.vm}\u0000${b.vcpu}`;
+          if (!this.#pendingWake.has(key)) this.#pendingWake.set(key, ts);
+        }
         if (b.action === "ipi") {
           if (counts) s.ipisSent++;
           const key = `${b.vm}\u0000${b.vcpu}`;
@@ -165,12 +209,28 @@ export class VcpuStatsCollector {
       case "entry": {
         const s = this.#of(b.vm, b.vcpu);
         if (counts) s.entries++;
+        const key = `${b.vm}\u0000${b.vcpu}`;
+        this.#inGuestSince.set(key, ts);
+        const woke = this.#pendingWake.get(key);
+        if (woke !== undefined) {
+          if (counts) s.wakeToEntry.push(ts - woke);
+          this.#pendingWake.delete(key);
+        }
         return;
       }
       case "exit": {
         const s = this.#of(b.vm, b.vcpu);
-        if (counts) s.exits++;
         const key = `${b.vm}\u0000${b.vcpu}`;
+        if (counts) {
+          s.exits++;
+          inc(s.exitsByReason, b.reason ?? "?");
+          inc(s.exitsByClass, exitClass(b.reason));
+        }
+        const since = this.#inGuestSince.get(key);
+        if (since !== undefined) {
+          this.#inGuestSince.delete(key);
+          s.timeInGuest += this.#clipped(since, ts);
+        }
         const k = this.#pendingKick.get(key);
         if (k !== undefined) {
           if (counts) s.kickToExit.push(ts - k);
@@ -181,9 +241,21 @@ export class VcpuStatsCollector {
       case "block":
         this.#blockedSince.set(`${b.vm}\u0000${b.vcpu}`, ts);
         return;
+      case "userspace_exit": {
+        // The normalizer only makes these for threads it knows as vCPUs.
+        const s = this.#of(b.vm, b.vcpu);
+        if (counts) inc(s.userspaceExits, b.reason ?? "?");
+        return;
+      }
       case "unblock":
       case "stock_wakeup": {
         const key = `${b.vm}\u0000${b.vcpu}`;
+        if (b.kind === "stock_wakeup" && counts) {
+          const s = this.#of(b.vm, b.vcpu);
+          if (b.waited === true) s.haltsWaited++;
+          else if (b.waited === false) s.haltsPolled++;
+          if (b.haltNs !== undefined) s.haltLengths.push(b.haltNs);
+        }
         const since = this.#blockedSince.get(key);
         if (since === undefined) return;
         this.#blockedSince.delete(key);

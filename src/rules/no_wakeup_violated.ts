@@ -7,9 +7,10 @@
  * skips kvm_vcpu_wake_up()), so a wake from inside one, for a NO_WAKEUP
  * request, costs a needless wakeup and schedule of every idle vCPU.
  *
- * A plain kvm_vcpu_kick() always wakes (the flag is only consulted by the
- * all-CPUs path), so this rule only judges kicks inside a
- * kvm_make_all_cpus_request().
+ * A single kick always wakes (6.12 kvm_vcpu_kick() and 6.18
+ * __kvm_vcpu_kick(vcpu, wait) both call kvm_vcpu_wake_up() first; the flag is
+ * only consulted by the all-CPUs path), so this rule only judges kicks inside
+ * a kvm_make_all_cpus_request().
  *
  * @module
  */

@@ -37,8 +37,10 @@ export const redundantIpi: Rule = {
         const b = ev.body;
         if (b.action !== "ipi") return;
         const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
-        // KVM_REQUEST_WAIT only changes the IPI condition inside kvm_make_all_cpus_request();
-        // a plain kvm_vcpu_kick() never waits.
+        // KVM_REQUEST_WAIT only changes the IPI condition inside kvm_make_all_cpus_request()
+        // (kvm_request_needs_ipi()). A single kick can wait in 6.18 (__kvm_vcpu_kick(vcpu,
+        // wait) sends an ack_kick call instead of a reschedule IPI), but it still sends one
+        // only for IN_GUEST_MODE (kvm_arch_vcpu_should_kick()).
         const wait = call !== undefined && request?.wait === true;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         const req = request === undefined

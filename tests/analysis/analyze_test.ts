@@ -73,3 +73,45 @@ Deno.test("analyze: the text form says the same", async () => {
   assert.match(text, /service latency: +n=1 p50 10\.0 µs/);
   assert.match(text, /kick-to-exit: +n=1 p50 4\.0 µs/);
 });
+
+Deno.test("analyze on a real stock 6.12 trace: exits by reason, time in guest, halts, wake-to-entry", async () => {
+  // traces/lab/stock/ipi.trace: unpatched 6.12.118 (kvm_amd), no protocol events. The counts
+  // are the trace's own: `grep 'kvm_exit: vcpu 0 '` gives 315 exits (interrupt 130, msr 128,
+  // hlt 29, vintr 24, npf 3, io 1), and vCPU 0's 29 kvm_vcpu_wakeup lines all say `wait`.
+  const r = await runKvmreq("analyze", "--format", "json", "traces/lab/stock/ipi.trace");
+  assert.equal(r.code, 0, r.err);
+  const [v0] = JSON.parse(r.out).vcpus;
+  assert.equal(v0.exits, 315);
+  assert.deepEqual(v0.exitsByReason, {
+    interrupt: 130,
+    msr: 128,
+    hlt: 29,
+    vintr: 24,
+    npf: 3,
+    io: 1,
+  });
+  assert.equal(v0.exitsByClass.halt, 29);
+  assert.equal(v0.exitsByClass["interrupt-window"], 24);
+  assert.deepEqual({ poll: v0.halts.poll, wait: v0.halts.wait }, { poll: 0, wait: 29 });
+  assert.equal(v0.halts.lengthNs.count, 29);
+  assert.ok(v0.timeInGuestNs > 0);
+  // Each of the 29 kicks that woke vCPU 0 (sched_waking from kvm_vcpu_kick) is followed by an entry.
+  assert.equal(v0.wakeToEntryNs.count, 29);
+  const text = (await runKvmreq("analyze", "traces/lab/stock/ipi.trace")).out;
+  assert.match(text, /exits by reason: +interrupt 130, msr 128, hlt 29, vintr 24, npf 3, io 1/);
+  assert.match(text, /halts: +29 \(poll 0, wait 29\)/);
+  assert.match(text, /time in guest: +\d+\.\d{3} ms/);
+  assert.match(text, /wake-to-entry: +n=29 /);
+});
+
+Deno.test("analyze on a stock 6.18 boot without kvm_entry/kvm_exit: KVM_RUN returns and halts", async () => {
+  // traces/boot-2vcpu-debug-threads.trace (6.18, PVM backend: no kvm_entry/kvm_exit): what the
+  // vCPU threads show is their KVM_RUN returns (kvm_userspace_exit) and one halt.
+  const r = await runKvmreq("analyze", "--format", "json", "traces/boot-2vcpu-debug-threads.trace");
+  assert.equal(r.code, 0, r.err);
+  const vcpus = JSON.parse(r.out).vcpus;
+  assert.deepEqual(vcpus.map((v: { vcpu: number }) => v.vcpu), [0, 1]);
+  assert.equal(vcpus[0].userspaceExits.KVM_EXIT_IO, 1645);
+  assert.deepEqual({ poll: vcpus[1].halts.poll, wait: vcpus[1].halts.wait }, { poll: 0, wait: 1 });
+  assert.equal(vcpus[0].timeInGuestNs, 0);
+});

@@ -503,3 +503,65 @@ Deno.test("model: findings of a fixture do not depend on what ran before", async
   const a = check(events);
   assert.deepEqual(a.findings.map((f) => [f.ruleId, f.at.line]), [["kick-without-ipi", 25]]);
 });
+
+Deno.test("model: kvm_vcpu_create starts a fresh vCPU; an id created twice alive is ambiguous", () => {
+  // Real: lab dirty-log trace (6.12 + series) runs two VMs at once with vCPU ids 0 and 1 and
+  // no VM ids; kvmclock_update_fn's KVM_REQ_CLOCK_UPDATE of the first VM's vCPU 1 landed on
+  // the second's.
+  const e = new Events();
+  const create = (vcpu: number) => e.ev(VMM, { kind: "vcpu_create", vm: "0", vcpu });
+  const m = run(create(0), ...enter(e, V0, 0), e.make(VMM, 0, EVENT));
+  assert.equal(m.vcpu("0", 0).pending.size, 1);
+  m.apply(create(0)); // a second VM's vCPU 0, the first still alive
+  const v = m.vcpu("0", 0);
+  assert.equal(v.pending.size, 0, "fresh state");
+  assert.equal(v.thread, undefined);
+  assert.equal(m.vcpuOfThread(V0.pid), undefined);
+  assert.equal(v.sharedId, true);
+  m.apply(e.make(TIMER, 0, UNBLOCK));
+  assert.equal(m.vcpu("0", 0).pending.get(2)?.ambiguous, true);
+});
+
+Deno.test("model: fan-out mask bits are indices, from kvm_vcpu_create order or kicks' idx=", () => {
+  const e = new Events();
+  const m = run(
+    e.ev(VMM, { kind: "vcpu_create", vm: "0", vcpu: 4 }),
+    e.ev(VMM, { kind: "vcpu_create", vm: "0", vcpu: 7 }),
+  );
+  assert.equal(m.vcpuAtIndex("0", 0), 4);
+  assert.equal(m.vcpuAtIndex("0", 1), 7);
+  assert.equal(m.vcpuAtIndex("0", 2), 2, "unknown index: taken as the id");
+  m.apply(
+    e.ev(VMM, {
+      kind: "kick",
+      vm: "0",
+      vcpu: 9,
+      idx: 2,
+      mode: OUT,
+      action: "none",
+      cpu: -1,
+      site: undefined,
+    }),
+  );
+  assert.equal(m.vcpuAtIndex("0", 2), 9);
+});
+
+Deno.test("model: a check that came before the make line it consumed (record order)", () => {
+  // The series traces kvm_make_request after set_bit: a vCPU on another CPU can consume first.
+  const e = new Events();
+  const m = run(...enter(e, V0, 0), e.check(V0, 0, EVENT, true), e.make(VMM, 0, EVENT));
+  assert.equal(m.vcpu("0", 0).pending.size, 0, "the late make line made nothing new");
+});
+
+Deno.test("model: a request waits only while its vCPU is in KVM_RUN and not halted", () => {
+  const e = new Events();
+  const m = run(...enter(e, V0, 0), e.make(VMM, 0, EVENT));
+  const p = m.vcpu("0", 0).pending.get(14)!;
+  assert.ok(p.waitingSince !== undefined);
+  m.apply(e.block(V0, 0)); // KVM_REQ_EVENT does not end a halt
+  assert.equal(p.waitingSince, undefined);
+  const woke = e.unblock(V0, 0, true);
+  m.apply(woke);
+  assert.equal(p.waitingSince, woke);
+  assert.equal(p.waitedNs, 1000n, "the time before the halt (make to block)");
+});
