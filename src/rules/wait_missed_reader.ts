@@ -8,8 +8,19 @@
  * for the acknowledgement, which cannot come before the walk ends. The WAIT
  * condition is "not OUTSIDE_GUEST_MODE", not "IN_GUEST_MODE".
  *
- * Fires on a kick belonging to a WAIT request whose target was (by the model,
- * or as the kick observed) READING_SHADOW_PAGE_TABLES and that sent no IPI.
+ * Fires on a kick belonging to a WAIT request that sent no IPI when the kick
+ * itself read READING_SHADOW_PAGE_TABLES, or when the target's READING write
+ * was recorded before the kicker's `kvm_make_request` line for it (before
+ * `phase=begin` when there is none) with no write since. The kicker reads the
+ * mode after that line (6.12 virt/kvm/kvm_main.c kvm_make_vcpu_request():
+ * __kvm_make_request(), then kvm_request_needs_ipi() reads vcpu->mode; the
+ * series records the make line after set_bit), so such a write was visible
+ * to it. A READING write after the make line races with the kicker's read:
+ * walk_shadow_page_lockless_begin() writes the mode with smp_store_mb() and
+ * then reads the SPTEs the requester already changed, so a walker the
+ * requester did not see needs no IPI (real: lab shadow-mmu trace, the
+ * walker's write and a kick reading OUTSIDE_GUEST_MODE in the same µs on two
+ * CPUs, after the kicker's make line).
  *
  * @module
  */
@@ -37,8 +48,12 @@ export const waitMissedReader: Rule = {
         const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
         if (call === undefined || request === undefined || !request.wait) return;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
-        if (b.mode !== "READING_SHADOW_PAGE_TABLES" && v.mode !== "READING_SHADOW_PAGE_TABLES") {
-          return;
+        if (b.mode !== "READING_SHADOW_PAGE_TABLES") {
+          if (v.mode !== "READING_SHADOW_PAGE_TABLES" || v.modeSetBy === undefined) return;
+          // The kicker read the mode after its make line for V (or after phase=begin).
+          const made = ctx.model.kicker(ev.origin.pid, b.vm, b.vcpu).requestSince;
+          const readAfter = made !== undefined && made.seq > call.begin.seq ? made : call.begin;
+          if (v.modeSetBy.seq > readAfter.seq) return;
         }
         ctx.report({
           vm: b.vm,

@@ -477,3 +477,36 @@ Deno.test("patched kernel: the stock kick of the same kvm_vcpu_kick is not count
   assert.ok(!stock.coverage.checked.some((c) => c.id === "request-unseen-at-entry"));
   assert.ok(stock.coverage.checked.some((c) => c.id === "request-less-kick"));
 });
+
+Deno.test("wait-missed-reader: a READING write after the kicker's make line races with its read", async () => {
+  // Real: lab shadow-mmu trace (6.12 + series, kvm_amd npt=0), lines 4982-4994.
+  const lines = [
+    "       CPU 0/KVM-210     (    209) [000] d..1.    17.317220: kvm_vcpu_mode: vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+    "       CPU 0/KVM-210     (    209) [000] d..1.    17.317222: kvm_request_pending: vcpu=0 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+    "       CPU 0/KVM-210     (    209) [000] d..1.    17.317225: kvm_entry: vcpu 0, rip 0x1157",
+    "       CPU 0/KVM-210     (    209) [000] d..1.    17.317252: kvm_exit: vcpu 0 reason PF excp rip 0x10f6 info1 0x0000000000000003 info2 0x0000000000040000 intr_info 0x00000000 error_code 0x00000000",
+    "       CPU 0/KVM-210     (    209) [000] d..1.    17.317256: kvm_vcpu_mode: vcpu=0 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+    "      shadow-mmu-209     (    209) [001] .....    17.317259: kvm_make_all_cpus_request: req=KVM_REQ_TLB_FLUSH nr=0 flags=WAIT|NO_WAKEUP mask=0x0000000000000001 phase=begin site=kvm_flush_remote_tlbs+0x43/0x50 [kvm]",
+    "      shadow-mmu-209     (    209) [001] ...1.    17.317272: kvm_make_request: vcpu=0 req=KVM_REQ_TLB_FLUSH nr=0 flags=WAIT|NO_WAKEUP site=kvm_make_all_cpus_request+0xc1/0x260 [kvm]",
+    "       CPU 0/KVM-210     (    209) [000] d....    17.317275: kvm_vcpu_mode: vcpu=0 old=OUTSIDE_GUEST_MODE new=READING_SHADOW_PAGE_TABLES",
+    "      shadow-mmu-209     (    209) [001] ...1.    17.317275: kvm_vcpu_kick: vcpu=0 idx=0 mode=OUTSIDE_GUEST_MODE action=none cpu=-1 site=kvm_flush_remote_tlbs+0x43/0x50 [kvm]",
+    "       CPU 0/KVM-210     (    209) [000] d....    17.317289: kvm_vcpu_mode: vcpu=0 old=READING_SHADOW_PAGE_TABLES new=OUTSIDE_GUEST_MODE",
+    "      shadow-mmu-209     (    209) [001] .....    17.317290: kvm_make_all_cpus_request: req=KVM_REQ_TLB_FLUSH nr=0 flags=WAIT|NO_WAKEUP mask=0x0000000000000001 phase=end site=kvm_flush_remote_tlbs+0x43/0x50 [kvm]",
+    "       CPU 0/KVM-210     (    209) [000] .....    17.317296: kvm_check_request: vcpu=0 req=KVM_REQ_TLB_FLUSH nr=0 result=1",
+  ];
+  assert.deepEqual(await findings(HEAD + K612 + lines.join("\n") + "\n"), []);
+  // The walker's READING write before the kicker's make line: the kicker's read had to see it.
+  const early = [...lines];
+  const [reading] = early.splice(7, 1);
+  early.splice(6, 0, reading.replace("17.317275", "17.317270"));
+  assert.deepEqual(await findings(HEAD + K612 + early.join("\n") + "\n"), [
+    "wait-missed-reader@13",
+  ]);
+  // A kick that itself read READING_SHADOW_PAGE_TABLES and sent nothing is always one.
+  const seen = lines.map((x, i) =>
+    i === 8 ? x.replace("mode=OUTSIDE_GUEST_MODE", "mode=READING_SHADOW_PAGE_TABLES") : x
+  );
+  assert.deepEqual(await findings(HEAD + K612 + seen.join("\n") + "\n"), [
+    "wait-missed-reader@13",
+  ]);
+});
