@@ -49,6 +49,13 @@ function madeBeforeInWrite(v: VcpuState, p: PendingRequest): boolean {
   return v.lastInGuestWrite !== undefined && p.made.seq < v.lastInGuestWrite.seq;
 }
 
+/** Whether bitmap `pending` has `p`'s bit (`undefined` for requests without one below 64). */
+function readBit(pending: bigint, p: PendingRequest): boolean | undefined {
+  const nr = p.request.nr;
+  if (nr === undefined || nr > 63) return undefined;
+  return ((pending >> BigInt(nr)) & 1n) === 1n;
+}
+
 function report(
   ctx: RuleContext,
   v: VcpuState,
@@ -192,10 +199,22 @@ export const requestUnseenAtEntry: Rule = {
         for (const p of v.pending.values()) {
           if (p.ambiguous) continue;
           if (madeBeforeInWrite(v, p)) {
-            // A traced final check after the write judges it (see request_pending).
-            const checked = v.lastPendingCheck !== undefined &&
-              v.lastPendingCheck.seq > v.lastInGuestWrite.seq;
-            if (!checked) report(ctx, v, p, ev, "entered the guest");
+            const pc = v.lastPendingCheck;
+            const read = pc !== undefined && pc.seq > v.lastInGuestWrite.seq &&
+                pc.body.kind === "request_pending"
+              ? readBit(pc.body.pending, p)
+              : undefined;
+            // A final check that missed the bit is judged there (see request_pending).
+            if (read === false) continue;
+            report(
+              ctx,
+              v,
+              p,
+              ev,
+              read === true
+                ? "entered the guest although its final check read the request pending"
+                : "entered the guest",
+            );
             continue;
           }
           // x86's forced immediate exit: the vCPU made the request itself, after its final check.
