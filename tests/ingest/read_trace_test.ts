@@ -76,7 +76,7 @@ Deno.test("ftrace text: events, flags, comms with spaces, stacks and markers", a
 Deno.test("record-tgid and noirq-info columns", async () => {
   const text =
     `       CPU 0/KVM-6459    (   6440) [000] d..1.  8678.237572: kvm_entry: vcpu 0, rip 0x0
-          <idle>-0       (-------) [001] d.h1.  8678.237573: ipi_send_cpu: cpu=0 callsite=__kvm_vcpu_kick+0x7e/0x110 callback=0x0
+          <idle>-0       (-------) [001] d.h1.  8678.237573: ipi_send_cpu: cpu=0 callsite=kvm_arch_memslots_updated+0x67/0xb0 callback=0x0
  qemu-system-x86-6001    [000]  7166.367568: kvm_userspace_exit: reason KVM_EXIT_IO (2)
 `;
   const { records, stats } = await readAll(text);
