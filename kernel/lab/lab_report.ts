@@ -251,3 +251,19 @@ export async function labTracesDoc(
   out = replaceBetween(out, "coverage", coverage);
   return replaceBetween(out, "situations", situationTable(rows));
 }
+
+/** The trace the README's lint example shows. */
+export const DEMO_TRACE = "traces/lab/memslot.trace";
+
+/** The README's lint example: `$ kvmreq lint DEMO_TRACE` and what it prints (no colour). */
+export async function demoBlock(root: string): Promise<string> {
+  const r = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}/main.ts`, "lint", "--fail-on", "never", DEMO_TRACE],
+    cwd: root,
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(r.stdout).trimEnd();
+  return ["```", `$ kvmreq lint ${DEMO_TRACE}`, out, "```"].join("\n");
+}

@@ -9,10 +9,13 @@
  */
 import assert from "node:assert/strict";
 import {
+  DEMO_TRACE,
+  demoBlock,
   isPatchedTrace,
   labTraceFiles,
   labTracesDoc,
   lintSummaries,
+  replaceBetween,
   situationCounts,
   type TraceSummary,
 } from "../../kernel/lab/lab_report.ts";
@@ -115,4 +118,17 @@ Deno.test("lab traces were made from the patches in this tree (the series key in
         `remake it (${/^# remake: (.*)$/m.exec(head)?.[1]})`,
     );
   }
+});
+
+Deno.test("README: the lint example is what kvmreq prints on the demo lab trace", async () => {
+  const readme = await Deno.readTextFile(`${ROOT}/README.md`);
+  if (!FILES.includes(DEMO_TRACE)) {
+    console.log(`${DEMO_TRACE} not committed yet`);
+    return;
+  }
+  assert.equal(
+    readme,
+    replaceBetween(readme, "demo", await demoBlock(ROOT)),
+    "README.md's lint example is stale: run `deno run -A scripts/lab_coverage.ts`",
+  );
 });
