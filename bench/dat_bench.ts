@@ -9,7 +9,7 @@
 
 import { memoryByteSource } from "../src/ingest/byte_source.ts";
 import { readDatFrom } from "../src/ingest/dat/dat_reader.ts";
-import { MODEL_EVENT_NAMES } from "../src/model/normalize.ts";
+import { MODEL_EVENT_NAMES } from "../src/events/normalize.ts";
 
 function pick(): string {
   const env = Deno.env.get("KVMREQ_DAT_BENCH");

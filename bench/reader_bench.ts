@@ -7,7 +7,7 @@
 
 import { memoryByteSource } from "../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../src/ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../src/model/normalize.ts";
+import { MODEL_EVENT_NAMES } from "../src/events/normalize.ts";
 
 const SHAPES = [
   (ts: string) =>

@@ -24,11 +24,11 @@ import { findLineFeed, wordView } from "../src/ingest/ascii.ts";
 import { createLineScan, LineKind, PrefixCache } from "../src/ingest/ftrace_line.ts";
 import { NameTable } from "../src/ingest/name_table.ts";
 import { readTrace } from "../src/ingest/read_trace.ts";
-import { EventNormalizer, MODEL_EVENT_NAMES } from "../src/model/normalize.ts";
-import { Checker } from "../src/rules/checker.ts";
+import { EventNormalizer, MODEL_EVENT_NAMES } from "../src/events/normalize.ts";
+import { Checker } from "../src/check/checker.ts";
 import { RULES } from "../src/rules/index.ts";
 import type { RuleOptions } from "../src/rules/rule.ts";
-import type { ModelEvent } from "../src/model/model_event.ts";
+import type { ModelEvent } from "../src/events/model_event.ts";
 import { benchInput, RECIPES } from "./inputs.ts";
 import { statusLine } from "./status.ts";
 

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { decodeStockEvent } from "../events/stock.ts";
+import { decodeStockEvent } from "../events/stock_fields.ts";
 import type { TraceEvent } from "../events/types.ts";
 
 /** A thread's scheduling state. */

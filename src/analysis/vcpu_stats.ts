@@ -13,10 +13,10 @@
  */
 
 import type { Mode } from "../events/protocol.ts";
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import { kickMakesExiting, type ProtocolModel } from "../model/protocol_model.ts";
 import { setBits64 } from "../events/bits.ts";
-import { exitClass } from "../model/exit_reasons.ts";
+import { exitClass } from "../kernels/exit_reasons.ts";
 import { inTimeRange, type TraceWindow, vcpuInWindow, WHOLE_TRACE } from "./trace_window.ts";
 
 /** Statistics of one vCPU. */
@@ -47,7 +47,7 @@ export interface VcpuStats {
   exits: number;
   /** Guest exits by reason, as `kvm_exit` prints it. */
   readonly exitsByReason: Map<string, number>;
-  /** Guest exits by class (see src/model/exit_reasons.ts). */
+  /** Guest exits by class (see src/kernels/exit_reasons.ts). */
   readonly exitsByClass: Map<string, number>;
   /** KVM_RUN returns (`kvm_userspace_exit`) by reason. */
   readonly userspaceExits: Map<string, number>;

@@ -8,7 +8,7 @@ import { argument, flag, multiple, object, option, optional } from "@optique/cor
 import { message } from "@optique/core/message";
 import { choice, string } from "@optique/core/valueparser";
 import { INPUT_FORMATS } from "../events/types.ts";
-import { KERNEL_ARCHES, KERNEL_VERSIONS } from "../model/kernel_version.ts";
+import { KERNEL_ARCHES, KERNEL_VERSIONS } from "../kernels/kernel_version.ts";
 
 /** The `FILE...` argument: trace files, directories, or `-` for stdin. */
 export const traceFiles = multiple(

@@ -10,12 +10,12 @@ import { command, constant, merge, object, option, optional, withDefault } from 
 import { message } from "@optique/core/message";
 import type { InferValue } from "@optique/core/parser";
 import { choice, float, string } from "@optique/core/valueparser";
-import { MODEL_EVENT_NAMES } from "../model/normalize.ts";
-import { TimelineScanner } from "../report/html/timeline_scan.ts";
+import { MODEL_EVENT_NAMES } from "../events/normalize.ts";
+import { TimelineScanner } from "../analysis/timeline_scan.ts";
 import { PerfettoWriter, type VcpuThread } from "../report/perfetto.ts";
-import type { Checker, CheckerOptions } from "../rules/checker.ts";
-import { lintInput } from "../rules/lint_input.ts";
-import type { ModelEvent } from "../model/model_event.ts";
+import type { Checker, CheckerOptions } from "../check/checker.ts";
+import { lintInput } from "../check/lint_input.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import { kernelOptions, modelOptionsOf, readOptions, traceFiles } from "./common_options.ts";
 import { loadConfig } from "./config.ts";
 import { EXIT } from "./exit_codes.ts";
@@ -28,7 +28,7 @@ import { exitCodeWith, forEachInput } from "./trace_input.ts";
 import { timeAndVcpuOptions, windowOf } from "./window_options.ts";
 import type { TraceWindow } from "../analysis/trace_window.ts";
 import type { VcpuIdentity } from "../events/identity.ts";
-import type { EventNormalizer } from "../model/normalize.ts";
+import type { EventNormalizer } from "../events/normalize.ts";
 import type { ProtocolModel } from "../model/protocol_model.ts";
 
 /** `-o FILE`: where the output goes (standard output when absent or `-`). */

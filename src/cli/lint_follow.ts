@@ -10,18 +10,18 @@
 import type { TimeUnit } from "../events/types.ts";
 import { openFollowSource } from "../ingest/follow_source.ts";
 import { readTraceFrom } from "../ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES, STACK_EVENTS_USED } from "../model/normalize.ts";
+import { MODEL_EVENT_NAMES, STACK_EVENTS_USED } from "../events/normalize.ts";
 import { findingText, formatLintFileFooter, formatLintTotals } from "../report/lint_text.ts";
 import { type Palette, PLAIN } from "../report/palette.ts";
-import type { CheckerOptions } from "../rules/checker.ts";
+import type { CheckerOptions } from "../check/checker.ts";
 import type { Finding } from "../rules/finding.ts";
-import { lintInput, type LintResult } from "../rules/lint_input.ts";
+import { lintInput, type LintResult } from "../check/lint_input.ts";
 import type { TextSink } from "./output.ts";
 import { termSafe } from "../report/term_safe.ts";
 import { inWindow, type WindowArgs, windowOf } from "./window_options.ts";
 import { findingInWindow } from "../analysis/trace_window.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
-import { groupKey } from "../rules/finding_groups.ts";
+import { groupKey } from "../check/finding_groups.ts";
 
 /** Reading options of a followed input, and the colours of its output. */
 export interface FollowReadOptions {

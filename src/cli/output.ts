@@ -7,15 +7,9 @@
 
 const encoder = new TextEncoder();
 
-/** Where a command writes its text. */
-export interface TextSink {
-  /** Appends `text` (include the newline yourself). */
-  write(text: string): Promise<void>;
-  /** Writes out everything buffered. */
-  flush(): Promise<void>;
-  /** True once the reader went away (broken pipe); further writes are dropped. */
-  readonly closed: boolean;
-}
+import type { TextSink } from "../report/text_sink.ts";
+
+export type { TextSink };
 
 /** A writer that accepts `Uint8Array` chunks, such as `Deno.stdout` or an open file. */
 export interface ByteWriter {

@@ -16,7 +16,7 @@ import { eventsPlan, kvmPreset, type RecordPlan } from "../record/preset.ts";
 import { type CommandEnd, CommandError, recordTrace } from "../record/recorder.ts";
 import { instanceName, repairStale } from "../record/teardown.ts";
 import { formatWrite, Tracefs, TRACEFS_ROOT } from "../record/tracefs.ts";
-import type { LintResult } from "../rules/lint_input.ts";
+import type { LintResult } from "../check/lint_input.ts";
 import { EXIT } from "./exit_codes.ts";
 import { ruleOptionsFrom, selectRules } from "./lint_command.ts";
 import { followLint } from "./lint_follow.ts";

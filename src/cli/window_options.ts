@@ -11,7 +11,7 @@ import { multiple, object, option, optional } from "@optique/core";
 import { message } from "@optique/core/message";
 import { integer, string } from "@optique/core/valueparser";
 import { findingInWindow, isWholeTrace, type TraceWindow } from "../analysis/trace_window.ts";
-import type { LintResult } from "../rules/lint_input.ts";
+import type { LintResult } from "../check/lint_input.ts";
 import type { TimeUnit } from "../events/types.ts";
 import { commFilter } from "./name_filter.ts";
 import { resolveTimeArg, type TimeArg, timeValue } from "./time_arg.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { KernelHint } from "../events/kernel_hint.ts";
+import type { KernelHint } from "../kernels/kernel_hint.ts";
 import type { InputFormat, TimeUnit } from "../events/types.ts";
 import type { SkipReason } from "./skip_reasons.ts";
 

@@ -22,7 +22,7 @@ import { createReadStats, FIRST_LINE_CHARS, type ReadStats } from "./read_stats.
 import { type BuilderOptions, KEEP_YES, RecordBuilder } from "./record_builder.ts";
 import { createLineScan, LineKind, scanFtraceLine } from "./ftrace_line.ts";
 import { sniffInput } from "./sniff.ts";
-import { kernelHintFromHeader } from "../events/kernel_hint.ts";
+import { kernelHintFromHeader } from "../kernels/kernel_hint.ts";
 
 /** Options of {@link readTrace}. */
 export interface ReadOptions extends BuilderOptions {

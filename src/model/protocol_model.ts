@@ -11,10 +11,10 @@
  */
 
 import type { Mode, RequestRef } from "../events/protocol.ts";
-import { chooseKernel, type KernelChoice } from "./kernel_version.ts";
-import type { ModelEvent } from "./model_event.ts";
-import { requestTable } from "./request_defs.ts";
-import type { RequestTable } from "./request_table.ts";
+import { chooseKernel, type KernelChoice } from "../kernels/kernel_version.ts";
+import type { ModelEvent } from "../events/model_event.ts";
+import { requestTable } from "../kernels/request_defs.ts";
+import type { RequestTable } from "../kernels/request_table.ts";
 import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./request_ref.ts";
 import {
   type AllCpusCall,

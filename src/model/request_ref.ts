@@ -14,8 +14,8 @@
  */
 
 import type { RequestRef } from "../events/protocol.ts";
-import { NEWEST_REQUESTS } from "./request_defs.ts";
-import { NO_FLAGS, parseFlags, type RequestTable } from "./request_table.ts";
+import { NEWEST_REQUESTS } from "../kernels/request_defs.ts";
+import { NO_FLAGS, parseFlags, type RequestTable } from "../kernels/request_table.ts";
 
 /** A request resolved against the table. */
 export interface ResolvedRequest {

@@ -6,7 +6,7 @@
  */
 
 import type { Mode } from "../events/protocol.ts";
-import type { ModelEvent } from "./model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import type { ResolvedRequest } from "./request_ref.ts";
 
 /** A request bit set on a vCPU and not yet consumed. */

@@ -7,7 +7,7 @@
 
 import type { TimeUnit } from "../events/types.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
-import type { EventOrigin } from "../model/model_event.ts";
+import type { EventOrigin } from "../events/model_event.ts";
 
 /** `comm-pid [cpu] flags ts: name: fields` (lost-event markers as printed). */
 export function evidenceText(o: EventOrigin, unit: TimeUnit): string {

@@ -8,11 +8,11 @@
 import type { LintReport } from "./lint_json_schema.ts";
 
 export type { LintReport } from "./lint_json_schema.ts";
-import type { LintResult } from "../rules/lint_input.ts";
-import type { EventOrigin } from "../model/model_event.ts";
+import type { LintResult } from "../check/lint_input.ts";
+import type { EventOrigin } from "../events/model_event.ts";
 import { evidenceText } from "./evidence.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
-import { countByRule, groupKey } from "../rules/finding_groups.ts";
+import { countByRule, groupKey } from "../check/finding_groups.ts";
 
 function evidence(o: EventOrigin, r: LintResult) {
   return {

@@ -7,10 +7,10 @@
  */
 
 import type { TimeUnit } from "../events/types.ts";
-import type { LintResult } from "../rules/lint_input.ts";
-import { describeNeeds } from "../rules/coverage.ts";
+import type { LintResult } from "../check/lint_input.ts";
+import { describeNeeds } from "../check/coverage.ts";
 import type { Finding } from "../rules/finding.ts";
-import { countByRule, type FindingGroup, groupFindings } from "../rules/finding_groups.ts";
+import { countByRule, type FindingGroup, groupFindings } from "../check/finding_groups.ts";
 import { ruleById } from "../rules/index.ts";
 import type { Severity } from "../rules/rule.ts";
 import { evidenceText, stackBelowTracing } from "./evidence.ts";

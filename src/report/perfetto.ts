@@ -30,7 +30,7 @@
  * @module
  */
 
-import type { TextSink } from "../cli/output.ts";
+import type { TextSink } from "./text_sink.ts";
 import { SchedStates, type ThreadState } from "../analysis/sched_state.ts";
 import {
   findingInWindow,
@@ -40,7 +40,7 @@ import {
   WHOLE_TRACE,
 } from "../analysis/trace_window.ts";
 import type { TimeUnit, TraceRecord } from "../events/types.ts";
-import type { EventOrigin, ModelEvent } from "../model/model_event.ts";
+import type { EventOrigin, ModelEvent } from "../events/model_event.ts";
 import type { ResolvedRequest } from "../model/request_ref.ts";
 import type { Finding } from "../rules/finding.ts";
 import { evidenceText } from "./evidence.ts";
@@ -50,7 +50,7 @@ import type {
   ServedItem,
   TimelineItem,
   TrackState,
-} from "./html/timeline_scan.ts";
+} from "../analysis/timeline_scan.ts";
 
 /** First synthetic pid of VM processes. */
 export const VM_PID_BASE = 5_000_000;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { describeNeeds } from "../rules/coverage.ts";
+import { describeNeeds } from "../check/coverage.ts";
 import { RULES } from "../rules/index.ts";
 
 /** Markdown: one row per rule. */

@@ -7,11 +7,11 @@
  * @module
  */
 
-import type { LintResult } from "../rules/lint_input.ts";
+import type { LintResult } from "../check/lint_input.ts";
 import { RULES } from "../rules/index.ts";
 import type { Severity } from "../rules/rule.ts";
 import { evidenceText } from "./evidence.ts";
-import { groupKey } from "../rules/finding_groups.ts";
+import { groupKey } from "../check/finding_groups.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
 
 /** The SARIF schema URI written into every log. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import type { ResolvedRequest } from "../model/request_ref.ts";
 
 /** `vCPU 1`, or `VM 2 vCPU 1` when the trace names VMs. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { EventOrigin } from "../model/model_event.ts";
+import type { EventOrigin } from "../events/model_event.ts";
 import type { Severity } from "./rule.ts";
 
 /** One violation. */

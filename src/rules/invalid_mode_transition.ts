@@ -22,7 +22,7 @@
  * @module
  */
 
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import { findTransition } from "../model/mode_automaton.ts";
 import { LATE_KICK_WINDOW_NS } from "../model/protocol_model.ts";
 import { at, vcpuLabel, who } from "./describe.ts";

@@ -22,7 +22,7 @@
  * @module
  */
 
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { vcpuLabel } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";

@@ -37,11 +37,11 @@
  * @module
  */
 
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import type { ConsumingBody } from "../model/protocol_model.ts";
 import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
 import { setBits64 } from "../events/bits.ts";
-import { isHaltExit } from "../model/exit_reasons.ts";
+import { isHaltExit } from "../kernels/exit_reasons.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
 

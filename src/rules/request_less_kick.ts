@@ -10,7 +10,7 @@
  * The seed says such kicks are "almost never correct" — and the kernel has
  * some it means: x86's kvm_arch_memslots_updated() and
  * kvm_arch_sync_dirty_log(), posted-interrupt and AVIC delivery. So the
- * verdict depends on the call site (src/stock/kick_sites.ts, per kernel
+ * verdict depends on the call site (src/kernels/kick_sites.ts, per kernel
  * version):
  *
  * - a site the table knows as intentionally request-less: `info`, with the
@@ -35,10 +35,10 @@
  * @module
  */
 
-import type { ModelEvent } from "../model/model_event.ts";
-import { isKickFunction, kickVerdict, normalizeFrame } from "../stock/kick_call_site.ts";
-import { KICK_SHAPES } from "../stock/kick_shapes.ts";
-import type { KickSite } from "../stock/kick_sites.ts";
+import type { ModelEvent } from "../events/model_event.ts";
+import { isKickFunction, kickVerdict, normalizeFrame } from "../kernels/kick_call_site.ts";
+import { KICK_SHAPES } from "../kernels/kick_shapes.ts";
+import type { KickSite } from "../kernels/kick_sites.ts";
 import { vcpuLabel, who } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
 

@@ -37,7 +37,7 @@
  * @module
  */
 
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";

@@ -10,7 +10,7 @@
  */
 
 import type { TimeUnit } from "../events/types.ts";
-import type { ModelEvent, ModelKind } from "../model/model_event.ts";
+import type { ModelEvent, ModelKind } from "../events/model_event.ts";
 import type { ProtocolModel } from "../model/protocol_model.ts";
 
 /** How bad a finding is. */

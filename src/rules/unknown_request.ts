@@ -12,7 +12,7 @@
  */
 
 import type { RequestRef } from "../events/protocol.ts";
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import { setBits64 } from "../events/bits.ts";
 import { who } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";

@@ -25,7 +25,7 @@
  * @module
  */
 
-import type { ModelEvent } from "../model/model_event.ts";
+import type { ModelEvent } from "../events/model_event.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import type { Rule } from "./rule.ts";
 

@@ -9,7 +9,7 @@
 
 import assert from "node:assert/strict";
 import { lintReportSchema } from "../../src/report/lint_json_schema.ts";
-import { groupFindings, groupKey } from "../../src/rules/finding_groups.ts";
+import { groupFindings, groupKey } from "../../src/check/finding_groups.ts";
 import type { Finding } from "../../src/rules/finding.ts";
 import { runKvmreq, runKvmreqWith } from "./run_kvmreq.ts";
 

@@ -9,3 +9,39 @@ Deno.test("README's rule and mode tables are generated from the code", async () 
     "README is stale: run `deno run -A scripts/update_readme.ts`",
   );
 });
+
+/** The README's `## Layout` code block. */
+async function layoutBlock(): Promise<string> {
+  const text = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
+  const at = text.indexOf("## Layout");
+  assert.ok(at >= 0, "README has a ## Layout section");
+  const open = text.indexOf("```\n", at);
+  return text.slice(open + 4, text.indexOf("```\n", open + 4));
+}
+
+async function* folders(dir: URL, rel: string): AsyncGenerator<string> {
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.isDirectory) continue;
+    yield `${rel}${e.name}/`;
+    yield* folders(new URL(`${e.name}/`, dir), `${rel}${e.name}/`);
+  }
+}
+
+Deno.test("README's layout lists every folder of src/ and every top-level folder", async () => {
+  const block = await layoutBlock();
+  const listed = new Set(block.split("\n").map((l) => l.split(/\s+/)[0]).filter((w) => w !== ""));
+  const root = new URL("../../", import.meta.url);
+  const missing: string[] = [];
+  for await (const f of folders(new URL("src/", root), "src/")) {
+    if (!listed.has(f)) missing.push(f);
+  }
+  for await (const e of Deno.readDir(root)) {
+    if (!e.isDirectory || e.name.startsWith(".") || e.name === "node_modules") continue;
+    if (e.name === "src" || e.name === "kernel") continue;
+    if (!listed.has(`${e.name}/`)) missing.push(`${e.name}/`);
+  }
+  for await (const e of Deno.readDir(new URL("kernel/", root))) {
+    if (e.isDirectory && !listed.has(`kernel/${e.name}/`)) missing.push(`kernel/${e.name}/`);
+  }
+  assert.deepEqual(missing, [], `README ## Layout does not list: ${missing.join(", ")}`);
+});

@@ -8,7 +8,7 @@ import {
 } from "../../src/explore/explore.ts";
 import { decodeFlagColumn } from "../../src/events/flag_column.ts";
 import { decodeProtocolEvent, isProtocolEventName } from "../../src/events/protocol.ts";
-import { decodeStockEvent, isStockEventName } from "../../src/events/stock.ts";
+import { decodeStockEvent, isStockEventName } from "../../src/events/stock_fields.ts";
 import { createLineScan, LineKind, scanFtraceLine } from "../../src/ingest/ftrace_line.ts";
 import { buildModel } from "../../src/explore/model.ts";
 import { replayPath } from "../../src/explore/replay.ts";

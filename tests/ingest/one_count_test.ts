@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { readTrace } from "../../src/ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
+import { MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
 import { runKvmreq } from "../cli/run_kvmreq.ts";
 
 /** `n` blocks of lines: kept and not kept events, and one of each with the other clock's timestamp. */

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { ruleOptionsFrom, selectRules } from "../../src/cli/lint_command.ts";
 import { readTrace } from "../../src/ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
-import { lintInput } from "../../src/rules/lint_input.ts";
+import { MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
+import { lintInput } from "../../src/check/lint_input.ts";
 
 async function lintFile(path: string) {
   const reader = await readTrace(path, { keepEvent: (n) => MODEL_EVENT_NAMES.has(n) });

@@ -7,8 +7,8 @@
 import { ruleOptionsFrom, selectRules } from "../../src/cli/lint_command.ts";
 import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
-import { lintInput, type LintResult } from "../../src/rules/lint_input.ts";
+import { MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
+import { lintInput, type LintResult } from "../../src/check/lint_input.ts";
 
 /** Lints `text` as the file `name` with every rule at default settings. */
 export async function lintText(text: string, name = "test.trace"): Promise<LintResult> {

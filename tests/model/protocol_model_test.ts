@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import type { Mode, ProtocolEvent, RequestRef } from "../../src/events/protocol.ts";
 import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
-import type { ModelBody, ModelEvent } from "../../src/model/model_event.ts";
-import { EventNormalizer, MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
+import type { ModelBody, ModelEvent } from "../../src/events/model_event.ts";
+import { EventNormalizer, MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
 import { ProtocolModel } from "../../src/model/protocol_model.ts";
-import { Checker } from "../../src/rules/checker.ts";
+import { Checker } from "../../src/check/checker.ts";
 import { RULES } from "../../src/rules/index.ts";
 
 // ---------------------------------------------------------------- event builders

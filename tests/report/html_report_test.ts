@@ -7,11 +7,11 @@ import {
 } from "../../src/report/html/budget.ts";
 import { PAGE_SCRIPT } from "../../src/report/html/page.ts";
 import type { ReportData } from "../../src/report/html/report_model.ts";
-import { TimelineScanner, type TrackState } from "../../src/report/html/timeline_scan.ts";
+import { TimelineScanner, type TrackState } from "../../src/analysis/timeline_scan.ts";
 import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
-import { lintInput } from "../../src/rules/lint_input.ts";
+import { MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
+import { lintInput } from "../../src/check/lint_input.ts";
 import {
   counterexampleSample,
   embeddedData,

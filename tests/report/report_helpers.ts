@@ -12,7 +12,7 @@ import { memorySink } from "../../src/cli/output.ts";
 import { type ReportOptions, runReport } from "../../src/cli/report_command.ts";
 import { counterexampleTrace, exploreProtocol } from "../../src/explore/explore.ts";
 import { lintText } from "../lint/lint_helpers.ts";
-import type { LintResult } from "../../src/rules/lint_input.ts";
+import type { LintResult } from "../../src/check/lint_input.ts";
 import { parseTimeArg, type TimeArg } from "../../src/cli/time_arg.ts";
 
 /** The repository's `fixtures/report/` directory. */

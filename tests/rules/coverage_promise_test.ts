@@ -12,7 +12,7 @@
 
 import assert from "node:assert/strict";
 import { type BugName, BUGS } from "../../src/sim/bugs.ts";
-import type { LintResult } from "../../src/rules/lint_input.ts";
+import type { LintResult } from "../../src/check/lint_input.ts";
 import { runSim } from "../sim/sim_run.ts";
 import { defaultCheckerOptions, lintText, ROOT } from "./lint_fixture.ts";
 

@@ -8,9 +8,9 @@
 import { ruleOptionsFrom, selectRules } from "../../src/cli/lint_command.ts";
 import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../../src/model/normalize.ts";
-import type { CheckerOptions } from "../../src/rules/checker.ts";
-import { lintInput, type LintResult } from "../../src/rules/lint_input.ts";
+import { MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
+import type { CheckerOptions } from "../../src/check/checker.ts";
+import { lintInput, type LintResult } from "../../src/check/lint_input.ts";
 
 /** The repository root. */
 export const ROOT = new URL("../../", import.meta.url);

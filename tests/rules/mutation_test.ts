@@ -17,7 +17,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import type { LintResult } from "../../src/rules/lint_input.ts";
+import type { LintResult } from "../../src/check/lint_input.ts";
 import { ftraceHeader, ftraceLine, type Thread } from "./ftrace_text.ts";
 import { lintText } from "./lint_fixture.ts";
 

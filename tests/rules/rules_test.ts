@@ -22,7 +22,7 @@ import assert from "node:assert/strict";
 import { buildLintReport } from "../../src/report/lint_json.ts";
 import { lintReportSchema } from "../../src/report/lint_json_schema.ts";
 import { RULES } from "../../src/rules/index.ts";
-import type { LintResult } from "../../src/rules/lint_input.ts";
+import type { LintResult } from "../../src/check/lint_input.ts";
 import { defaultCheckerOptions, lintFile, lintText, ROOT } from "./lint_fixture.ts";
 
 /** The tool version written into goldens (fixed, so version bumps do not touch them). */

@@ -3,7 +3,7 @@ import { type CpuProfile, stageOf, summarize } from "../../scripts/profile_summa
 
 Deno.test("profile summary: stages from file paths", () => {
   equal(stageOf("file:///w/src/ingest/ascii.ts", "get"), "src/ingest");
-  equal(stageOf("file:///w/src/rules/checker.ts", "push"), "src/rules");
+  equal(stageOf("file:///w/src/check/checker.ts", "push"), "src/check");
   equal(stageOf("", "(garbage collector)"), "GC");
   equal(stageOf("file:///c/npm/@optique/core/dist/x.js", "f"), "CLI libraries");
   equal(stageOf("ext:core/01_core.js", "f"), "Deno runtime");

@@ -17,7 +17,7 @@
  */
 
 import type { TraceRecord } from "../../events/types.ts";
-import { kernelHintFromUname } from "../../events/kernel_hint.ts";
+import { kernelHintFromUname } from "../../kernels/kernel_hint.ts";
 import type { ByteSource } from "../byte_source.ts";
 import { InputError } from "../errors.ts";
 import { createReadStats, DAMAGE_EXAMPLES_KEPT, type ReadStats } from "../read_stats.ts";

@@ -18,11 +18,11 @@ import type { VcpuStats } from "../../analysis/vcpu_stats.ts";
 import type { ThreadIdentity } from "../../events/identity.ts";
 import type { TimeUnit, TraceRecord } from "../../events/types.ts";
 import { formatTimestamp } from "../../ingest/timestamp.ts";
-import type { EventOrigin, ModelEvent } from "../../model/model_event.ts";
+import type { EventOrigin, ModelEvent } from "../../events/model_event.ts";
 import type { ResolvedRequest } from "../../model/request_ref.ts";
-import { describeNeeds } from "../../rules/coverage.ts";
+import { describeNeeds } from "../../check/coverage.ts";
 import type { Finding } from "../../rules/finding.ts";
-import type { LintResult } from "../../rules/lint_input.ts";
+import type { LintResult } from "../../check/lint_input.ts";
 import { evidenceText, stackBelowTracing } from "../evidence.ts";
 import {
   bucketCount,
@@ -40,7 +40,7 @@ import { type ContextLine, HostContext } from "./host_context.ts";
 import type { EvidenceData, FileData, FindingData, RowData } from "./report_model.ts";
 import { TimeSeries } from "./series.ts";
 import { NO_STATS, statsData } from "./stats_data.ts";
-import { type TimelineItem, TRACK_STATES } from "./timeline_scan.ts";
+import { type TimelineItem, TRACK_STATES } from "../../analysis/timeline_scan.ts";
 
 /** Most distinct labels per input (later ones share a generic label). */
 export const MAX_LABELS = 20_000;

@@ -11,18 +11,18 @@ import { findingInWindow, type TraceWindow, WHOLE_TRACE } from "../../analysis/t
 import { VcpuStatsCollector } from "../../analysis/vcpu_stats.ts";
 import type { TimeUnit } from "../../events/types.ts";
 import type { VcpuIdentity } from "../../events/identity.ts";
-import type { ModelEvent } from "../../model/model_event.ts";
-import type { EventNormalizer } from "../../model/normalize.ts";
+import type { ModelEvent } from "../../events/model_event.ts";
+import type { EventNormalizer } from "../../events/normalize.ts";
 import type { ProtocolModel } from "../../model/protocol_model.ts";
 import type { Finding } from "../../rules/finding.ts";
-import type { Checker, CheckerOptions } from "../../rules/checker.ts";
+import type { Checker, CheckerOptions } from "../../check/checker.ts";
 import { ruleById } from "../../rules/index.ts";
-import { lintInput, type LintResult, type LintSource } from "../../rules/lint_input.ts";
+import { lintInput, type LintResult, type LintSource } from "../../check/lint_input.ts";
 import type { Limits } from "./budget.ts";
 import { FileCollector } from "./file_collector.ts";
 import type { FileData, FindingData, ReportData } from "./report_model.ts";
 import { THREAD_STATES } from "./host_context.ts";
-import { TimelineScanner, TRACK_STATES } from "./timeline_scan.ts";
+import { TimelineScanner, TRACK_STATES } from "../../analysis/timeline_scan.ts";
 
 /** Sizes the page must respect. */
 export interface ReportLimits {

@@ -9,7 +9,7 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import type { TraceRecord } from "../../../src/events/types.ts";
 import type { ReadStats } from "../../../src/ingest/read_stats.ts";
-import { MODEL_EVENT_NAMES } from "../../../src/model/normalize.ts";
+import { MODEL_EVENT_NAMES } from "../../../src/events/normalize.ts";
 import { datRecords } from "./compare.ts";
 import { syntheticDat, syntheticFile } from "./synthetic.ts";
 import { writeDatV7 } from "./dat_writer_v7.ts";

@@ -11,7 +11,7 @@
 
 import { deepEqual, ok } from "node:assert/strict";
 import type { TraceRecord } from "../../../src/events/types.ts";
-import { MODEL_EVENT_NAMES } from "../../../src/model/normalize.ts";
+import { MODEL_EVENT_NAMES } from "../../../src/events/normalize.ts";
 import { datRecords } from "./compare.ts";
 import { writeDatV7 } from "./dat_writer_v7.ts";
 import { flipBits, type Outcome, prng, readDamaged, truncations } from "./fuzz.ts";

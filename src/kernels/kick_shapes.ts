@@ -37,7 +37,7 @@
  * @module
  */
 
-import type { KernelVersion } from "../model/kernel_version.ts";
+import type { KernelVersion } from "./kernel_version.ts";
 
 /** The kick as one version's stacks and IPI events show it. */
 export interface KickShape {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Needs, Rule } from "./rule.ts";
+import type { Needs, Rule } from "../rules/rule.ts";
 
 /** The coverage of one input. */
 export interface Coverage {

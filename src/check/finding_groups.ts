@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Finding } from "./finding.ts";
+import type { Finding } from "../rules/finding.ts";
 
 /** Findings that are the same finding, repeated. */
 export interface FindingGroup {

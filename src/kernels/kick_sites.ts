@@ -29,7 +29,7 @@
  * @module
  */
 
-import type { KernelVersion } from "../model/kernel_version.ts";
+import type { KernelVersion } from "./kernel_version.ts";
 
 /** The seed document's classes of kick. */
 export type KickKind = "request" | "request-less" | "posted-interrupt" | "wake-only";

@@ -10,8 +10,8 @@
  * @module
  */
 
-import { exitReasonOf } from "./exit_reasons.ts";
-import { VcpuIdentity } from "../events/identity.ts";
+import { exitReasonOf } from "../kernels/exit_reasons.ts";
+import { VcpuIdentity } from "./identity.ts";
 import {
   type Decoded,
   decodeProtocolEvent,
@@ -19,19 +19,19 @@ import {
   PROTOCOL_EVENT_NAMES,
   type ProtocolEvent,
   type ProtocolEventName,
-} from "../events/protocol.ts";
-import { parseInteger } from "../events/fields.ts";
-import { decodeStockEvent, wordAfter } from "../events/stock.ts";
-import type { TraceEvent, TraceRecord } from "../events/types.ts";
-import { findKickCallSite, normalizeFrame } from "../stock/kick_call_site.ts";
-import { kickSiteRows } from "../stock/kick_sites.ts";
+} from "./protocol.ts";
+import { parseInteger } from "./fields.ts";
+import { decodeStockEvent, wordAfter } from "./stock_fields.ts";
+import type { TraceEvent, TraceRecord } from "./types.ts";
+import { findKickCallSite, normalizeFrame } from "../kernels/kick_call_site.ts";
+import { kickSiteRows } from "../kernels/kick_sites.ts";
 import {
   ACK_KICK,
   FAN_OUT_CSD_CALLSITES,
   KICK_SHAPES,
   SINGLE_CSD_CALLSITES,
-} from "../stock/kick_shapes.ts";
-import { type KernelVersion, NEWEST_KERNEL } from "./kernel_version.ts";
+} from "../kernels/kick_shapes.ts";
+import { type KernelVersion, NEWEST_KERNEL } from "../kernels/kernel_version.ts";
 import type { EventOrigin, ModelBody, ModelEvent, StockKick } from "./model_event.ts";
 
 /** Stock events the normalizer reads; lint builds only these and the protocol events. */

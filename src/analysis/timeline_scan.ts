@@ -8,12 +8,12 @@
  * @module
  */
 
-import type { KickAction, Mode } from "../../events/protocol.ts";
-import type { ModelEvent } from "../../model/model_event.ts";
-import type { ProtocolModel } from "../../model/protocol_model.ts";
-import type { ResolvedRequest } from "../../model/request_ref.ts";
-import type { PendingRequest, VcpuState } from "../../model/vcpu_state.ts";
-import { setBits64 } from "../../events/bits.ts";
+import type { KickAction, Mode } from "../events/protocol.ts";
+import type { ModelEvent } from "../events/model_event.ts";
+import type { ProtocolModel } from "../model/protocol_model.ts";
+import type { ResolvedRequest } from "../model/request_ref.ts";
+import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
+import { setBits64 } from "../events/bits.ts";
 
 /** What a vCPU row shows at an instant: its mode, or `blocked` inside kvm_vcpu_block(). */
 export type TrackState =

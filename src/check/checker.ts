@@ -7,10 +7,10 @@
  */
 
 import type { TimeUnit } from "../events/types.ts";
-import type { KernelChoice } from "../model/kernel_version.ts";
-import type { ModelEvent, ModelKind } from "../model/model_event.ts";
+import type { KernelChoice } from "../kernels/kernel_version.ts";
+import type { ModelEvent, ModelKind } from "../events/model_event.ts";
 import { ProtocolModel } from "../model/protocol_model.ts";
-import type { Finding } from "./finding.ts";
+import type { Finding } from "../rules/finding.ts";
 import type {
   FindingInput,
   Rule,
@@ -18,7 +18,7 @@ import type {
   RuleHandlers,
   RuleOptions,
   Severity,
-} from "./rule.ts";
+} from "../rules/rule.ts";
 
 /** How far before a finding's first evidence a lost-events marker still lowers confidence (1 s). */
 export const LOST_EVENTS_WINDOW_NS = 1_000_000_000n;

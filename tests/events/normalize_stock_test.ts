@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { TraceEvent } from "../../src/events/types.ts";
-import type { ModelBody } from "../../src/model/model_event.ts";
-import { EventNormalizer } from "../../src/model/normalize.ts";
+import type { ModelBody } from "../../src/events/model_event.ts";
+import { EventNormalizer } from "../../src/events/normalize.ts";
 
 let line = 0;
 /** A stock event as the reader would build it. */

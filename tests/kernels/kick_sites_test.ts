@@ -5,11 +5,11 @@ import {
   kickVerdict,
   lookupKickSite,
   normalizeFrame,
-} from "../../src/stock/kick_call_site.ts";
-import { KICK_SITES, kickSiteRow, kickSiteRows } from "../../src/stock/kick_sites.ts";
-import { KICK_FUNCTIONS, KICK_SHAPES } from "../../src/stock/kick_shapes.ts";
-import { requestTable } from "../../src/model/request_defs.ts";
-import { KERNEL_VERSIONS } from "../../src/model/kernel_version.ts";
+} from "../../src/kernels/kick_call_site.ts";
+import { KICK_SITES, kickSiteRow, kickSiteRows } from "../../src/kernels/kick_sites.ts";
+import { KICK_FUNCTIONS, KICK_SHAPES } from "../../src/kernels/kick_shapes.ts";
+import { requestTable } from "../../src/kernels/request_defs.ts";
+import { KERNEL_VERSIONS } from "../../src/kernels/kernel_version.ts";
 
 const WAKE = "kvm_vcpu_wake_up";
 const ALL = "kvm_make_all_cpus_request";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { KickAction, Mode, ProtocolEvent } from "../events/protocol.ts";
+import type { KickAction, Mode, ProtocolEvent } from "./protocol.ts";
 
 /** Where an event came from: enough to cite it as evidence. */
 export interface EventOrigin {
@@ -33,7 +33,7 @@ export interface EventOrigin {
 }
 
 /**
- * Which stock event a kick was recovered from (src/stock/kick_shapes.ts):
+ * Which stock event a kick was recovered from (src/kernels/kick_shapes.ts):
  * `wake` a `sched_waking` of the vCPU thread whose stack holds the kick;
  * `resched-ipi` an `ipi_send_cpu … callback=0x0` (smp_send_reschedule())
  * whose `callsite` is a known kick site; `stack-ipi` a reschedule IPI whose

@@ -21,9 +21,9 @@ import {
   type RequestFlags,
   type RequestTable,
   X86_REQUEST_HEADER,
-} from "../../src/model/request_table.ts";
-import { NEWEST_REQUESTS, REQUEST_ROWS, requestTable } from "../../src/model/request_defs.ts";
-import { KERNEL_VERSIONS, type KernelVersion } from "../../src/model/kernel_version.ts";
+} from "../../src/kernels/request_table.ts";
+import { NEWEST_REQUESTS, REQUEST_ROWS, requestTable } from "../../src/kernels/request_defs.ts";
+import { KERNEL_VERSIONS, type KernelVersion } from "../../src/kernels/kernel_version.ts";
 
 /** The `#define` lines each version's table was built from. */
 function fixture(version: KernelVersion): URL {

@@ -3,7 +3,7 @@
  * uname option (`Linux vm 6.18.44-fc-v657 x86_64`), or header comment lines
  * of a text trace (`# kernel: 6.12.118+deb12-amd64`, `# arch: x86_64`, as
  * the lab writes them). The model chooses its request and kick-site tables
- * from it (src/model/kernel_version.ts).
+ * from it (src/kernels/kernel_version.ts).
  *
  * @module
  */

@@ -8,13 +8,13 @@
 import type { TimeUnit } from "../events/types.ts";
 import type { ReadStats } from "../ingest/read_stats.ts";
 import type { TraceRecord } from "../events/types.ts";
-import { chooseKernel, type KernelChoice } from "../model/kernel_version.ts";
-import type { ModelEvent } from "../model/model_event.ts";
-import { type DecodeProblem, EventNormalizer } from "../model/normalize.ts";
+import { chooseKernel, type KernelChoice } from "../kernels/kernel_version.ts";
+import type { ModelEvent } from "../events/model_event.ts";
+import { type DecodeProblem, EventNormalizer } from "../events/normalize.ts";
 import { PROTOCOL_EVENT_NAMES } from "../events/protocol.ts";
 import { Checker, type CheckerOptions } from "./checker.ts";
 import { computeCoverage, type Coverage } from "./coverage.ts";
-import { compareFindings, type Finding } from "./finding.ts";
+import { compareFindings, type Finding } from "../rules/finding.ts";
 
 /** An input being read: its name, counters, and records. */
 export interface LintSource {

@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { KernelHint } from "../events/kernel_hint.ts";
+import type { KernelHint } from "./kernel_hint.ts";
 
 /** Kernel versions (major.minor) with request and kick-site tables. */
 export const KERNEL_VERSIONS = ["6.12", "6.18"] as const;

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { KernelVersion } from "../model/kernel_version.ts";
+import type { KernelVersion } from "./kernel_version.ts";
 import { type KickKind, type KickSite, kickSiteRows } from "./kick_sites.ts";
 import { FAN_OUT_FUNCTIONS, KICK_FUNCTIONS, WEAK_KICK_FUNCTIONS } from "./kick_shapes.ts";
 

@@ -179,7 +179,7 @@ function parenthesized(text: string): string {
  *
  * @example
  * ```ts
- * import { decodeStockEvent } from "./stock.ts";
+ * import { decodeStockEvent } from "./stock_fields.ts";
  * const e = decodeStockEvent("sched_waking", "comm=CPU 0/KVM pid=6460 prio=120 target_cpu=001");
  * if (e.kind !== "sched_waking" || e.comm !== "CPU 0/KVM" || e.targetCpu !== 1) throw new Error();
  * ```
