@@ -10,9 +10,9 @@
 
 import type { KickAction, Mode } from "../events/protocol.ts";
 import type { ModelEvent } from "../events/model_event.ts";
-import type { ProtocolModel } from "../model/protocol_model.ts";
+import type { ModelView } from "../model/view.ts";
 import type { ResolvedRequest } from "../model/request_ref.ts";
-import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
+import type { PendingView, VcpuView } from "../model/view.ts";
 import { setBits64 } from "../events/bits.ts";
 
 /** What a vCPU row shows at an instant: its mode, or `blocked` inside kvm_vcpu_block(). */
@@ -44,7 +44,7 @@ const SHORT: Readonly<Record<Mode, TrackState>> = {
  * mode; on stock traces (no mode writes) guest entry/exit stand in for it;
  * `undefined` until the trace tells.
  */
-export function trackState(v: VcpuState): TrackState | undefined {
+export function trackState(v: VcpuView): TrackState | undefined {
   if (v.blockedSince !== undefined) return "blocked";
   if (v.mode !== undefined) return SHORT[v.mode];
   if (v.lastEntry !== undefined) return v.inGuest ? "IN_GUEST" : "OUTSIDE";
@@ -108,7 +108,7 @@ export interface ServedItem {
   /** The request consumed. */
   readonly request: ResolvedRequest;
   /** The pending bit it consumed, `undefined` when no traced event made it. */
-  readonly made: PendingRequest | undefined;
+  readonly made: PendingView | undefined;
 }
 
 /** A kick (protocol `kvm_vcpu_kick`, or one recovered from stock events). */
@@ -180,7 +180,7 @@ export class TimelineScanner {
    * @param emit receives the items, in trace order
    */
   constructor(
-    readonly model: ProtocolModel,
+    readonly model: ModelView,
     readonly emit: (item: TimelineItem) => void,
   ) {}
 

@@ -14,7 +14,8 @@
 
 import type { Mode } from "../events/protocol.ts";
 import type { ModelEvent } from "../events/model_event.ts";
-import { kickMakesExiting, type ProtocolModel } from "../model/protocol_model.ts";
+import { kickTransition } from "../model/mode_automaton.ts";
+import type { ModelView } from "../model/view.ts";
 import { setBits64 } from "../events/bits.ts";
 import { exitClass } from "../kernels/exit_reasons.ts";
 import { inTimeRange, type TraceWindow, vcpuInWindow, WHOLE_TRACE } from "./trace_window.ts";
@@ -86,7 +87,7 @@ export class VcpuStatsCollector {
    *   only its vCPUs; every event is still observed, so state from before
    *   the window carries in
    */
-  constructor(readonly model: ProtocolModel, readonly window: TraceWindow = WHOLE_TRACE) {}
+  constructor(readonly model: ModelView, readonly window: TraceWindow = WHOLE_TRACE) {}
 
   /** Adds the part of `[a, b]` inside the window's time range to `mode`'s time. */
   #addTime(s: VcpuStats, mode: Mode | "blocked", a: bigint, b: bigint): void {
@@ -187,9 +188,8 @@ export class VcpuStatsCollector {
         if (counts) inc(s.kicksByAction, b.action);
         // The kick's cmpxchg to EXITING_GUEST_MODE is a mode change too.
         const before = this.model.knownVcpu(b.vm, b.vcpu)?.mode;
-        if (kickMakesExiting(before, b.action, b.kind === "kick" ? b.mode : undefined)) {
-          this.#modeChange(b.vm, b.vcpu, "EXITING_GUEST_MODE", ts);
-        }
+        const row = kickTransition(before, b.action, b.kind === "kick" ? b.mode : undefined);
+        if (row !== undefined) this.#modeChange(b.vm, b.vcpu, row.to, ts);
         if (b.action === "wake") {
           const key = `${b.vm}\u0000${b.vcpu}`;
           if (!this.#pendingWake.has(key)) this.#pendingWake.set(key, ts);

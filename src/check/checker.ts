@@ -10,6 +10,7 @@ import type { TimeUnit } from "../events/types.ts";
 import type { KernelChoice } from "../kernels/kernel_version.ts";
 import type { ModelEvent, ModelKind } from "../events/model_event.ts";
 import { ProtocolModel } from "../model/protocol_model.ts";
+import type { ModelView } from "../model/view.ts";
 import type { Finding } from "../rules/finding.ts";
 import type {
   FindingInput,
@@ -50,8 +51,10 @@ type Handler = (ev: ModelEvent) => void;
 
 /** The model plus the rules, for one input. */
 export class Checker {
-  /** The model (read it for replay and analysis). */
-  readonly model: ProtocolModel;
+  /** The model, read-only (for rules, replay, analysis and reports). */
+  readonly model: ModelView;
+  /** The model itself: only the checker applies events to it. */
+  readonly #model: ProtocolModel;
   /** Findings so far, in report order (sort with `compareFindings` for output). */
   readonly findings: Finding[] = [];
   /** Event kinds seen. */
@@ -78,7 +81,8 @@ export class Checker {
    * @param kernel the kernel whose tables apply (default: the newest known)
    */
   constructor(readonly options: CheckerOptions, kernel?: KernelChoice) {
-    this.model = new ProtocolModel({ kernel });
+    this.#model = new ProtocolModel({ kernel });
+    this.model = this.#model;
     for (const rule of options.rules) {
       const severity = options.severities?.get(rule.meta.id) ?? rule.meta.severity;
       const unit = () => this.#timeUnit;
@@ -140,7 +144,7 @@ export class Checker {
     }
     if (kind === "lost") this.#lost.push(ev);
     for (let i = 0; i < entry.length; i++) entry[i](ev);
-    this.model.apply(ev);
+    this.#model.apply(ev);
   }
 
   /** Ends the input: rules report what only the end can decide. */

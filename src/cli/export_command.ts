@@ -29,7 +29,7 @@ import { timeAndVcpuOptions, windowOf } from "./window_options.ts";
 import type { TraceWindow } from "../analysis/trace_window.ts";
 import type { VcpuIdentity } from "../events/identity.ts";
 import type { EventNormalizer } from "../events/normalize.ts";
-import type { ProtocolModel } from "../model/protocol_model.ts";
+import type { ModelView } from "../model/view.ts";
 
 /** `-o FILE`: where the output goes (standard output when absent or `-`). */
 export const outputOption = optional(option("-o", "--output", string({ metavar: "FILE" }), {
@@ -137,7 +137,7 @@ export async function runExport(
     }, async (input) => {
       const unit = () => input.reader.stats.timeUnit ?? "ns";
       let identity: VcpuIdentity | undefined;
-      let model: ProtocolModel | undefined;
+      let model: ModelView | undefined;
       let window: TraceWindow | undefined;
       const track = writer.input(
         input.path,
@@ -180,7 +180,7 @@ export async function runExport(
 /** vCPU `vcpu`'s thread, from the identity (names, kvm_entry) or the model (its own events). */
 function vcpuThread(
   identity: VcpuIdentity | undefined,
-  model: ProtocolModel | undefined,
+  model: ModelView | undefined,
   vm: string,
   vcpu: number,
 ): VcpuThread | undefined {

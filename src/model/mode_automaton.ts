@@ -1,15 +1,18 @@
 /**
  * The legal writes of `vcpu->mode`, as data: one row per (from, to, writer).
- * The model executes this table, `kvmreq model` prints it as Graphviz DOT (in
- * the style of the kernel's Runtime Verification automata) and as Markdown,
- * so the picture and the checker cannot drift apart.
+ * This is the one table of the automaton: the model applies it (a kick takes
+ * the row its line satisfies, see {@link kickTransition}; a mode write is
+ * looked up with {@link findTransition}), `invalid-mode-transition` reports
+ * the writes it does not hold, and `kvmreq model`, the README and
+ * docs/semantics.md print it (Graphviz DOT in the style of the kernel's
+ * Runtime Verification automata, and Markdown).
  *
  * Seed sections: "VCPU Mode", "Ensuring Requests Are Seen", "IPI Reduction".
  *
  * @module
  */
 
-import { type Mode, MODES } from "../events/protocol.ts";
+import { type KickAction, type Mode, MODES } from "../events/protocol.ts";
 
 /** Who writes `vcpu->mode`: the vCPU thread itself, or a kicker's cmpxchg. */
 export type ModeWriter = "vcpu" | "kicker";
@@ -26,6 +29,17 @@ export interface ModeTransition {
   readonly event: string;
   /** When the kernel makes it, in the seed document's terms. */
   readonly why: string;
+  /**
+   * For the rows a kick makes: the `kvm_vcpu_kick` lines that make it (their
+   * `action=` and the `mode=` the kick read), and whether it is taken when
+   * the model does not know the vCPU's mode yet (the kick's read is then the
+   * only witness of it).
+   */
+  readonly kick?: {
+    readonly actions: readonly KickAction[];
+    readonly observed: Mode;
+    readonly fromUnknown: boolean;
+  };
 }
 
 /** The initial mode of every vCPU (kvm_vcpu_init leaves `mode` zero). */
@@ -72,15 +86,19 @@ export const MODE_TRANSITIONS: readonly ModeTransition[] = [
     from: "IN_GUEST_MODE",
     to: "EXITING_GUEST_MODE",
     by: "kicker",
-    event: "kick_ipi",
-    why: "the first IPI-sending kick's cmpxchg (IPI Reduction)",
+    event: "kick_exchange",
+    why: "a kick's cmpxchg in kvm_arch_vcpu_should_kick() (IPI Reduction), made before the kick " +
+      "decides whether to send an IPI: none goes to the kicker's own or an offline CPU " +
+      "(virt/kvm/kvm_main.c kvm_vcpu_kick(), 6.12 and 6.18)",
+    kick: { actions: ["ipi", "none"], observed: "IN_GUEST_MODE", fromUnknown: true },
   },
   {
     from: "IN_GUEST_MODE",
     to: "EXITING_GUEST_MODE",
     by: "vcpu",
     event: "self_kick",
-    why: "a kick from the vCPU's own context",
+    why: "a kick from the vCPU's own context (a plain write, no IPI)",
+    kick: { actions: ["self"], observed: "IN_GUEST_MODE", fromUnknown: false },
   },
   {
     from: "EXITING_GUEST_MODE",
@@ -94,6 +112,27 @@ export const MODE_TRANSITIONS: readonly ModeTransition[] = [
 /** The row allowing `from → to` by `by`, or `undefined` when the protocol forbids it. */
 export function findTransition(from: Mode, to: Mode, by: ModeWriter): ModeTransition | undefined {
   return MODE_TRANSITIONS.find((t) => t.from === from && t.to === to && t.by === by);
+}
+
+/**
+ * The row a kick takes, given the model's mode of the vCPU before it
+ * (`undefined`: not known yet), the kick's `action` and the mode the kick
+ * read (`undefined` for kicks recovered from stock events, which do not say:
+ * they take no row). A kick that wakes the vCPU returns before any exchange.
+ */
+export function kickTransition(
+  mode: Mode | undefined,
+  action: string,
+  observed: Mode | string | undefined,
+): ModeTransition | undefined {
+  if (observed === undefined) return undefined;
+  for (const t of MODE_TRANSITIONS) {
+    const k = t.kick;
+    if (k === undefined || k.observed !== observed) continue;
+    if (!(k.actions as readonly string[]).includes(action)) continue;
+    if (mode === t.from || (mode === undefined && k.fromUnknown)) return t;
+  }
+  return undefined;
 }
 
 /** The modes, in the kernel's enum order (for printing). */

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Mode, RequestRef } from "../events/protocol.ts";
+import type { RequestRef } from "../events/protocol.ts";
 import { chooseKernel, type KernelChoice } from "../kernels/kernel_version.ts";
 import type { ModelEvent } from "../events/model_event.ts";
 import { requestTable } from "../kernels/request_defs.ts";
@@ -19,60 +19,21 @@ import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./
 import {
   type AllCpusCall,
   createVcpuState,
+  type KickerState,
   type PendingRequest,
   type VcpuState,
 } from "./vcpu_state.ts";
+import {
+  type Consumed,
+  type ConsumingBody,
+  type KickContext,
+  type KickerView,
+  type ModelView,
+  NO_KICKER,
+  type VcpuView,
+} from "./view.ts";
 import { setBits64 } from "../events/bits.ts";
-
-/** What one thread did to one vCPU since its last kick of it. */
-export interface KickerState {
-  /** The last request the thread made of the vCPU since its last kick. */
-  requestSince: ModelEvent | undefined;
-  /** The request it made, resolved. */
-  requestMade: ResolvedRequest | undefined;
-  /** A posted interrupt it delivered to the vCPU since its last kick. */
-  postedSince: ModelEvent | undefined;
-  /** Its last kick of the vCPU. */
-  lastKick: ModelEvent | undefined;
-}
-
-/** The body of an event that consumes a request: `kvm_check_request` or `kvm_clear_request`. */
-export type ConsumingBody = Extract<
-  ModelEvent["body"],
-  { kind: "check_request" | "clear_request" }
->;
-
-/** The request context a kick was made in. */
-export interface KickContext {
-  /** The kvm_make_all_cpus_request() the kick belongs to. */
-  readonly call: AllCpusCall | undefined;
-  /** The request that goes with the kick: the call's, or the kicker's last one of the vCPU. */
-  readonly request: ResolvedRequest | undefined;
-}
-
-/**
- * Whether a kick moves its vCPU to EXITING_GUEST_MODE: kvm_vcpu_kick()'s
- * kvm_arch_vcpu_should_kick() cmpxchg of IN_GUEST_MODE to EXITING_GUEST_MODE
- * ("VCPU Kicks"), which happens before — and whether or not — an IPI is sent
- * (6.12 and 6.18 virt/kvm/kvm_main.c: no IPI when the vCPU's CPU is the
- * kicker's own or not online, e.g. cpu -1), or the own-context path's plain
- * write. Seen as a kick that read IN_GUEST_MODE (any action but `wake`: a
- * kick that wakes returns before the cmpxchg) while the model has the vCPU in
- * guest mode (or does not know its mode yet). `mode` is the model's mode
- * before the kick, `action` and `observed` what the kick says (`observed` is
- * unknown for kicks recovered from stock events, which are taken to have
- * made the exchange when they sent an IPI).
- */
-export function kickMakesExiting(
-  mode: Mode | undefined,
-  action: string,
-  observed: string | undefined,
-): boolean {
-  if (action === "wake") return false;
-  if (mode !== "IN_GUEST_MODE" && mode !== undefined) return false;
-  if (observed === undefined) return false;
-  return observed === "IN_GUEST_MODE" && (action !== "self" || mode === "IN_GUEST_MODE");
-}
+import { kickTransition } from "./mode_automaton.ts";
 
 /**
  * How long after a vCPU saw a kick's exchange (`old=EXITING_GUEST_MODE` while
@@ -168,8 +129,12 @@ export interface ProtocolModelOptions {
   readonly kernel?: KernelChoice;
 }
 
-/** The reference model. Feed it events in trace order with {@link ProtocolModel.apply}. */
-export class ProtocolModel {
+/**
+ * The reference model. Feed it events in trace order with
+ * {@link ProtocolModel.apply}; everything else it offers is the read-only
+ * {@link ModelView} (nothing but `apply` changes or creates state).
+ */
+export class ProtocolModel implements ModelView {
   /** The kernel version and architecture whose tables the model and rules use. */
   readonly kernel: KernelChoice;
   /** vCPU states by VM, then id; `#allVcpus` in creation order. */
@@ -221,7 +186,7 @@ export class ProtocolModel {
   }
 
   /** The state of vCPU `vcpu` of `vm` if the model has seen it (nothing is created). */
-  knownVcpu(vm: string, vcpu: number): VcpuState | undefined {
+  knownVcpu(vm: string, vcpu: number): VcpuView | undefined {
     return this.#vcpus.of(vm).get(vcpu);
   }
 
@@ -239,8 +204,16 @@ export class ProtocolModel {
     return this.#byIndex.of(vm).ids.get(idx) ?? idx;
   }
 
-  /** The state of vCPU `vcpu` of `vm`, created on first mention. */
-  vcpu(vm: string, vcpu: number): VcpuState {
+  /**
+   * The state of vCPU `vcpu` of `vm`, or the initial state of a vCPU the
+   * model has not seen (a new object, not stored: nothing is created).
+   */
+  vcpu(vm: string, vcpu: number): VcpuView {
+    return this.#vcpus.of(vm).get(vcpu) ?? createVcpuState(vm, vcpu);
+  }
+
+  /** The state of vCPU `vcpu` of `vm`, created on first mention (the model's own use). */
+  #state(vm: string, vcpu: number): VcpuState {
     const table = this.#vcpus.of(vm);
     let v = table.get(vcpu);
     if (v === undefined) {
@@ -257,11 +230,7 @@ export class ProtocolModel {
    * (read before the event is applied). `undefined` for a check that found
    * nothing pending (result=0).
    */
-  consumedBy(
-    body: ConsumingBody,
-  ):
-    | { vcpu: VcpuState; request: ResolvedRequest; pending: PendingRequest | undefined }
-    | undefined {
+  consumedBy(body: ConsumingBody): Consumed | undefined {
     if (body.kind === "check_request" && !body.result) return undefined;
     const vcpu = this.vcpu(body.vm, body.vcpu);
     const request = this.resolve(body.request);
@@ -270,12 +239,12 @@ export class ProtocolModel {
   }
 
   /** Every vCPU seen, ordered by VM then id. */
-  allVcpus(): VcpuState[] {
+  allVcpus(): VcpuView[] {
     return [...this.#allVcpus].sort((a, b) => a.vm.localeCompare(b.vm) || a.vcpu - b.vcpu);
   }
 
   /** The vCPU whose thread is `pid`, when known. */
-  vcpuOfThread(pid: number): VcpuState | undefined {
+  vcpuOfThread(pid: number): VcpuView | undefined {
     return this.#threads.get(pid);
   }
 
@@ -285,8 +254,19 @@ export class ProtocolModel {
     return this.#calls.get(callKey(vm, pid));
   }
 
-  /** What thread `pid` did to a vCPU since its last kick of it. */
-  kicker(pid: number, vm: string, vcpu: number): KickerState {
+  /** What thread `pid` did to a vCPU since its last kick of it (nothing is created). */
+  kicker(pid: number, vm: string, vcpu: number): KickerView {
+    const table = this.#kickers.of(vm);
+    const packable = pid >= 0 && pid < PID_SPAN && Number.isInteger(pid) && vcpu >= 0 &&
+      vcpu < DENSE_KEYS * DENSE_KEYS && Number.isInteger(vcpu);
+    const k = packable
+      ? table.packed.get(vcpu * PID_SPAN + pid)
+      : table.other.get(`${pid}\u0000${vcpu}`);
+    return k ?? NO_KICKER;
+  }
+
+  /** The kicker state of thread `pid` and a vCPU, created on first use (the model's own use). */
+  #kicker(pid: number, vm: string, vcpu: number): KickerState {
     const table = this.#kickers.of(vm);
     const packable = pid >= 0 && pid < PID_SPAN && Number.isInteger(pid) && vcpu >= 0 &&
       vcpu < DENSE_KEYS * DENSE_KEYS && Number.isInteger(vcpu);
@@ -366,7 +346,6 @@ export class ProtocolModel {
         : undefined,
       waitedNs: 0n,
       ambiguous: v.sharedId && ev.origin.pid !== v.thread,
-      reported: new Set(),
     };
     v.pending.set(request.nr, p);
   }
@@ -388,7 +367,7 @@ export class ProtocolModel {
     const b = ev.body;
     switch (b.kind) {
       case "make_request": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         const request = this.resolve(b.request);
         const call = this.callOf(b.vm, ev.origin.pid);
         const ahead = request.nr === undefined ? undefined : v.consumedAhead.get(request.nr);
@@ -404,7 +383,7 @@ export class ProtocolModel {
           const inCall = call !== undefined && call.targets.includes(b.vcpu);
           this.#setPending(v, request, ev, inCall);
         }
-        const k = this.kicker(ev.origin.pid, b.vm, b.vcpu);
+        const k = this.#kicker(ev.origin.pid, b.vm, b.vcpu);
         k.requestSince = ev;
         k.requestMade = request;
         v.lastSeen = ev;
@@ -422,7 +401,7 @@ export class ProtocolModel {
         }
         return;
       case "mode": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         // The vCPU saw a kick's exchange whose `kvm_vcpu_kick` line is not recorded yet
         // (the kicker traces after its cmpxchg): that line must not exchange again.
@@ -439,7 +418,7 @@ export class ProtocolModel {
         return;
       }
       case "request_pending": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.lastPendingCheck = ev;
         if (b.pending === 0n) v.historyKnown = true;
@@ -448,7 +427,7 @@ export class ProtocolModel {
       }
       case "check_request":
       case "clear_request": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         // Any thread may clear a vCPU's request: x86's kvm_end_pvclock_update()
         // clears KVM_REQ_MCLOCK_INPROGRESS of every vCPU (6.12 arch/x86/kvm/x86.c),
         // so only a check tells which thread is the vCPU's.
@@ -475,7 +454,7 @@ export class ProtocolModel {
         // ack_kick runs on the CPU the IPI went to.
         return this.#applyAck(ev, b.vm, b.vcpu, ev.origin.cpu);
       case "block": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         // A halted vCPU serves no request; only some requests end a halt
         // (kvm_vcpu_check_block(); x86 kvm_vcpu_has_events()): the others wait for its end.
@@ -487,7 +466,7 @@ export class ProtocolModel {
       }
       case "unblock":
       case "stock_wakeup": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         // The halt is over: requests wait again. A stock kvm_vcpu_wakeup (no block
         // event before it) ends a halt of `haltNs`: the non-waking requests waited from here.
@@ -498,17 +477,17 @@ export class ProtocolModel {
         return;
       }
       case "posted_interrupt":
-        this.kicker(ev.origin.pid, b.vm, b.vcpu).postedSince = ev;
-        this.vcpu(b.vm, b.vcpu).lastSeen = ev;
+        this.#kicker(ev.origin.pid, b.vm, b.vcpu).postedSince = ev;
+        this.#state(b.vm, b.vcpu).lastSeen = ev;
         return;
       case "sync_pir": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.lastSeen = ev;
         return;
       }
       case "entry": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.inGuest = true;
         v.lastEntry = ev;
@@ -516,7 +495,7 @@ export class ProtocolModel {
         return;
       }
       case "exit": {
-        const v = this.vcpu(b.vm, b.vcpu);
+        const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.inGuest = false;
         v.ipiInFlight = undefined;
@@ -530,7 +509,7 @@ export class ProtocolModel {
       }
       case "userspace_exit": {
         // A KVM_RUN return says nothing of the protocol: it does not make a vCPU known.
-        const v = this.knownVcpu(b.vm, b.vcpu);
+        const v = this.#vcpus.of(b.vm).get(b.vcpu);
         if (v === undefined) return;
         v.inGuest = false;
         if (v.thread === ev.origin.pid) {
@@ -561,16 +540,19 @@ export class ProtocolModel {
     cpu: number | undefined,
     byProtocol: boolean,
   ): void {
-    const v = this.vcpu(vm, vcpu);
+    const v = this.#state(vm, vcpu);
     if (
       v.lateKick !== undefined && ev.origin.ts - v.lateKick.origin.ts > LATE_KICK_WINDOW_NS
     ) v.lateKick = undefined;
     if (v.lateKick !== undefined && observed === "IN_GUEST_MODE" && action !== "wake") {
       // The exchange this line reports was already seen by the vCPU (see `lateKick`).
       v.lateKick = undefined;
-    } else if (kickMakesExiting(v.mode, action, observed)) {
-      v.mode = "EXITING_GUEST_MODE";
-      v.modeSetBy = ev;
+    } else {
+      const row = kickTransition(v.mode, action, observed);
+      if (row !== undefined) {
+        v.mode = row.to;
+        v.modeSetBy = ev;
+      }
     }
     if (action === "ipi") {
       v.ipiInFlight = ev;
@@ -588,7 +570,7 @@ export class ProtocolModel {
     }
     v.lastSeen = ev;
     if (!byProtocol) return;
-    const k = this.kicker(ev.origin.pid, vm, vcpu);
+    const k = this.#kicker(ev.origin.pid, vm, vcpu);
     k.lastKick = ev;
     k.requestSince = undefined;
     k.requestMade = undefined;
@@ -669,7 +651,7 @@ export class ProtocolModel {
     // request then. Others (the simulator, hand-written traces) print only
     // the brackets: the begin line stands for the bits.
     if (site !== undefined) return;
-    for (const id of targets) this.#setPending(this.vcpu(vm, id), request, ev, true);
+    for (const id of targets) this.#setPending(this.#state(vm, id), request, ev, true);
   }
 
   /**
@@ -679,7 +661,7 @@ export class ProtocolModel {
    * kicked. Without a CPU, the IPI to `vcpu`.
    */
   #applyAck(ev: ModelEvent, vm: string, vcpu: number | undefined, cpu: number | undefined): void {
-    if (vcpu !== undefined) this.vcpu(vm, vcpu).lastSeen = ev;
+    if (vcpu !== undefined) this.#state(vm, vcpu).lastSeen = ev;
     for (const call of this.#calls.values()) {
       if (call.begin.body.kind !== "all_cpus_request" || call.begin.body.vm !== vm) continue;
       for (const target of call.ipis.keys()) {

@@ -4,12 +4,12 @@
  * @module
  */
 
-import type { VcpuState } from "../model/vcpu_state.ts";
+import type { VcpuView } from "../model/view.ts";
 import { formatTimestamp } from "../ingest/timestamp.ts";
 import type { TimeUnit } from "../events/types.ts";
 
 /** `vCPU 0: IN_GUEST_MODE (irqs off) in guest; pending KVM_REQ_UNBLOCK; IPI in flight`. */
-export function describeVcpu(v: VcpuState, unit: TimeUnit): string {
+export function describeVcpu(v: VcpuView, unit: TimeUnit): string {
   const parts: string[] = [];
   let mode = v.mode ?? "mode unknown";
   if (v.irqsOffAtLastWrite !== undefined && v.mode !== undefined) {

@@ -12,7 +12,7 @@
  * trace for requests still waiting that long on a vCPU that is running
  * KVM_RUN and not asleep. Needs a nanosecond clock.
  *
- * The wait counts from `PendingRequest.waitingSince`, not from the make:
+ * The wait counts from `PendingView.waitingSince`, not from the make:
  * a request made while the vCPU is out of KVM_RUN (before its thread's first
  * event, e.g. the requests kvm_arch_vcpu_create()/vcpu_load() make during VM
  * setup, or after a `kvm_userspace_exit`) waits from the vCPU's return; one
@@ -38,8 +38,8 @@
  */
 
 import type { ModelEvent } from "../events/model_event.ts";
-import type { ConsumingBody } from "../model/protocol_model.ts";
-import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
+import type { ConsumingBody } from "../model/view.ts";
+import type { PendingView, VcpuView } from "../model/view.ts";
 import { setBits64 } from "../events/bits.ts";
 import { isHaltExit } from "../kernels/exit_reasons.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
@@ -51,8 +51,8 @@ function ms(ns: bigint): string {
 
 function check(
   ctx: RuleContext,
-  v: VcpuState,
-  p: PendingRequest,
+  v: VcpuView,
+  p: PendingView,
   ev: ModelEvent,
   served: boolean,
 ): void {

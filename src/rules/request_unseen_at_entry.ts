@@ -21,7 +21,7 @@
  * (`req_immediate_exit`: kvm_make_request(KVM_REQ_EVENT) next to
  * KVM_RUN_FORCE_IMMEDIATE_EXIT), which is what `kvm_entry … [immediate exit]`
  * says; and requests the model cannot attribute to this vCPU (two live VMs
- * share its id, see `PendingRequest.ambiguous`).
+ * share its id, see `PendingView.ambiguous`).
  *
  * A request made after the final check races with the entry: the Dekker
  * pattern makes its maker see IN_GUEST_MODE and send the IPI, whose
@@ -38,34 +38,40 @@
  */
 
 import type { ModelEvent } from "../events/model_event.ts";
-import type { PendingRequest, VcpuState } from "../model/vcpu_state.ts";
+import type { PendingView, VcpuView } from "../model/view.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import type { Rule, RuleContext } from "./rule.ts";
 
 const ID = "request-unseen-at-entry";
 
-function madeBeforeInWrite(v: VcpuState, p: PendingRequest): boolean {
+function madeBeforeInWrite(v: VcpuView, p: PendingView): boolean {
   return v.lastInGuestWrite !== undefined && p.made.seq < v.lastInGuestWrite.seq;
 }
 
 /** Whether bitmap `pending` has `p`'s bit (`undefined` for requests without one below 64). */
-function readBit(pending: bigint, p: PendingRequest): boolean | undefined {
+function readBit(pending: bigint, p: PendingView): boolean | undefined {
   const nr = p.request.nr;
   if (nr === undefined || nr > 63) return undefined;
   return ((pending >> BigInt(nr)) & 1n) === 1n;
 }
 
+/**
+ * Reports `p` unless this run already did: one finding per request (the
+ * pending bit one make event set on one vCPU).
+ */
 function report(
   ctx: RuleContext,
-  v: VcpuState,
-  p: PendingRequest,
+  reported: Set<string>,
+  v: VcpuView,
+  p: PendingView,
   ev: ModelEvent,
   why: string,
   lateKick?: ModelEvent,
 ): void {
-  if (p.reported.has(ID)) return;
-  p.reported.add(ID);
+  const once = `${p.made.seq}\u0000${v.vm}\u0000${v.vcpu}`;
+  if (reported.has(once)) return;
+  reported.add(once);
   const evidence = [p.made, ...(v.lastInGuestWrite ? [v.lastInGuestWrite] : []), ev];
   if (lateKick !== undefined) evidence.push(lateKick);
   if (v.lastPendingCheck !== undefined && v.lastPendingCheck.seq > p.made.seq) {
@@ -105,13 +111,15 @@ export const requestUnseenAtEntry: Rule = {
     ]],
   },
   create(ctx) {
+    /** The requests already reported (see `report`). */
+    const reported = new Set<string>();
     /** Entries with a request made after the final check and no IPI yet, by vCPU. */
-    const racing = new Map<string, { v: VcpuState; p: PendingRequest; entry: ModelEvent }[]>();
+    const racing = new Map<string, { v: VcpuView; p: PendingView; entry: ModelEvent }[]>();
     const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
     const settle = (
       k: string,
       kick: ModelEvent & { body: { kind: "kick" } },
-      v: VcpuState,
+      v: VcpuView,
     ) => {
       const list = racing.get(k);
       if (list === undefined) return;
@@ -124,7 +132,7 @@ export const requestUnseenAtEntry: Rule = {
         if (r.p.maker !== kick.origin.pid) return true;
         // The maker's kick read OUTSIDE_GUEST_MODE: fine if V has left the guest since.
         if (v.inGuest && v.lastEntry === r.entry && kick.body.action !== "wake") {
-          report(ctx, r.v, r.p, r.entry, "entered the guest with no IPI coming", kick);
+          report(ctx, reported, r.v, r.p, r.entry, "entered the guest with no IPI coming", kick);
         }
         return false;
       });
@@ -170,13 +178,13 @@ export const requestUnseenAtEntry: Rule = {
           if (kick !== undefined && kick.seq > r.p.made.seq) continue;
           // The maker may be about to kick (its line comes after set_bit): give it the lag.
           if (ev.origin.ts - r.p.made.origin.ts <= MAKE_LINE_LAG_NS) continue;
-          report(ctx, r.v, r.p, r.entry, "entered the guest with no IPI coming");
+          report(ctx, reported, r.v, r.p, r.entry, "entered the guest with no IPI coming");
         }
       },
       finish() {
         for (const list of racing.values()) {
           for (const r of list) {
-            report(ctx, r.v, r.p, r.entry, "entered the guest with no IPI coming");
+            report(ctx, reported, r.v, r.p, r.entry, "entered the guest with no IPI coming");
           }
         }
       },
@@ -189,7 +197,9 @@ export const requestUnseenAtEntry: Rule = {
           const nr = p.request.nr;
           if (nr === undefined || nr > 63 || (ev.body.pending >> BigInt(nr)) & 1n) continue;
           if (madeBeforeInWrite(v, p)) {
-            judge(() => report(ctx, v, p, ev, "read no pending request in its final check"));
+            judge(() =>
+              report(ctx, reported, v, p, ev, "read no pending request in its final check")
+            );
           }
         }
       },
@@ -208,6 +218,7 @@ export const requestUnseenAtEntry: Rule = {
             if (read === false) continue;
             report(
               ctx,
+              reported,
               v,
               p,
               ev,
@@ -226,7 +237,7 @@ export const requestUnseenAtEntry: Rule = {
               // The maker already kicked: fine if it saw V in (or leaving) guest mode.
               const m = kick.body.mode;
               if (m !== "IN_GUEST_MODE" && m !== "EXITING_GUEST_MODE") {
-                report(ctx, v, p, ev, "entered the guest with no IPI coming");
+                report(ctx, reported, v, p, ev, "entered the guest with no IPI coming");
               }
               continue;
             }

@@ -11,7 +11,7 @@
 
 import type { TimeUnit } from "../events/types.ts";
 import type { ModelEvent, ModelKind } from "../events/model_event.ts";
-import type { ProtocolModel } from "../model/protocol_model.ts";
+import type { ModelView } from "../model/view.ts";
 
 /** How bad a finding is. */
 export type Severity = "error" | "warning" | "info";
@@ -59,8 +59,11 @@ export interface FindingInput {
 
 /** What a rule's handlers can use. */
 export interface RuleContext {
-  /** The model, in its state before the current event. */
-  readonly model: ProtocolModel;
+  /**
+   * The model, in its state before the current event: a read-only view
+   * (nothing a rule calls changes or creates state).
+   */
+  readonly model: ModelView;
   /** Rule options from the configuration. */
   readonly options: RuleOptions;
   /** Unit of timestamps: latency rules only run on nanosecond clocks. */

@@ -25,7 +25,7 @@ const LEGAL: readonly (readonly [Mode, Mode, ModeWriter, string])[] = [
   [OUT, OUT, "vcpu", "set_outside"],
   [READING, OUT, "vcpu", "end_lockless_walk"],
   [IN, OUT, "vcpu", "abort_or_exit"],
-  [IN, EXITING, "kicker", "kick_ipi"],
+  [IN, EXITING, "kicker", "kick_exchange"],
   [IN, EXITING, "vcpu", "self_kick"],
   [EXITING, OUT, "vcpu", "exit_after_kick"],
 ];

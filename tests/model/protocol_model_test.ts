@@ -4,6 +4,7 @@ import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
 import type { ModelBody, ModelEvent } from "../../src/events/model_event.ts";
 import { EventNormalizer, MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
+import type { ModelView } from "../../src/model/view.ts";
 import { ProtocolModel } from "../../src/model/protocol_model.ts";
 import { Checker } from "../../src/check/checker.ts";
 import { RULES } from "../../src/rules/index.ts";
@@ -486,8 +487,8 @@ Deno.test("model: the same events twice give the same state and the same finding
       const b = check(events);
       assert.deepEqual(b.findings, a.findings, f.name);
       assert.deepEqual(b.model.allVcpus(), a.model.allVcpus(), f.name);
-      // Rules only read the model (apart from the one-finding-per-request marks).
-      const shape = (m: ProtocolModel) =>
+      // Rules only read the model.
+      const shape = (m: ModelView) =>
         m.allVcpus().map((v) => [v.vcpu, v.mode, [...v.pending.keys()], v.blockedSince?.seq]);
       assert.deepEqual(shape(run(...events)), shape(a.model), f.name);
       traces++;

@@ -13,7 +13,7 @@ import type { TimeUnit } from "../../events/types.ts";
 import type { VcpuIdentity } from "../../events/identity.ts";
 import type { ModelEvent } from "../../events/model_event.ts";
 import type { EventNormalizer } from "../../events/normalize.ts";
-import type { ProtocolModel } from "../../model/protocol_model.ts";
+import type { ModelView } from "../../model/view.ts";
 import type { Finding } from "../../rules/finding.ts";
 import type { Checker, CheckerOptions } from "../../check/checker.ts";
 import { ruleById } from "../../rules/index.ts";
@@ -91,7 +91,7 @@ export class ReportBuilder {
     let scanner: TimelineScanner | undefined;
     let stats: VcpuStatsCollector | undefined;
     let identity: VcpuIdentity | undefined;
-    let model: ProtocolModel | undefined;
+    let model: ModelView | undefined;
     const observe = (ev: ModelEvent, checker: Checker, normalizer: EventNormalizer) => {
       scanner ??= new TimelineScanner(checker.model, (item) => collector.item(item));
       stats ??= new VcpuStatsCollector(checker.model, win());
@@ -169,7 +169,7 @@ export class ReportBuilder {
 /** The thread id of vCPU `vcpu` of VM `vm`: from the identity (names, kvm_entry) or the model. */
 function threadOf(
   identity: VcpuIdentity | undefined,
-  model: ProtocolModel | undefined,
+  model: ModelView | undefined,
   vm: string,
   vcpu: number,
 ): number | undefined {
