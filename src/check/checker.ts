@@ -169,7 +169,7 @@ export class Checker {
     const finding: Finding = {
       ruleId: rule.meta.id,
       severity: f.severity ?? severity,
-      seedSection: rule.meta.seedSection,
+      seedSections: rule.meta.seedSections,
       vm: f.vm,
       vcpu: f.vcpu,
       at: f.at.origin,

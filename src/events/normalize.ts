@@ -11,12 +11,12 @@
  */
 
 import { exitReasonOf } from "../kernels/exit_reasons.ts";
+import { EVENT_KINDS, STOCK_EVENTS_USED } from "./event_kinds.ts";
 import { VcpuIdentity } from "./identity.ts";
 import {
   type Decoded,
   decodeProtocolEvent,
   isProtocolEventName,
-  PROTOCOL_EVENT_NAMES,
   type ProtocolEvent,
   type ProtocolEventName,
 } from "./protocol.ts";
@@ -35,18 +35,7 @@ import { type KernelVersion, NEWEST_KERNEL } from "../kernels/kernel_version.ts"
 import type { EventOrigin, ModelBody, ModelEvent, StockKick } from "./model_event.ts";
 
 /** Stock events the normalizer reads; lint builds only these and the protocol events. */
-export const STOCK_EVENTS_USED = [
-  "kvm_entry",
-  "kvm_exit",
-  "kvm_userspace_exit",
-  "kvm_vcpu_wakeup",
-  "kvm_halt_poll_ns",
-  "sched_waking",
-  "sched_switch",
-  "ipi_send_cpu",
-  "csd_queue_cpu",
-  "csd_function_entry",
-] as const;
+export { STOCK_EVENTS_USED };
 
 /**
  * Stock events whose stack the normalizer reads (a wakeup's or an IPI's
@@ -56,10 +45,7 @@ export const STOCK_EVENTS_USED = [
 export const STACK_EVENTS_USED: readonly string[] = ["sched_waking", "ipi_send_cpu"];
 
 /** Every event name the model can use. */
-export const MODEL_EVENT_NAMES: ReadonlySet<string> = new Set<string>([
-  ...PROTOCOL_EVENT_NAMES,
-  ...STOCK_EVENTS_USED,
-]);
+export const MODEL_EVENT_NAMES: ReadonlySet<string> = new Set<string>(Object.keys(EVENT_KINDS));
 
 /** A protocol event whose fields could not be decoded. */
 export interface DecodeProblem {

@@ -49,7 +49,7 @@ export function buildLintReport(results: readonly LintResult[], version: string)
       findings: r.findings.map((f) => ({
         ruleId: f.ruleId,
         severity: f.severity,
-        seedSection: f.seedSection,
+        seedSections: [...f.seedSections],
         vm: f.vm,
         vcpu: f.vcpu ?? null,
         file: f.at.file,

@@ -20,7 +20,7 @@ const evidenceSchema = z.object({
 export const jsonFindingSchema = z.object({
   ruleId: z.string(),
   severity: z.enum(["error", "warning", "info"]),
-  seedSection: z.string(),
+  seedSections: z.array(z.string()).min(1),
   vm: z.string(),
   vcpu: z.number().int().nullable(),
   file: z.string(),

@@ -75,7 +75,7 @@ export function findingText(
   if (f.confidence === "lowered") {
     text += `           confidence lowered: ${termSafe(f.confidenceNote ?? "")}\n`;
   }
-  text += `           ${c.dim(`seed: "${f.seedSection}"`)}\n`;
+  text += `           ${c.dim(`seed: ${f.seedSections.map((s) => `"${s}"`).join(", ")}`)}\n`;
   return text;
 }
 

@@ -439,7 +439,7 @@ export class PerfettoInput {
       rule: f.ruleId,
       severity: f.severity,
       message: f.message,
-      seedSection: f.seedSection,
+      seedSections: f.seedSections,
       confidence: f.confidence,
       ...(f.confidenceNote === undefined ? {} : { confidenceNote: f.confidenceNote }),
       file: f.at.file,

@@ -1,16 +1,17 @@
 /**
  * README sections generated from code, so documentation and checker cannot
- * drift: `<!-- rules:begin -->…<!-- rules:end -->` and the same for `modes`.
+ * drift: `<!-- rules:begin -->…<!-- rules:end -->` and the same for `seeds`
+ * and `modes`.
  *
  * @module
  */
 
 import { modelToMarkdown } from "./model_render.ts";
-import { formatRuleCatalog } from "./rule_catalog.ts";
+import { formatRuleCatalog, formatSeedIndex } from "./rule_catalog.ts";
 
 /** The generated sections by marker name. */
 export function generatedSections(): Record<string, string> {
-  return { rules: formatRuleCatalog(), modes: modelToMarkdown() };
+  return { rules: formatRuleCatalog(), seeds: formatSeedIndex(), modes: modelToMarkdown() };
 }
 
 /** `text` with every generated section replaced by its current content. */

@@ -53,7 +53,7 @@ export function buildSarif(
         vm: f.vm,
         vcpu: f.vcpu ?? null,
         timestamp: formatTimestamp(f.at.ts, r.timeUnit),
-        seedSection: f.seedSection,
+        seedSections: f.seedSections,
         confidence: f.confidence,
         ...(f.site === undefined ? {} : { site: f.site }),
         group: groupKey(f),
@@ -74,10 +74,14 @@ export function buildSarif(
             name: rule.meta.id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
             shortDescription: { text: rule.meta.description },
             fullDescription: { text: rule.meta.help },
-            help: { text: `${rule.meta.help}\n\nSeed section: "${rule.meta.seedSection}".` },
+            help: {
+              text: `${rule.meta.help}\n\nSeed section${
+                rule.meta.seedSections.length > 1 ? "s" : ""
+              }: ${rule.meta.seedSections.map((s) => `"${s}"`).join(", ")}.`,
+            },
             helpUri: SEED_URI,
             defaultConfiguration: { level: LEVEL[rule.meta.severity] },
-            properties: { seedSection: rule.meta.seedSection },
+            properties: { seedSections: rule.meta.seedSections },
           })),
         },
       },

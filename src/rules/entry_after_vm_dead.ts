@@ -25,14 +25,14 @@
  */
 
 import { vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const entryAfterVmDead: Rule = {
+export const entryAfterVmDead = defineRule({
   meta: {
     id: "entry-after-vm-dead",
     severity: "error",
-    seedSection: "KVM_REQ_VM_DEAD",
+    seedSections: ["Architecture Independent Requests"],
     description: "a guest entry after KVM_REQ_VM_DEAD was made of that vCPU",
     help: "Once KVM_REQ_VM_DEAD is made (kvm_vm_dead), vCPUs must not enter the guest again: the " +
       "request check before entry has to stop KVM_RUN.",
@@ -73,4 +73,4 @@ export const entryAfterVmDead: Rule = {
       },
     };
   },
-};
+});

@@ -15,8 +15,8 @@ export interface Finding {
   readonly ruleId: string;
   /** Severity after configuration. */
   readonly severity: Severity;
-  /** The seed section the rule enforces. */
-  readonly seedSection: string;
+  /** The seed document's sections the rule enforces, by heading, the main one first. */
+  readonly seedSections: readonly string[];
   /** VM id. */
   readonly vm: string;
   /** vCPU id, `undefined` when identity is unknown. */

@@ -15,14 +15,14 @@
  */
 
 import { vcpuLabel } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const guestModeIrqsEnabled: Rule = {
+export const guestModeIrqsEnabled = defineRule({
   meta: {
     id: "guest-mode-irqs-enabled",
     severity: "error",
-    seedSection: "Ensuring Requests Are Seen",
+    seedSections: ["Ensuring Requests Are Seen"],
     description: "IN_GUEST_MODE written with interrupts enabled",
     help:
       "Disable interrupts (local_irq_disable) before writing IN_GUEST_MODE: the kick IPI is only " +
@@ -46,4 +46,4 @@ export const guestModeIrqsEnabled: Rule = {
       },
     };
   },
-};
+});

@@ -26,19 +26,20 @@ import type { ModelEvent } from "../events/model_event.ts";
 import { findTransition } from "../model/mode_automaton.ts";
 import { LATE_KICK_WINDOW_NS } from "../model/protocol_model.ts";
 import { at, vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const invalidModeTransition: Rule = {
+export const invalidModeTransition = defineRule({
   meta: {
     id: "invalid-mode-transition",
     severity: "error",
-    seedSection: "VCPU Mode",
+    seedSections: ["VCPU Mode"],
     description: "a mode write the protocol does not allow, or by a thread that may not make it",
     help:
       "Only the vCPU thread writes vcpu->mode, along the automaton `kvmreq model` prints; other " +
       "threads only cmpxchg IN_GUEST_MODE to EXITING_GUEST_MODE in a kick. Any other write breaks the " +
       "assumptions kicks make when they decide whether to send an IPI.",
+    reads: ["kvm_vcpu_kick"],
     needs: [["kvm_vcpu_mode"]],
   },
   create(ctx) {
@@ -121,4 +122,4 @@ export const invalidModeTransition: Rule = {
       },
     };
   },
-};
+});

@@ -20,14 +20,14 @@
  */
 
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const kickWithoutIpi: Rule = {
+export const kickWithoutIpi = defineRule({
   meta: {
     id: "kick-without-ipi",
     severity: "error",
-    seedSection: "VCPU Kicks",
+    seedSections: ["VCPU Kicks", "Waiting for Acknowledgements"],
     description: "a kick observed IN_GUEST_MODE (or, for WAIT, not OUTSIDE) and sent no IPI",
     help:
       "A vCPU running the guest only notices a request when an IPI forces an exit. A kick that " +
@@ -67,4 +67,4 @@ export const kickWithoutIpi: Rule = {
       },
     };
   },
-};
+});

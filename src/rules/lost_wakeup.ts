@@ -23,19 +23,20 @@
 
 import type { ModelEvent } from "../events/model_event.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const lostWakeup: Rule = {
+export const lostWakeup = defineRule({
   meta: {
     id: "lost-wakeup",
     severity: "error",
-    seedSection: "VCPU Kicks",
+    seedSections: ["VCPU Kicks", "Sleeping VCPUs"],
     description: "a sleeping vCPU not woken by a kick or request that must wake it",
     help:
       "A kick of a vCPU sleeping in kvm_vcpu_block() must wake it (kvm_vcpu_wake_up); otherwise " +
       "the request waits until some unrelated event wakes the vCPU. Only NO_WAKEUP requests sent " +
       "with kvm_make_all_cpus_request() may leave a sleeping vCPU asleep.",
+    reads: ["kvm_vcpu_unblock", "kvm_vcpu_wakeup"],
     needs: [["kvm_vcpu_kick", "kvm_vcpu_block"]],
   },
   create(ctx) {
@@ -111,4 +112,4 @@ export const lostWakeup: Rule = {
       },
     };
   },
-};
+});

@@ -16,14 +16,14 @@
  */
 
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const noWakeupViolated: Rule = {
+export const noWakeupViolated = defineRule({
   meta: {
     id: "no-wakeup-violated",
     severity: "warning",
-    seedSection: "KVM_REQUEST_NO_WAKEUP",
+    seedSections: ["VCPU Request Flags", "VCPU Kicks"],
     description: "a NO_WAKEUP request woke a sleeping vCPU",
     help:
       "kvm_make_all_cpus_request() with a KVM_REQUEST_NO_WAKEUP request must not wake sleeping " +
@@ -49,4 +49,4 @@ export const noWakeupViolated: Rule = {
       },
     };
   },
-};
+});

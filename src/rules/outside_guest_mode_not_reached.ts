@@ -17,14 +17,14 @@
 
 import { KVM_REQ_OUTSIDE_GUEST_MODE } from "../model/request_ref.ts";
 import { vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const outsideGuestModeNotReached: Rule = {
+export const outsideGuestModeNotReached = defineRule({
   meta: {
     id: "outside-guest-mode-not-reached",
     severity: "error",
-    seedSection: "KVM_REQ_OUTSIDE_GUEST_MODE",
+    seedSections: ["Architecture Independent Requests"],
     description: "KVM_REQ_OUTSIDE_GUEST_MODE finished while a target was still in guest mode",
     help:
       "KVM_REQ_OUTSIDE_GUEST_MODE is WAIT|NO_WAKEUP|NO_ACTION: it must send an IPI to every vCPU " +
@@ -72,4 +72,4 @@ export const outsideGuestModeNotReached: Rule = {
       },
     };
   },
-};
+});

@@ -16,14 +16,14 @@
  */
 
 import { at, requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const redundantIpi: Rule = {
+export const redundantIpi = defineRule({
   meta: {
     id: "redundant-ipi",
     severity: "warning",
-    seedSection: "IPI Reduction",
+    seedSections: ["IPI Reduction"],
     description: "an IPI sent to a vCPU already EXITING_GUEST_MODE or outside guest mode",
     help:
       "Kicks coalesce through the IN_GUEST_MODE -> EXITING_GUEST_MODE cmpxchg: only the kick that " +
@@ -79,4 +79,4 @@ export const redundantIpi: Rule = {
       },
     };
   },
-};
+});

@@ -25,7 +25,7 @@
 import type { ModelEvent } from "../events/model_event.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { vcpuLabel } from "./describe.ts";
-import type { Rule, RuleContext } from "./rule.ts";
+import { defineRule, type RuleContext } from "./rule.ts";
 import { setBits64 } from "../events/bits.ts";
 
 function report(ctx: RuleContext, ev: ModelEvent, vm: string, vcpu: number, what: string): void {
@@ -53,16 +53,17 @@ interface Suspect {
 }
 
 /** The rule. */
-export const requestConsumedUnmade: Rule = {
+export const requestConsumedUnmade = defineRule({
   meta: {
     id: "request-consumed-unmade",
     severity: "warning",
-    seedSection: "VCPU Request Internals",
+    seedSections: ["VCPU Request Internals"],
     description: "a request checked or cleared as pending that no traced event made",
     help:
       "Every request bit should be set through kvm_make_request() or kvm_make_all_cpus_request(). " +
       "A bit that appears from nowhere is set behind the API, or its event was lost (check `kvmreq " +
       "stats` for lost events).",
+    reads: ["kvm_entry"],
     needs: [["kvm_make_request", "kvm_check_request", "kvm_request_pending"]],
   },
   create(ctx) {
@@ -142,4 +143,4 @@ export const requestConsumedUnmade: Rule = {
       },
     };
   },
-};
+});

@@ -43,7 +43,7 @@ import type { PendingView, VcpuView } from "../model/view.ts";
 import { setBits64 } from "../events/bits.ts";
 import { isHaltExit } from "../kernels/exit_reasons.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule, RuleContext } from "./rule.ts";
+import { defineRule, type RuleContext } from "./rule.ts";
 
 function ms(ns: bigint): string {
   return `${(Number(ns) / 1e6).toFixed(3)} ms`;
@@ -89,16 +89,17 @@ interface Sample {
 }
 
 /** The rule. */
-export const requestLatency: Rule = {
+export const requestLatency = defineRule({
   meta: {
     id: "request-latency",
     severity: "warning",
-    seedSection: "Ensuring Requests Are Seen",
+    seedSections: ["Ensuring Requests Are Seen"],
     description: "a request pending longer than a configurable threshold",
     help:
       "Requests are made to be acted on promptly. Long service times point at kicks that sent no " +
       "IPI, wakeups that did not happen, or a vCPU thread that was not scheduled. Tune the threshold " +
       "with `latencyThresholdMs` in kvmreq.json.",
+    reads: ["kvm_entry", "kvm_userspace_exit", "kvm_vcpu_wakeup"],
     needs: [["kvm_make_request", "kvm_check_request", "ns-clock"], [
       "kvm_make_request",
       "kvm_clear_request",
@@ -180,4 +181,4 @@ export const requestLatency: Rule = {
       },
     };
   },
-};
+});

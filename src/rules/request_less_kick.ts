@@ -40,7 +40,7 @@ import { isKickFunction, kickVerdict, normalizeFrame } from "../kernels/kick_cal
 import { KICK_SHAPES } from "../kernels/kick_shapes.ts";
 import type { KickSite } from "../kernels/kick_sites.ts";
 import { vcpuLabel, who } from "./describe.ts";
-import type { Rule, RuleContext } from "./rule.ts";
+import { defineRule, type RuleContext } from "./rule.ts";
 
 /** `arch/x86/kvm/x86.c, 6.12 and 6.18`: where the row was read. */
 function cite(row: KickSite): string {
@@ -68,17 +68,25 @@ function allowed(ctx: RuleContext, site: string | undefined): boolean {
 }
 
 /** The rule. */
-export const requestLessKick: Rule = {
+export const requestLessKick = defineRule({
   meta: {
     id: "request-less-kick",
     severity: "error",
-    seedSection: "Request-less VCPU Kicks",
+    seedSections: ["Request-less VCPU Kicks"],
     description: "a kick of a vCPU by a thread that made no request of it first",
     help: "A kick without a request relies on an IPI alone; if the vCPU is between its final " +
       "kvm_request_pending() check and guest entry, no IPI is sent and the kick is lost. Make a " +
       "request (kvm_make_request) before kvm_vcpu_kick(), or use posted-interrupt semantics. " +
       "Call sites the kernel means to kick without a request are info, unknown ones warnings; " +
       "an error is a kick the trace shows was lost, or one from a site known to need a request.",
+    reads: [
+      "kvm_vcpu_mode",
+      "kvm_request_pending",
+      "kvm_vcpu_block",
+      "kvm_entry",
+      "kvm_exit",
+      "kvm_userspace_exit",
+    ],
     needs: [["kvm_vcpu_kick"], ["stock-kick"]],
   },
   create(ctx) {
@@ -264,4 +272,4 @@ export const requestLessKick: Rule = {
       },
     };
   },
-};
+});

@@ -41,7 +41,7 @@ import type { ModelEvent } from "../events/model_event.ts";
 import type { PendingView, VcpuView } from "../model/view.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule, RuleContext } from "./rule.ts";
+import { defineRule, type RuleContext } from "./rule.ts";
 
 const ID = "request-unseen-at-entry";
 
@@ -93,17 +93,18 @@ function report(
 }
 
 /** The rule. */
-export const requestUnseenAtEntry: Rule = {
+export const requestUnseenAtEntry = defineRule({
   meta: {
     id: ID,
     severity: "error",
-    seedSection: "Ensuring Requests Are Seen",
+    seedSections: ["Ensuring Requests Are Seen"],
     description:
       "the guest is entered while a request made before the IN_GUEST_MODE write is pending",
     help:
       "The final kvm_request_pending() check after writing IN_GUEST_MODE (with smp_mb() between) " +
       "must see every request made before the write; a request made after it must be followed by an " +
       "IPI. Entering the guest otherwise leaves the request unseen for as long as the guest runs.",
+    reads: ["kvm_check_request", "kvm_clear_request", "kvm_vcpu_kick", "stock-kick", "kvm_exit"],
     needs: [["kvm_make_request", "kvm_vcpu_mode", "kvm_entry"], [
       "kvm_make_request",
       "kvm_vcpu_mode",
@@ -250,4 +251,4 @@ export const requestUnseenAtEntry: Rule = {
       },
     };
   },
-};
+});

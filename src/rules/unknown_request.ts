@@ -15,7 +15,7 @@ import type { RequestRef } from "../events/protocol.ts";
 import type { ModelEvent } from "../events/model_event.ts";
 import { setBits64 } from "../events/bits.ts";
 import { who } from "./describe.ts";
-import type { Rule, RuleContext } from "./rule.ts";
+import { defineRule, type RuleContext } from "./rule.ts";
 
 function check(
   ctx: RuleContext,
@@ -38,15 +38,16 @@ function check(
 }
 
 /** The rule. */
-export const unknownRequest: Rule = {
+export const unknownRequest = defineRule({
   meta: {
     id: "unknown-request",
     severity: "warning",
-    seedSection: "VCPU Request Internals",
+    seedSections: ["VCPU Request Internals", "KVM_REQUEST_MASK"],
     description: "a request number or flag combination the request table does not know",
     help:
       "Request values are a number (KVM_REQUEST_MASK, bits 0-7) plus flags (bits 8+). An unknown " +
       "number or flag usually means a corrupted value or a kernel newer than kvmreq's table.",
+    reads: ["kvm_clear_request"],
     needs: [["kvm_make_request"], ["kvm_check_request"], ["kvm_make_all_cpus_request"], [
       "kvm_exit-requests",
     ]],
@@ -80,4 +81,4 @@ export const unknownRequest: Rule = {
       },
     };
   },
-};
+});

@@ -26,14 +26,14 @@
  */
 
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const waitMissedReader: Rule = {
+export const waitMissedReader = defineRule({
   meta: {
     id: "wait-missed-reader",
     severity: "error",
-    seedSection: "Waiting for Acknowledgements",
+    seedSections: ["Waiting for Acknowledgements"],
     description: "a WAIT request sent no IPI to a vCPU in READING_SHADOW_PAGE_TABLES",
     help:
       "With KVM_REQUEST_WAIT the IPI condition is mode != OUTSIDE_GUEST_MODE, so that a requester " +
@@ -69,4 +69,4 @@ export const waitMissedReader: Rule = {
       },
     };
   },
-};
+});

@@ -27,14 +27,14 @@
 
 import type { ModelEvent } from "../events/model_event.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import type { Rule } from "./rule.ts";
+import { defineRule } from "./rule.ts";
 
 /** The rule. */
-export const waitUnacknowledged: Rule = {
+export const waitUnacknowledged = defineRule({
   meta: {
     id: "wait-unacknowledged",
     severity: "error",
-    seedSection: "Waiting for Acknowledgements",
+    seedSections: ["Waiting for Acknowledgements", "VCPU Request Flags"],
     description: "a WAIT request's sender finished before every IPI it sent was acknowledged",
     help:
       "kvm_make_all_cpus_request() with KVM_REQUEST_WAIT must wait for ack_kick on every vCPU it " +
@@ -106,4 +106,4 @@ export const waitUnacknowledged: Rule = {
       },
     };
   },
-};
+});

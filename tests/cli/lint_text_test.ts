@@ -68,7 +68,7 @@ function finding(over: Partial<Finding>): Finding {
   return {
     ruleId: "request-less-kick",
     severity: "error",
-    seedSection: "Request-less VCPU Kicks",
+    seedSections: ["Request-less VCPU Kicks"],
     vm: "0",
     vcpu: 1,
     at,

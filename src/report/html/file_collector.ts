@@ -484,7 +484,7 @@ export class FileCollector {
         file: fileIndex,
         rule: f.ruleId,
         severity: f.severity,
-        seed: f.seedSection,
+        seeds: f.seedSections,
         vm: f.vm,
         vcpu: f.vcpu ?? null,
         row: f.vcpu === undefined ? -1 : index.get(`${f.vm}\u0000${f.vcpu}`) ?? -1,

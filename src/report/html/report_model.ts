@@ -217,8 +217,8 @@ export interface FindingData {
   readonly rule: string;
   /** Severity. */
   readonly severity: "error" | "warning" | "info";
-  /** The seed section the rule enforces. */
-  readonly seed: string;
+  /** The seed document's sections the rule enforces, by heading. */
+  readonly seeds: readonly string[];
   /** VM id. */
   readonly vm: string;
   /** vCPU id, `null` when unknown. */

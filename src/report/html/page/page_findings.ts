@@ -103,7 +103,8 @@ export function pageFindings(
       el(
         "p",
         "seed",
-        "Seed section: \u201c" + f.seed + "\u201d (Documentation/virt/kvm/vcpu-requests.rst)",
+        "Seed section" + (f.seeds.length > 1 ? "s" : "") + ": \u201c" +
+          f.seeds.join("\u201d, \u201c") + "\u201d (Documentation/virt/kvm/vcpu-requests.rst)",
       ),
     );
     if (f.note) box.appendChild(el("p", "confidence", "Confidence lowered: " + f.note));
