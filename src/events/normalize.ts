@@ -22,6 +22,7 @@ import {
 } from "./protocol.ts";
 import { parseInteger } from "./fields.ts";
 import { decodeStockEvent, wordAfter } from "./stock_fields.ts";
+import { TextEvent } from "./text_event.ts";
 import type { TraceEvent, TraceRecord } from "./types.ts";
 import { findKickCallSite, normalizeFrame } from "../kernels/kick_call_site.ts";
 import { kickSiteRows } from "../kernels/kick_sites.ts";
@@ -89,7 +90,7 @@ const DECODE_CACHE_SIZE = 4096;
  * remembered only once a cheap hash of it has come by before, so one-off
  * texts do not linger (and get promoted to the old generation) in the memo.
  */
-class FieldMemo<T> {
+class FieldMemo<T> implements FieldDecoder<T> {
   #map = new Map<string, T>();
   readonly #seen = new Int32Array(DECODE_CACHE_SIZE);
   constructor(readonly decode: (fields: string) => T) {}
@@ -111,6 +112,63 @@ class FieldMemo<T> {
     }
     return v;
   }
+}
+
+/** Something that decodes field texts: a {@link FieldMemo}, or the decoder itself. */
+interface FieldDecoder<T> {
+  get(fields: string): T;
+}
+
+/** A decoder without a memo (the text reader's {@link FieldText} is the memo). */
+class PlainDecoder<T> implements FieldDecoder<T> {
+  constructor(readonly get: (fields: string) => T) {}
+}
+
+/**
+ * What `decoder` makes of `r`'s field text. A text reader's event carries its
+ * interned {@link FieldText}, which remembers the last decoding: a text seen
+ * before under the same decoder costs a comparison, not a lookup by string.
+ */
+function decodeFields<T>(decoder: FieldDecoder<T>, r: TraceEvent): T {
+  if (r instanceof TextEvent) {
+    const text = r.text;
+    if (text.owner === decoder) return text.value as T;
+    const value = decoder.get(text.text);
+    text.owner = decoder;
+    text.value = value;
+    return value;
+  }
+  return decoder.get(r.fields);
+}
+
+/** What a `kvm_entry` or `kvm_exit` text says (see {@link EventNormalizer}). */
+interface EntryExitText {
+  /** The vCPU id printed, `undefined` when none. */
+  readonly vcpu: number | undefined;
+  /** `[immediate exit]` (kvm_entry). */
+  readonly immediateExit: boolean;
+  /** The exit reason (kvm_exit). */
+  readonly reason: string | undefined;
+  /** `requests 0x…` (kvm_exit, 6.13+). */
+  readonly requests: bigint | undefined;
+}
+
+function entryText(fields: string): EntryExitText {
+  return {
+    vcpu: entryExitVcpu(fields),
+    immediateExit: fields.endsWith("[immediate exit]"),
+    reason: undefined,
+    requests: undefined,
+  };
+}
+
+function exitText(fields: string): EntryExitText {
+  return {
+    vcpu: entryExitVcpu(fields),
+    immediateExit: false,
+    reason: exitReasonOf(fields),
+    requests: exitRequests(fields),
+  };
 }
 
 /** Settings of an {@link EventNormalizer}. */
@@ -139,6 +197,9 @@ export class EventNormalizer {
   #seq = 0;
   readonly #handling = new Map<string, Handling>();
   readonly #protocolMemo = new Map<string, FieldMemo<Decoded<ProtocolEvent>>>();
+  /** `kvm_entry` and `kvm_exit` texts: decoded each time, or once per interned text. */
+  readonly #entryText = new PlainDecoder(entryText);
+  readonly #exitText = new PlainDecoder(exitText);
   readonly #switchMemo = new FieldMemo<number | undefined>((f) => {
     const d = decodeStockEvent("sched_switch", f);
     return d.kind === "sched_switch" ? d.nextPid : undefined;
@@ -241,7 +302,8 @@ export class EventNormalizer {
     if (handling === Handling.Protocol && this.stockOnly) return undefined;
     const body = handling === Handling.Protocol ? this.#protocol(r) : this.#stock(r);
     if (body === undefined) return undefined;
-    const origin: EventOrigin = {
+    // A text reader's event is its own origin; other records are copied into one.
+    const origin: EventOrigin = r instanceof TextEvent && r.file === this.file ? r : {
       file: this.file,
       line: r.line,
       ts: r.ts,
@@ -274,7 +336,7 @@ export class EventNormalizer {
       memo = new FieldMemo((f) => decodeProtocolEvent(name, f));
       this.#protocolMemo.set(r.name, memo);
     }
-    const d = memo.get(r.fields);
+    const d = decodeFields(memo, r);
     if (!d.ok) return this.#problem(r.line, `${r.name}: ${d.error}`);
     const b = d.value;
     this.#protocolSeen = true;
@@ -299,13 +361,14 @@ export class EventNormalizer {
         // Only the vCPU id (and the exit reason) matter here: read them
         // without decoding the whole text (see entryExitVcpu).
         const entry = r.name === "kvm_entry";
-        const id = entryExitVcpu(r.fields);
+        const t = decodeFields(entry ? this.#entryText : this.#exitText, r);
+        const id = t.vcpu;
         if (id !== undefined) this.identity.learn(r.pid, id, "kvm_entry");
         const vcpu = id ?? this.identity.vcpuOfThread(r.pid)?.vcpu;
         if (vcpu === undefined) return undefined;
         return entry
-          ? this.#entryBody(vcpu, r.fields.endsWith("[immediate exit]"))
-          : this.#exitBody(vcpu, exitReasonOf(r.fields), exitRequests(r.fields));
+          ? this.#entryBody(vcpu, t.immediateExit)
+          : this.#exitBody(vcpu, t.reason, t.requests);
       }
       case "kvm_userspace_exit": {
         // Traced by the vCPU thread as KVM_RUN returns (kvm_arch_vcpu_ioctl_run).
@@ -330,11 +393,11 @@ export class EventNormalizer {
         const id = this.identity.vcpuOfThread(r.pid);
         if (id === undefined) return undefined;
         if (this.#protocolSeen) return undefined;
-        const w = this.#wakeupMemo.get(r.fields);
+        const w = decodeFields(this.#wakeupMemo, r);
         return { kind: "stock_wakeup", vm: "0", vcpu: id.vcpu, waited: w.waited, haltNs: w.ns };
       }
       case "sched_switch": {
-        const nextPid = this.#switchMemo.get(r.fields);
+        const nextPid = decodeFields(this.#switchMemo, r);
         if (nextPid !== undefined) this.identity.switchedTo(r.cpu, nextPid);
         return undefined;
       }
@@ -354,7 +417,7 @@ export class EventNormalizer {
         });
       }
       case "ipi_send_cpu": {
-        const d = this.#ipiMemo.get(r.fields);
+        const d = decodeFields(this.#ipiMemo, r);
         if (d === null || !d.reschedule || this.#protocolSeen) return undefined;
         // A plain kick's smp_send_reschedule() records the kick's caller as
         // callsite (_RET_IP_ of the out-of-line kick function): a known kick
@@ -381,7 +444,7 @@ export class EventNormalizer {
         });
       }
       case "csd_queue_cpu": {
-        const d = this.#csdMemo.get(r.fields);
+        const d = decodeFields(this.#csdMemo, r);
         if (d === null || this.#protocolSeen) return undefined;
         const kick = r.stack === undefined ? undefined : findKickCallSite(r.stack, this.kernel);
         const id = d.cpu === undefined ? undefined : this.identity.vcpuOnCpu(d.cpu);
@@ -395,7 +458,7 @@ export class EventNormalizer {
         });
       }
       case "csd_function_entry": {
-        if (this.#protocolSeen || !this.#ackMemo.get(r.fields)) return undefined;
+        if (this.#protocolSeen || !decodeFields(this.#ackMemo, r)) return undefined;
         return { kind: "stock_ack", vm: "0", vcpu: this.identity.vcpuOnCpu(r.cpu)?.vcpu };
       }
     }

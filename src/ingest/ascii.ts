@@ -118,28 +118,30 @@ export function findLineFeed(
 const SAMPLE = 1024;
 
 /**
- * A direct-mapped cache of strings decoded from bytes: comms, flag columns
- * and field texts repeat a lot, and checking a cached copy against the bytes
- * costs a fraction of building a new string. Hashing and comparing go four
- * bytes at a time through `DataView`s. Only pure-ASCII texts are cached (so
- * equal bytes mean an equal decoding); others are decoded every time.
- * Memory is bounded by `slots × maxLength`.
+ * A direct-mapped table of values made from texts decoded from bytes:
+ * comms, flag columns and field texts repeat a lot, and checking a cached
+ * copy against the bytes costs a fraction of building a new string (and of
+ * whatever is made from it: see {@link AsciiInternTable.get}). Hashing and
+ * comparing go four bytes at a time through `DataView`s. Only pure-ASCII
+ * texts are cached (so equal bytes mean an equal decoding); others are
+ * decoded every time. Memory is bounded by `slots × maxLength`.
  *
- * A text enters the cache only when its hash was seen recently (a table of
+ * A text enters the table only when its hash was seen recently (a table of
  * hashes, no objects): one-off texts such as `kvm_exit` fields with their
- * addresses would otherwise live in the cache just long enough to be
+ * addresses would otherwise live in the table just long enough to be
  * promoted to the old generation and fill it with garbage. When fewer than
- * one lookup in eight hits, the cache stands aside for a while (texts are
+ * one lookup in eight hits, the table stands aside for a while (texts are
  * decoded without hashing) and then samples again.
  */
-export class AsciiStringCache {
-  readonly #strings: (string | undefined)[];
+export class AsciiInternTable<T> {
+  readonly #values: (T | undefined)[];
   readonly #lengths: Int32Array;
   readonly #seen: Int32Array;
   readonly #pool: Uint8Array;
   readonly #poolView: DataView;
   readonly #mask: number;
   readonly #maxLength: number;
+  readonly #make: (text: string) => T;
   /** Lookups and hits in the current sampling window. */
   #lookups = 0;
   #hits = 0;
@@ -147,29 +149,34 @@ export class AsciiStringCache {
   #bypass = 0;
 
   /**
-   * A cache of `slots` texts of up to `maxLength` bytes.
+   * A table of `slots` texts of up to `maxLength` bytes.
    *
    * @param slots number of entries, a power of two
    * @param maxLength longer texts are decoded without caching
+   * @param make the value of a text (called once per text that is not in the table)
    */
-  constructor(slots: number, maxLength: number) {
-    this.#strings = new Array<string | undefined>(slots).fill(undefined);
+  constructor(slots: number, maxLength: number, make: (text: string) => T) {
+    this.#values = new Array<T | undefined>(slots).fill(undefined);
     this.#lengths = new Int32Array(slots).fill(-1);
     this.#seen = new Int32Array(slots);
     this.#maxLength = (maxLength + 3) & ~3;
     this.#pool = new Uint8Array(slots * this.#maxLength);
     this.#poolView = new DataView(this.#pool.buffer);
     this.#mask = slots - 1;
+    this.#make = make;
   }
 
-  /** The string of `buf[start, end)`, like {@link decodeBytes}; `view` is a `DataView` of `buf`. */
-  get(buf: Uint8Array, view: DataView, start: number, end: number): string {
+  /**
+   * The value of the text `buf[start, end)` (decoded like {@link decodeBytes}):
+   * the one made for the same bytes before when the table still holds it,
+   * else a new one. `view` is a `DataView` of `buf`.
+   */
+  get(buf: Uint8Array, view: DataView, start: number, end: number): T {
     const len = end - start;
-    if (len <= 0) return "";
-    if (len > this.#maxLength) return decodeBytes(buf, start, end);
+    if (len <= 0 || len > this.#maxLength) return this.#make(decodeBytes(buf, start, end));
     if (this.#bypass > 0) {
       this.#bypass--;
-      return decodeBytes(buf, start, end);
+      return this.#make(decodeBytes(buf, start, end));
     }
     if (++this.#lookups === SAMPLE) {
       // Hashing pays only when texts repeat: below 1 hit in 8, stop for a while.
@@ -194,11 +201,11 @@ export class AsciiStringCache {
         while (j < len && bytes[at + j] === buf[start + j]) j++;
         if (j === len) {
           this.#hits++;
-          return this.#strings[slot]!;
+          return this.#values[slot]!;
         }
       }
     }
-    const fresh = decodeBytes(buf, start, end);
+    const fresh = this.#make(decodeBytes(buf, start, end));
     const door = (h >>> 7) & this.#mask;
     if (this.#seen[door] !== h) {
       this.#seen[door] = h;
@@ -209,9 +216,20 @@ export class AsciiStringCache {
     if ((or & 0x80) === 0) {
       this.#pool.set(buf.subarray(start, end), at);
       this.#lengths[slot] = len;
-      this.#strings[slot] = fresh;
+      this.#values[slot] = fresh;
     }
     return fresh;
+  }
+}
+
+/** An {@link AsciiInternTable} of the decoded strings themselves. */
+export class AsciiStringCache extends AsciiInternTable<string> {
+  /**
+   * @param slots number of entries, a power of two
+   * @param maxLength longer texts are decoded without caching
+   */
+  constructor(slots: number, maxLength: number) {
+    super(slots, maxLength, (text) => text);
   }
 }
 

@@ -20,8 +20,16 @@
  * @module
  */
 
+import { FieldText, TextEvent } from "../events/text_event.ts";
 import type { TimeUnit, TraceEvent, TraceRecord } from "../events/types.ts";
-import { AsciiStringCache, CH, dataViewOf, decodeBytes, findLineFeed } from "./ascii.ts";
+import {
+  AsciiInternTable,
+  AsciiStringCache,
+  CH,
+  dataViewOf,
+  decodeBytes,
+  findLineFeed,
+} from "./ascii.ts";
 import { InputError } from "./errors.ts";
 import { DENSE_CPUS, EventCounter } from "./event_counts.ts";
 import {
@@ -118,7 +126,7 @@ export class RecordBuilder {
   #view: DataView = new DataView(new ArrayBuffer(0));
   readonly #comms = new AsciiStringCache(1024, 64);
   readonly #flagTexts = new AsciiStringCache(64, 16);
-  readonly #fieldTexts = new AsciiStringCache(4096, 256);
+  readonly #fieldTexts = new AsciiInternTable(4096, 256, (text) => new FieldText(text));
   /** The last comm decoded per pid slot (records replayed from a worker have no prefix slot). */
   readonly #commByPid: (string | undefined)[] = new Array(1024).fill(undefined);
   readonly #commPid = new Int32Array(1024).fill(-1);
@@ -136,10 +144,9 @@ export class RecordBuilder {
   readonly #slotFlags: (string | undefined)[] = new Array<string | undefined>(PREFIX_SLOTS).fill(
     undefined,
   );
-  /** Earliest and latest timestamps of kept events. */
-  firstTs: bigint | undefined;
-  /** Latest timestamp of kept events. */
-  lastTs: bigint | undefined;
+  /** Earliest and latest timestamps, once one did not fit a double (see {@link #orderBig}). */
+  #firstBig: bigint | undefined;
+  #lastBig: bigint | undefined;
 
   /**
    * @param stats counters of this input, updated as lines arrive
@@ -459,9 +466,8 @@ export class RecordBuilder {
    * Builds the event of the scanned line, or counts the line skipped.
    * `slot` is the prefix-cache slot of the line (-1: none).
    */
-  #buildEvent(buf: Uint8Array, line: number, name: string, slot: number): TraceEvent | undefined {
+  #buildEvent(buf: Uint8Array, line: number, name: string, slot: number): TextEvent | undefined {
     const scan = this.#scan;
-    const stats = this.#stats;
     // Timestamp: `secs[.frac]`, digits checked by the scanner.
     const tsStart = scan.tsStart;
     const tsEnd = scan.tsEnd;
@@ -469,48 +475,23 @@ export class RecordBuilder {
     let i = tsStart;
     let sec = 0;
     while (i < tsEnd && buf[i] !== CH.DOT) sec = sec * 10 + (buf[i++] - CH.ZERO);
-    let ts: bigint;
-    /** The timestamp as a number when exact (-1 otherwise): ordering is checked on it. */
-    let num = -1;
+    /** The timestamp as an exact number, NaN when a double cannot hold it (then `big`). */
+    let num = NaN;
+    let big: bigint | undefined;
     if (i - tsStart > 15) {
       // More digits than a double holds exactly: let BigInt read them.
       const whole = BigInt(decodeBytes(buf, tsStart, i));
-      ts = i === tsEnd ? whole : whole * 1_000_000_000n + BigInt(fractionNs(buf, i + 1, tsEnd));
+      big = i === tsEnd ? whole : whole * 1_000_000_000n + BigInt(fractionNs(buf, i + 1, tsEnd));
     } else if (i === tsEnd) {
       num = sec;
-      ts = BigInt(sec);
     } else {
       const frac = fractionNs(buf, i + 1, tsEnd);
       const ns = sec * 1e9 + frac;
-      if (Number.isSafeInteger(ns)) {
-        num = ns;
-        ts = BigInt(ns);
-      } else ts = BigInt(sec) * 1_000_000_000n + BigInt(frac);
+      if (Number.isSafeInteger(ns)) num = ns;
+      else big = BigInt(sec) * 1_000_000_000n + BigInt(frac);
     }
-    if (num >= 0 && this.#exactNums) {
-      // Every timestamp so far fit a double exactly: compare doubles, not bigints.
-      if (num < this.#maxNum) {
-        stats.outOfOrder++;
-        if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
-      } else {
-        this.#maxNum = num;
-        this.lastTs = ts;
-      }
-      if (num < this.#minNum) {
-        this.#minNum = num;
-        this.firstTs = ts;
-      }
-    } else {
-      this.#exactNums = false;
-      // lastTs is the latest timestamp so far: an earlier one is out of order.
-      if (this.lastTs !== undefined && ts < this.lastTs) {
-        stats.outOfOrder++;
-        if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
-      } else {
-        this.lastTs = ts;
-      }
-      if (this.firstTs === undefined || ts < this.firstTs) this.firstTs = ts;
-    }
+    if (big === undefined && this.#exactNums) this.#orderNum(num, line);
+    else this.#orderBig(big ?? BigInt(num), line);
     if (buf !== this.#buf) {
       this.#buf = buf;
       this.#view = dataViewOf(buf);
@@ -532,19 +513,62 @@ export class RecordBuilder {
         this.#slotFlags[slot] = flags;
       }
     }
-    return {
-      type: "event",
+    return new TextEvent(
+      this.#stats.file,
       line,
       comm,
-      pid: scan.pid,
-      tgid: scan.tgidKind === 0 ? undefined : scan.tgidKind === 1 ? scan.tgid : null,
-      cpu: scan.cpu,
+      scan.pid,
+      scan.tgidKind === 0 ? undefined : scan.tgidKind === 1 ? scan.tgid : null,
+      scan.cpu,
       flags,
-      ts,
+      num,
+      big,
       name,
-      fields: this.#fieldTexts.get(buf, view, scan.fieldsStart, scan.fieldsEnd),
-      stack: undefined,
-    };
+      this.#fieldTexts.get(buf, view, scan.fieldsStart, scan.fieldsEnd),
+    );
+  }
+
+  /** Order bookkeeping of an exact timestamp while every one so far was exact. */
+  #orderNum(num: number, line: number): void {
+    if (num < this.#maxNum) {
+      const stats = this.#stats;
+      stats.outOfOrder++;
+      if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
+    } else {
+      this.#maxNum = num;
+    }
+    if (num < this.#minNum) this.#minNum = num;
+  }
+
+  /** Order bookkeeping once a timestamp did not fit a double. */
+  #orderBig(ts: bigint, line: number): void {
+    if (this.#exactNums) {
+      // From here on, bigints: carry over what the numbers said.
+      this.#exactNums = false;
+      this.#lastBig = this.#maxNum < 0 ? undefined : BigInt(this.#maxNum);
+      this.#firstBig = this.#minNum === Infinity ? undefined : BigInt(this.#minNum);
+    }
+    // The latest timestamp so far: an earlier one is out of order.
+    if (this.#lastBig !== undefined && ts < this.#lastBig) {
+      const stats = this.#stats;
+      stats.outOfOrder++;
+      if (stats.firstOutOfOrderLine === 0) stats.firstOutOfOrderLine = line;
+    } else {
+      this.#lastBig = ts;
+    }
+    if (this.#firstBig === undefined || ts < this.#firstBig) this.#firstBig = ts;
+  }
+
+  /** Earliest timestamp of kept events. */
+  get firstTs(): bigint | undefined {
+    if (!this.#exactNums) return this.#firstBig;
+    return this.#minNum === Infinity ? undefined : BigInt(this.#minNum);
+  }
+
+  /** Latest timestamp of kept events (the largest: later lines earlier in time are out of order). */
+  get lastTs(): bigint | undefined {
+    if (!this.#exactNums) return this.#lastBig;
+    return this.#maxNum < 0 ? undefined : BigInt(this.#maxNum);
   }
 
   /**
