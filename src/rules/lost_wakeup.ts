@@ -6,8 +6,17 @@
  * sleeping in kvm_vcpu_block() must wake it (unless the request carries
  * KVM_REQUEST_NO_WAKEUP and comes from kvm_make_all_cpus_request()).
  *
- * A kick of a blocked V that did not wake it (`action=none`/`ipi`) is a
- * suspect. It is a lost wakeup when V's eventual `kvm_vcpu_unblock` says it
+ * A kick of a blocked V that did not wake it (`action=none`/`ipi`) and read
+ * OUTSIDE_GUEST_MODE is a suspect. A kick that read any other mode made its
+ * decision before V blocked, whatever the order of the lines: 6.12
+ * kvm_vcpu_kick() and kvm_make_vcpu_request() (virt/kvm/kvm_main.c) try
+ * kvm_vcpu_wake_up() first and only then read the mode (the cmpxchg of
+ * kvm_arch_vcpu_should_kick() / kvm_vcpu_exiting_guest_mode()), and a vCPU
+ * in kvm_vcpu_block() is OUTSIDE_GUEST_MODE (vcpu_enter_guest(),
+ * arch/x86/kvm/x86.c, writes it at every exit before the HLT is handled).
+ * The kick line is recorded after that read, and under load well after it
+ * (real: a lab ipi trace, `mode=IN_GUEST_MODE action=ipi` recorded 140 µs
+ * after the vCPU's exit for HLT and its kvm_vcpu_block line). It is a lost wakeup when V's eventual `kvm_vcpu_unblock` says it
  * was woken by something else (`woken=1`), or V is still blocked when the
  * trace ends; `woken=0` (halt-polling saw the request) or a stock
  * `kvm_vcpu_wakeup … polling` ending in `poll` (the halt ended while polling:
@@ -72,6 +81,9 @@ export const lostWakeup = defineRule({
         const b = ev.body;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
         if (v.blockedSince === undefined || b.action === "wake" || b.action === "self") return;
+        // The kick read V in (or leaving, or walking shadow tables outside) guest mode: it
+        // decided before V blocked, and its line is late (see above).
+        if (b.mode !== "OUTSIDE_GUEST_MODE") return;
         // An earlier kick already woke it; it just has not left kvm_vcpu_block() yet.
         if (v.wokenBy !== undefined && v.wokenBy.seq > v.blockedSince.seq) return;
         const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
