@@ -332,7 +332,13 @@ export class ProtocolModel implements ModelView {
     }
   }
 
-  #setPending(v: VcpuState, request: ResolvedRequest, ev: ModelEvent, allCpus: boolean): void {
+  #setPending(
+    v: VcpuState,
+    request: ResolvedRequest,
+    ev: ModelEvent,
+    allCpus: boolean,
+    maybeConsumedBy: ModelEvent | undefined = undefined,
+  ): void {
     if (request.nr === undefined) return;
     if (request.name === KVM_REQ_VM_DEAD) v.deadSince ??= ev;
     if (request.noAction || v.pending.has(request.nr)) return;
@@ -346,6 +352,7 @@ export class ProtocolModel implements ModelView {
         : undefined,
       waitedNs: 0n,
       ambiguous: v.sharedId && ev.origin.pid !== v.thread,
+      maybeConsumedBy,
     };
     v.pending.set(request.nr, p);
   }
@@ -381,7 +388,14 @@ export class ProtocolModel implements ModelView {
         } else {
           // Inside a fan-out, this is its per-target line (kvm_make_vcpu_request()).
           const inCall = call !== undefined && call.targets.includes(b.vcpu);
-          this.#setPending(v, request, ev, inCall);
+          const last = request.nr === undefined ? undefined : v.lastConsumed.get(request.nr);
+          // The vCPU has not written IN_GUEST_MODE since the check: its next final check
+          // settles it.
+          const raced = last !== undefined && last.body.kind === "check_request" &&
+            last.seq > this.#lastSeqOf(ev.origin.pid) &&
+            ev.origin.ts - last.origin.ts <= MAKE_LINE_LAG_NS &&
+            (v.lastInGuestWrite === undefined || v.lastInGuestWrite.seq < last.seq);
+          this.#setPending(v, request, ev, inCall, raced ? last : undefined);
         }
         const k = this.#kicker(ev.origin.pid, b.vm, b.vcpu);
         k.requestSince = ev;
@@ -406,8 +420,18 @@ export class ProtocolModel implements ModelView {
         // The vCPU saw a kick's exchange whose `kvm_vcpu_kick` line is not recorded yet
         // (the kicker traces after its cmpxchg): that line must not exchange again.
         if (b.old === "EXITING_GUEST_MODE" && v.mode === "IN_GUEST_MODE") v.lateKick = ev;
+        const early = v.earlyKick;
+        v.earlyKick = undefined;
         v.mode = b.new;
         v.modeSetBy = ev;
+        if (
+          early !== undefined && b.old === "OUTSIDE_GUEST_MODE" && b.new === "IN_GUEST_MODE" &&
+          ev.origin.ts - early.origin.ts <= LATE_KICK_WINDOW_NS
+        ) {
+          // A kick already exchanged this write's IN_GUEST_MODE (see `earlyKick`).
+          v.mode = "EXITING_GUEST_MODE";
+          v.modeSetBy = early;
+        }
         v.irqsOffAtLastWrite = ev.irqsOff;
         if (b.new === "IN_GUEST_MODE") v.lastInGuestWrite = ev;
         if (b.new === "OUTSIDE_GUEST_MODE") {
@@ -422,6 +446,13 @@ export class ProtocolModel implements ModelView {
         this.#own(v, ev);
         v.lastPendingCheck = ev;
         if (b.pending === 0n) v.historyKnown = true;
+        for (const [nr, p] of v.pending) {
+          if (p.maybeConsumedBy === undefined || nr > 63) continue;
+          // The check it raced with consumed it if the bit is gone; else it is pending
+          // (see `maybeConsumedBy`).
+          if (((b.pending >> BigInt(nr)) & 1n) === 0n) v.pending.delete(nr);
+          else p.maybeConsumedBy = undefined;
+        }
         v.lastSeen = ev;
         return;
       }
@@ -552,6 +583,11 @@ export class ProtocolModel implements ModelView {
       if (row !== undefined) {
         v.mode = row.to;
         v.modeSetBy = ev;
+      } else if (
+        observed === "IN_GUEST_MODE" && action !== "wake" && v.mode === "OUTSIDE_GUEST_MODE"
+      ) {
+        // The vCPU's IN_GUEST_MODE line is still to come (see `earlyKick`).
+        v.earlyKick = ev;
       }
     }
     if (action === "ipi") {

@@ -76,6 +76,7 @@ export function createVcpuState(vm: string, vcpu: number): VcpuState {
     lastConsumed: new Map(),
     sharedId: false,
     lateKick: undefined,
+    earlyKick: undefined,
     lastSeen: undefined,
   };
 }

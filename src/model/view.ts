@@ -45,6 +45,18 @@ export interface PendingView {
    * `VcpuView.sharedId`): it may be the other VM's. Rules do not judge it.
    */
   readonly ambiguous: boolean;
+  /**
+   * The vCPU's `kvm_check_request` of this request that may have consumed it
+   * already: the line making it came within `MAKE_LINE_LAG_NS` after that
+   * check, the maker's previous line before it, and the vCPU wrote no
+   * IN_GUEST_MODE in between. The series records
+   * kvm_make_request after set_bit() and kvm_check_request after the
+   * test-and-clear (include/linux/kvm_host.h), so the bit may have been set
+   * before the check cleared it (one bit, two makes, one check; real: a
+   * trace-cmd lab recording of the ipi workload). A final check whose bitmap
+   * lacks the bit settles it: consumed.
+   */
+  readonly maybeConsumedBy: ModelEvent | undefined;
 }
 
 /** One vCPU. */
@@ -118,6 +130,15 @@ export interface VcpuView {
    * kick line of V that read IN_GUEST_MODE is that kick.
    */
   readonly lateKick: ModelEvent | undefined;
+  /**
+   * A kick line of V that read IN_GUEST_MODE (and did not wake it) while the
+   * model held V outside guest mode: V's IN_GUEST_MODE store came before the
+   * kicker's cmpxchg, but V traces its write after the store
+   * (vcpu_enter_guest(), 6.12 arch/x86/kvm/x86.c with the series), so the
+   * kicker's line can come first. V's next OUTSIDE_GUEST_MODE →
+   * IN_GUEST_MODE write within `LATE_KICK_WINDOW_NS` takes this exchange.
+   */
+  readonly earlyKick: ModelEvent | undefined;
   /** Last event of any kind about V. */
   readonly lastSeen: ModelEvent | undefined;
 }

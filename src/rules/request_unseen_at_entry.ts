@@ -197,6 +197,8 @@ export const requestUnseenAtEntry = defineRule({
           if (p.ambiguous) continue;
           const nr = p.request.nr;
           if (nr === undefined || nr > 63 || (ev.body.pending >> BigInt(nr)) & 1n) continue;
+          // Made while the vCPU's check of it was clearing the bit: consumed (PendingView).
+          if (p.maybeConsumedBy !== undefined) continue;
           if (madeBeforeInWrite(v, p)) {
             judge(() =>
               report(ctx, reported, v, p, ev, "read no pending request in its final check")
