@@ -8,7 +8,13 @@
 
 import type { TimeUnit } from "../events/types.ts";
 import type { KernelChoice } from "../kernels/kernel_version.ts";
-import type { ModelEvent, ModelKind } from "../events/model_event.ts";
+import {
+  KIND,
+  MODEL_KINDS,
+  type ModelEvent,
+  type ModelKind,
+  originOf,
+} from "../events/model_event.ts";
 import { ProtocolModel } from "../model/protocol_model.ts";
 import type { ModelView } from "../model/view.ts";
 import type { Finding } from "../rules/finding.ts";
@@ -49,6 +55,10 @@ export interface CheckerOptions {
 
 type Handler = (ev: ModelEvent) => void;
 
+const MODE = KIND.mode;
+const EXIT = KIND.exit;
+const LOST = KIND.lost;
+
 /** The model plus the rules, for one input. */
 export class Checker {
   /** The model, read-only (for rules, replay, analysis and reports). */
@@ -65,8 +75,8 @@ export class Checker {
   sawExitRequests = false;
   #timeUnit: TimeUnit = "ns";
   readonly #handlers = new Map<string, Handler[]>();
-  /** Handlers of each kind seen so far (empty when none). */
-  readonly #byKind = new Map<string, Handler[]>();
+  /** Handlers of each kind seen so far (empty when none), by the kind's code. */
+  readonly #byKind: (Handler[] | undefined)[] = MODEL_KINDS.map(() => undefined);
   readonly #finishers: (() => void)[] = [];
   /** What the trace offers so far (see {@link Checker.setCapabilities}). */
   #capabilities: (() => ReadonlySet<string>) | undefined;
@@ -130,19 +140,22 @@ export class Checker {
 
   /** Feeds one event. */
   push(ev: ModelEvent): void {
-    const kind = ev.body.kind;
-    // One map lookup per event: the kind's handlers, and whether it was seen.
-    let entry = this.#byKind.get(kind);
+    const k = ev.kindId;
+    // One array read per event: the kind's handlers, and whether it was seen.
+    let entry = this.#byKind[k];
     if (entry === undefined) {
+      const kind = MODEL_KINDS[k];
       entry = this.#handlers.get(kind) ?? [];
-      this.#byKind.set(kind, entry);
+      this.#byKind[k] = entry;
       this.kindsSeen.add(kind);
     }
-    if (kind === "mode" && ev.irqsOff !== undefined) this.sawIrqFlags = true;
-    if (kind === "exit" && !this.sawExitRequests && ev.body.kind === "exit") {
-      this.sawExitRequests = ev.body.requests !== undefined;
-    }
-    if (kind === "lost") this.#lost.push(ev);
+    if (k === MODE) {
+      if (ev.irqsOff !== undefined) this.sawIrqFlags = true;
+    } else if (k === EXIT) {
+      if (!this.sawExitRequests && ev.body.kind === "exit") {
+        this.sawExitRequests = ev.body.requests !== undefined;
+      }
+    } else if (k === LOST) this.#lost.push(ev);
     for (let i = 0; i < entry.length; i++) entry[i](ev);
     this.#model.apply(ev);
   }
@@ -166,16 +179,18 @@ export class Checker {
     const lost = this.#lost.find((l) =>
       l.seq <= f.at.seq && l.origin.ts + LOST_EVENTS_WINDOW_NS >= first.origin.ts
     );
+    // Objects only for what is cited: plain copies of the cited events' origins.
+    const at = originOf(f.at);
     const finding: Finding = {
       ruleId: rule.meta.id,
       severity: f.severity ?? severity,
       seedSections: rule.meta.seedSections,
       vm: f.vm,
       vcpu: f.vcpu,
-      at: f.at.origin,
+      at,
       seq: f.at.seq,
       message: f.message,
-      evidence: evidence.map((e) => e.origin),
+      evidence: evidence.map((e) => e === f.at ? at : originOf(e)),
       ...siteOf(f.at),
       confidence: lost === undefined ? "normal" : "lowered",
       confidenceNote: lost === undefined

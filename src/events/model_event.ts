@@ -165,20 +165,158 @@ export type ModelBody =
   | StockWakeup
   | LostEvents;
 
-/** One event for the model: what it says, where it came from, and the irqs-off bit of its flag column. */
-export interface ModelEvent {
-  /** Position in the event stream (0-based, strictly increasing). */
-  readonly seq: number;
-  /** What happened. */
-  readonly body: ModelBody;
-  /** The source line. */
-  readonly origin: EventOrigin;
-  /** Interrupts were off (`d` in the flag column); `undefined` without the column. */
-  readonly irqsOff: boolean | undefined;
-}
-
 /** The kinds of {@link ModelBody}. */
 export type ModelKind = ModelBody["kind"];
+
+/**
+ * Every model-event kind, in the order of their integer codes ({@link KIND}):
+ * the checker indexes its handlers by code and the model switches on it, so
+ * no kind string is compared per event.
+ */
+export const MODEL_KINDS = [
+  "make_request",
+  "kick",
+  "mode",
+  "request_pending",
+  "check_request",
+  "clear_request",
+  "all_cpus_request",
+  "ipi_ack",
+  "block",
+  "unblock",
+  "posted_interrupt",
+  "sync_pir",
+  "vcpu_create",
+  "vcpu_destroy",
+  "stock_kick",
+  "entry",
+  "exit",
+  "userspace_exit",
+  "stock_ack",
+  "stock_wakeup",
+  "lost",
+] as const satisfies readonly ModelKind[];
+
+/** Every {@link ModelKind} is in {@link MODEL_KINDS} (a compile error names one that is not). */
+const _everyKindListed: Exclude<ModelKind, typeof MODEL_KINDS[number]> extends never ? true
+  : never = true;
+void _everyKindListed;
+
+/** The integer code of each model-event kind (its index in {@link MODEL_KINDS}). */
+export const KIND: { readonly [K in ModelKind]: number } = Object.freeze(
+  Object.fromEntries(MODEL_KINDS.map((k, i) => [k, i])) as { [K in ModelKind]: number },
+);
+
+/** The integer code of `kind` (see {@link KIND}). */
+export function kindOf(kind: ModelKind): number {
+  return KIND[kind];
+}
+
+/** Nanoseconds (or ticks) per unit of {@link ModelEvent.tsHi}. */
+const HI_UNIT = 1_000_000_000;
+const HI_UNIT_N = 1_000_000_000n;
+const MAX_SAFE_N = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** {@link ModelEvent.tsHi} of a timestamp given as a `bigint`. */
+export function tsHiOf(ts: bigint): number {
+  return ts <= MAX_SAFE_N && ts >= -MAX_SAFE_N ? 0 : Number(ts / HI_UNIT_N);
+}
+
+/** {@link ModelEvent.tsLo} of a timestamp given as a `bigint`. */
+export function tsLoOf(ts: bigint): number {
+  return ts <= MAX_SAFE_N && ts >= -MAX_SAFE_N ? Number(ts) : Number(ts % HI_UNIT_N);
+}
+
+/**
+ * One event for the model: what it says (`body`, shared between events with
+ * the same field text), where it came from, and the irqs-off bit of its flag
+ * column. One object per event: it is its own {@link EventOrigin}
+ * (`ev.origin` is the event), holding references to strings the reader
+ * already shares (thread names, event names, flag columns, interned field
+ * texts); its `bigint` timestamp is made only when read, and the model and
+ * rules compare times with {@link nsBetween}. A finding copies the origins
+ * it cites into plain objects ({@link originOf}).
+ */
+export class ModelEvent implements EventOrigin {
+  #ts: bigint | undefined;
+
+  /**
+   * @param seq position in the event stream (0-based, strictly increasing)
+   * @param kindId the integer code of `body.kind` ({@link KIND})
+   * @param body what happened
+   * @param irqsOff interrupts were off (`d` in the flag column); `undefined` without the column
+   * @param file input file
+   * @param line 1-based line (or record ordinal for binary inputs)
+   * @param pid thread id
+   * @param cpu CPU the event was recorded on
+   * @param tsHi with `tsLo`, the timestamp: `tsHi * 1e9 + tsLo`, each part an integer below 2^53
+   *   (seconds and nanoseconds, or any such split of a tick count)
+   * @param tsLo see `tsHi`
+   * @param comm thread name
+   * @param flags the flag column as printed, `undefined` when absent
+   * @param name event name
+   * @param fields field text
+   * @param stack stack frames attached to the event, innermost first
+   */
+  constructor(
+    readonly seq: number,
+    readonly kindId: number,
+    readonly body: ModelBody,
+    readonly irqsOff: boolean | undefined,
+    readonly file: string,
+    readonly line: number,
+    readonly pid: number,
+    readonly cpu: number,
+    readonly tsHi: number,
+    readonly tsLo: number,
+    readonly comm: string,
+    readonly flags: string | undefined,
+    readonly name: string,
+    readonly fields: string,
+    readonly stack: readonly string[] | undefined,
+  ) {}
+
+  /** Timestamp (ns, or ticks for counter clocks), made on first read. */
+  get ts(): bigint {
+    if (this.#ts === undefined) {
+      this.#ts = this.tsHi === 0
+        ? BigInt(this.tsLo)
+        : BigInt(this.tsHi) * HI_UNIT_N + BigInt(this.tsLo);
+    }
+    return this.#ts;
+  }
+
+  /** The source line: the event itself, read as an {@link EventOrigin}. */
+  get origin(): EventOrigin {
+    return this;
+  }
+}
+
+/**
+ * `a`'s timestamp minus `b`'s, as an exact number (ns, or ticks): no
+ * `bigint` is made. Exact whenever the difference is below 2^53 (104 days
+ * of nanoseconds).
+ */
+export function nsBetween(a: ModelEvent, b: ModelEvent): number {
+  return (a.tsHi - b.tsHi) * HI_UNIT + (a.tsLo - b.tsLo);
+}
+
+/** A plain copy of `ev`'s origin, for a finding's evidence. */
+export function originOf(ev: ModelEvent): EventOrigin {
+  const o = {
+    file: ev.file,
+    line: ev.line,
+    ts: ev.ts,
+    comm: ev.comm,
+    pid: ev.pid,
+    cpu: ev.cpu,
+    flags: ev.flags,
+    name: ev.name,
+    fields: ev.fields,
+  };
+  // A lost-events marker's origin never had a stack.
+  return ev.kindId === KIND.lost ? o : { ...o, stack: ev.stack };
+}
 
 /** The vCPU modes, re-exported for rule files. */
 export type { Mode };

@@ -33,7 +33,7 @@ import {
   SINGLE_CSD_CALLSITES,
 } from "../kernels/kick_shapes.ts";
 import { type KernelVersion, NEWEST_KERNEL } from "../kernels/kernel_version.ts";
-import type { EventOrigin, ModelBody, ModelEvent, StockKick } from "./model_event.ts";
+import { KIND, type ModelBody, ModelEvent, type StockKick, tsHiOf, tsLoOf } from "./model_event.ts";
 
 /** Stock events the normalizer reads; lint builds only these and the protocol events. */
 export { STOCK_EVENTS_USED };
@@ -275,18 +275,23 @@ export class EventNormalizer {
   toModel(r: TraceRecord): ModelEvent | undefined {
     if (r.type === "buffer-started") return undefined;
     if (r.type === "lost") {
-      const origin: EventOrigin = {
-        file: this.file,
-        line: r.line,
-        ts: -1n,
-        comm: "",
-        pid: -1,
-        cpu: r.cpu,
-        flags: undefined,
-        name: "LOST",
-        fields: `CPU:${r.cpu} [LOST ${r.count ?? "?"} EVENTS]`,
-      };
-      return this.#make({ kind: "lost", cpu: r.cpu, count: r.count }, origin, undefined);
+      return new ModelEvent(
+        this.#seq++,
+        KIND.lost,
+        { kind: "lost", cpu: r.cpu, count: r.count },
+        undefined,
+        this.file,
+        r.line,
+        -1,
+        r.cpu,
+        0,
+        -1,
+        "",
+        undefined,
+        "LOST",
+        `CPU:${r.cpu} [LOST ${r.count ?? "?"} EVENTS]`,
+        undefined,
+      );
     }
     this.identity.observe(r.pid, r.comm, r.cpu);
     let handling = this.#handling.get(r.name);
@@ -302,25 +307,26 @@ export class EventNormalizer {
     if (handling === Handling.Protocol && this.stockOnly) return undefined;
     const body = handling === Handling.Protocol ? this.#protocol(r) : this.#stock(r);
     if (body === undefined) return undefined;
-    // A text reader's event is its own origin; other records are copied into one.
-    const origin: EventOrigin = r instanceof TextEvent && r.file === this.file ? r : {
-      file: this.file,
-      line: r.line,
-      ts: r.ts,
-      comm: r.comm,
-      pid: r.pid,
-      cpu: r.cpu,
-      flags: r.flags,
-      name: r.name,
-      fields: r.fields,
-      stack: r.stack,
-    };
+    // A text reader's event has its time as an exact number already: no bigint is made.
+    const exact = r instanceof TextEvent && !Number.isNaN(r.tsNs);
     const irqsOff = r.flags === undefined ? undefined : r.flags.charCodeAt(0) === 100 /* d */;
-    return this.#make(body, origin, irqsOff);
-  }
-
-  #make(body: ModelBody, origin: EventOrigin, irqsOff: boolean | undefined): ModelEvent {
-    return { seq: this.#seq++, body, origin, irqsOff };
+    return new ModelEvent(
+      this.#seq++,
+      KIND[body.kind],
+      body,
+      irqsOff,
+      this.file,
+      r.line,
+      r.pid,
+      r.cpu,
+      exact ? 0 : tsHiOf(r.ts),
+      exact ? (r as TextEvent).tsNs : tsLoOf(r.ts),
+      r.comm,
+      r.flags,
+      r.name,
+      r.fields,
+      r.stack,
+    );
   }
 
   #problem(line: number, reason: string): undefined {

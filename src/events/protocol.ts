@@ -202,7 +202,9 @@ function optBool(f: Map<string, string>, key: string): boolean | undefined {
 /** Parses a mode name (or its number 0–3). */
 export function parseMode(text: string | undefined): Mode | undefined {
   if (text === undefined) return undefined;
-  if ((MODES as readonly string[]).includes(text)) return text as Mode;
+  // The table's own string: modes compare by identity in the model's hot paths.
+  const i = (MODES as readonly string[]).indexOf(text);
+  if (i >= 0) return MODES[i];
   const n = parseInteger(text);
   return n !== undefined && n >= 0 && n < MODES.length ? MODES[n] : undefined;
 }

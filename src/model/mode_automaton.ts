@@ -109,9 +109,29 @@ export const MODE_TRANSITIONS: readonly ModeTransition[] = [
   },
 ];
 
+/** Rows by writer, then `from`, then `to` (the first row of each triple, as listed). */
+const ROWS_BY_WRITE = new Map<ModeWriter, Map<Mode, Map<Mode, ModeTransition>>>();
+/** Kick rows by the mode a kick read, then its action, in table order. */
+const KICK_ROWS = new Map<string, Map<string, ModeTransition[]>>();
+for (const t of MODE_TRANSITIONS) {
+  let byFrom = ROWS_BY_WRITE.get(t.by);
+  if (byFrom === undefined) ROWS_BY_WRITE.set(t.by, byFrom = new Map());
+  let byTo = byFrom.get(t.from);
+  if (byTo === undefined) byFrom.set(t.from, byTo = new Map());
+  if (!byTo.has(t.to)) byTo.set(t.to, t);
+  if (t.kick === undefined) continue;
+  let byAction = KICK_ROWS.get(t.kick.observed);
+  if (byAction === undefined) KICK_ROWS.set(t.kick.observed, byAction = new Map());
+  for (const action of t.kick.actions) {
+    const rows = byAction.get(action) ?? [];
+    rows.push(t);
+    byAction.set(action, rows);
+  }
+}
+
 /** The row allowing `from → to` by `by`, or `undefined` when the protocol forbids it. */
 export function findTransition(from: Mode, to: Mode, by: ModeWriter): ModeTransition | undefined {
-  return MODE_TRANSITIONS.find((t) => t.from === from && t.to === to && t.by === by);
+  return ROWS_BY_WRITE.get(by)?.get(from)?.get(to);
 }
 
 /**
@@ -126,11 +146,11 @@ export function kickTransition(
   observed: Mode | string | undefined,
 ): ModeTransition | undefined {
   if (observed === undefined) return undefined;
-  for (const t of MODE_TRANSITIONS) {
-    const k = t.kick;
-    if (k === undefined || k.observed !== observed) continue;
-    if (!(k.actions as readonly string[]).includes(action)) continue;
-    if (mode === t.from || (mode === undefined && k.fromUnknown)) return t;
+  const rows = KICK_ROWS.get(observed)?.get(action);
+  if (rows === undefined) return undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const t = rows[i];
+    if (mode === t.from || (mode === undefined && t.kick!.fromUnknown)) return t;
   }
   return undefined;
 }

@@ -12,7 +12,14 @@
 
 import type { RequestRef } from "../events/protocol.ts";
 import { chooseKernel, type KernelChoice } from "../kernels/kernel_version.ts";
-import type { ModelEvent } from "../events/model_event.ts";
+import {
+  KIND,
+  MODEL_KINDS,
+  type ModelBody,
+  type ModelEvent,
+  type ModelKind,
+  nsBetween,
+} from "../events/model_event.ts";
 import { requestTable } from "../kernels/request_defs.ts";
 import type { RequestTable } from "../kernels/request_table.ts";
 import { createRequestResolver, KVM_REQ_VM_DEAD, type ResolvedRequest } from "./request_ref.ts";
@@ -41,7 +48,7 @@ import { kickTransition } from "./mode_automaton.ts";
  * kicker traces right after its cmpxchg with preemption off, so microseconds;
  * 1 ms leaves room for a slow trace buffer.
  */
-export const LATE_KICK_WINDOW_NS = 1_000_000n;
+export const LATE_KICK_WINDOW_NS = 1_000_000;
 
 /**
  * How long after a consumer (a `kvm_check_request`, a final check's bitmap)
@@ -52,18 +59,38 @@ export const LATE_KICK_WINDOW_NS = 1_000_000n;
  * interrupt between the set_bit() and the trace call can stretch it; 100 µs
  * of slack.
  */
-export const MAKE_LINE_LAG_NS = 100_000n;
+export const MAKE_LINE_LAG_NS = 100_000;
 
-/** Model event kinds that stock kernels emit (every other kind comes from the patch series). */
-const STOCK_KINDS: ReadonlySet<string> = new Set([
-  "stock_kick",
-  "stock_ack",
-  "stock_wakeup",
-  "entry",
-  "exit",
-  "userspace_exit",
-  "lost",
-]);
+/** By kind code: the kinds stock kernels emit (every other kind comes from the patch series). */
+const STOCK_KINDS: readonly boolean[] = MODEL_KINDS.map((k) =>
+  k === "stock_kick" || k === "stock_ack" || k === "stock_wakeup" || k === "entry" ||
+  k === "exit" || k === "userspace_exit" || k === "lost"
+);
+
+/** The body of a model event of kind `K`. */
+type BodyOf<K extends ModelKind> = Extract<ModelBody, { kind: K }>;
+
+const MAKE_REQUEST = KIND.make_request;
+const KICK = KIND.kick;
+const MODE = KIND.mode;
+const REQUEST_PENDING = KIND.request_pending;
+const CHECK_REQUEST = KIND.check_request;
+const CLEAR_REQUEST = KIND.clear_request;
+const ALL_CPUS_REQUEST = KIND.all_cpus_request;
+const IPI_ACK = KIND.ipi_ack;
+const BLOCK = KIND.block;
+const UNBLOCK = KIND.unblock;
+const POSTED_INTERRUPT = KIND.posted_interrupt;
+const SYNC_PIR = KIND.sync_pir;
+const VCPU_CREATE = KIND.vcpu_create;
+const VCPU_DESTROY = KIND.vcpu_destroy;
+const STOCK_KICK = KIND.stock_kick;
+const ENTRY = KIND.entry;
+const EXIT = KIND.exit;
+const USERSPACE_EXIT = KIND.userspace_exit;
+const STOCK_ACK = KIND.stock_ack;
+const STOCK_WAKEUP = KIND.stock_wakeup;
+const LOST = KIND.lost;
 
 /** Integer keys below this live in arrays; others (and non-integers) in a map. */
 const DENSE_KEYS = 1024;
@@ -113,6 +140,15 @@ interface KickerTable {
 }
 
 const PID_SPAN = 1 << 22;
+
+/** Whether (pid, vcpu) packs into one number (see {@link KickerTable}). */
+function packable(pid: number, vcpu: number): boolean {
+  return pid >= 0 && pid < PID_SPAN && Number.isInteger(pid) && vcpu >= 0 &&
+    vcpu < DENSE_KEYS * DENSE_KEYS && Number.isInteger(vcpu);
+}
+
+/** The context of a kick with no request and no fan-out. */
+const NO_CONTEXT: KickContext = Object.freeze({ call: undefined, request: undefined });
 
 /**
  * The key of thread `pid`'s call in `vm`: the pid itself in VM "0" (every
@@ -256,41 +292,43 @@ export class ProtocolModel implements ModelView {
 
   /** What thread `pid` did to a vCPU since its last kick of it (nothing is created). */
   kicker(pid: number, vm: string, vcpu: number): KickerView {
+    return this.#findKicker(pid, vm, vcpu) ?? NO_KICKER;
+  }
+
+  /** The kicker state of thread `pid` and a vCPU, if the model has one. */
+  #findKicker(pid: number, vm: string, vcpu: number): KickerState | undefined {
     const table = this.#kickers.of(vm);
-    const packable = pid >= 0 && pid < PID_SPAN && Number.isInteger(pid) && vcpu >= 0 &&
-      vcpu < DENSE_KEYS * DENSE_KEYS && Number.isInteger(vcpu);
-    const k = packable
+    return packable(pid, vcpu)
       ? table.packed.get(vcpu * PID_SPAN + pid)
       : table.other.get(`${pid}\u0000${vcpu}`);
-    return k ?? NO_KICKER;
   }
 
   /** The kicker state of thread `pid` and a vCPU, created on first use (the model's own use). */
   #kicker(pid: number, vm: string, vcpu: number): KickerState {
-    const table = this.#kickers.of(vm);
-    const packable = pid >= 0 && pid < PID_SPAN && Number.isInteger(pid) && vcpu >= 0 &&
-      vcpu < DENSE_KEYS * DENSE_KEYS && Number.isInteger(vcpu);
-    const packed = packable ? vcpu * PID_SPAN + pid : -1;
-    const key = packable ? "" : `${pid}\u0000${vcpu}`;
-    let k = packable ? table.packed.get(packed) : table.other.get(key);
+    let k = this.#findKicker(pid, vm, vcpu);
     if (k === undefined) {
       k = {
         requestSince: undefined,
         requestMade: undefined,
         postedSince: undefined,
         lastKick: undefined,
+        context: NO_CONTEXT,
       };
-      if (packable) table.packed.set(packed, k);
-      else table.other.set(key, k);
+      const table = this.#kickers.of(vm);
+      if (packable(pid, vcpu)) table.packed.set(vcpu * PID_SPAN + pid, k);
+      else table.other.set(`${pid}\u0000${vcpu}`, k);
     }
     return k;
   }
 
-  /** The request context of a kick by `pid` of a vCPU. */
+  /**
+   * The request context of a kick by `pid` of a vCPU (one object per call
+   * and per request made, shared by every rule that asks).
+   */
   kickContext(vm: string, pid: number, vcpu: number): KickContext {
     const call = this.callOf(vm, pid);
-    if (call !== undefined && call.targets.includes(vcpu)) return { call, request: call.request };
-    return { call: undefined, request: this.kicker(pid, vm, vcpu).requestMade };
+    if (call !== undefined && call.targets.includes(vcpu)) return call.context;
+    return this.#findKicker(pid, vm, vcpu)?.context ?? NO_CONTEXT;
   }
 
   /**
@@ -302,16 +340,16 @@ export class ProtocolModel implements ModelView {
    */
   #own(v: VcpuState, ev: ModelEvent): void {
     if (v.thread === undefined) {
-      v.thread = ev.origin.pid;
-      this.#threads.set(ev.origin.pid, v);
+      v.thread = ev.pid;
+      this.#threads.set(ev.pid, v);
     }
     this.#byOwnThread(v, ev);
   }
 
   /** An event of V's own thread: V runs KVM_RUN, so requests that waited for that wait from here. */
   #byOwnThread(v: VcpuState, ev: ModelEvent): void {
-    if (v.thread !== ev.origin.pid) return;
-    v.cpu = ev.origin.cpu;
+    if (v.thread !== ev.pid) return;
+    v.cpu = ev.cpu;
     if (v.outSince !== undefined || !v.started) {
       v.outSince = undefined;
       v.started = true;
@@ -320,14 +358,15 @@ export class ProtocolModel implements ModelView {
   }
 
   /**
-   * Stops the wait of V's pending requests that `stops` (the vCPU cannot
-   * serve them from `ev` on): the time waited so far is kept in `waitedNs`.
+   * Stops the wait of V's pending requests (`all`, or only those that do not
+   * wake a halted vCPU: the vCPU cannot serve them from `ev` on): the time
+   * waited so far is kept in `waitedNs`.
    */
-  #pauseWaits(v: VcpuState, ev: ModelEvent, stops: (p: PendingRequest) => boolean): void {
+  #pauseWaits(v: VcpuState, ev: ModelEvent, all: boolean): void {
     for (const p of v.pending.values()) {
-      if (p.waitingSince === undefined || !stops(p)) continue;
-      const waited = ev.origin.ts - p.waitingSince.origin.ts;
-      if (waited > 0n) p.waitedNs += waited;
+      if (p.waitingSince === undefined || (!all && p.request.wakesHalted)) continue;
+      const waited = nsBetween(ev, p.waitingSince);
+      if (waited > 0) p.waitedNs += BigInt(waited);
       p.waitingSince = undefined;
     }
   }
@@ -345,13 +384,13 @@ export class ProtocolModel implements ModelView {
     const p: PendingRequest = {
       request,
       made: ev,
-      maker: ev.origin.pid,
+      maker: ev.pid,
       allCpus,
       waitingSince: v.started && v.outSince === undefined && v.blockedSince === undefined
         ? ev
         : undefined,
       waitedNs: 0n,
-      ambiguous: v.sharedId && ev.origin.pid !== v.thread,
+      ambiguous: v.sharedId && ev.pid !== v.thread,
       maybeConsumedBy,
     };
     v.pending.set(request.nr, p);
@@ -359,10 +398,10 @@ export class ProtocolModel implements ModelView {
 
   /** Applies one event to the state. */
   apply(ev: ModelEvent): void {
-    if (!this.kernelPatched && !STOCK_KINDS.has(ev.body.kind)) this.kernelPatched = true;
+    if (!this.kernelPatched && !STOCK_KINDS[ev.kindId]) this.kernelPatched = true;
     this.#applyBody(ev);
     this.lastEvent = ev;
-    if (ev.origin.pid >= 0) this.#lastByThread.set(ev.origin.pid, ev.seq);
+    if (ev.pid >= 0) this.#lastByThread.set(ev.pid, ev.seq);
   }
 
   /** The sequence number of thread `pid`'s last event before the current one (-1: none). */
@@ -371,17 +410,20 @@ export class ProtocolModel implements ModelView {
   }
 
   #applyBody(ev: ModelEvent): void {
-    const b = ev.body;
-    switch (b.kind) {
-      case "make_request": {
+    // Dispatch on the kind's integer code (see KIND); each case reads its body's type.
+    switch (ev.kindId) {
+      case MAKE_REQUEST: {
+        const b = ev.body as BodyOf<"make_request">;
         const v = this.#state(b.vm, b.vcpu);
         const request = this.resolve(b.request);
-        const call = this.callOf(b.vm, ev.origin.pid);
-        const ahead = request.nr === undefined ? undefined : v.consumedAhead.get(request.nr);
+        const call = this.callOf(b.vm, ev.pid);
+        const ahead = request.nr === undefined || v.consumedAhead.size === 0
+          ? undefined
+          : v.consumedAhead.get(request.nr);
         if (ahead !== undefined) v.consumedAhead.delete(request.nr!);
         if (
-          ahead !== undefined && ahead.seq > this.#lastSeqOf(ev.origin.pid) &&
-          ev.origin.ts - ahead.origin.ts <= MAKE_LINE_LAG_NS
+          ahead !== undefined && ahead.seq > this.#lastSeqOf(ev.pid) &&
+          nsBetween(ev, ahead) <= MAKE_LINE_LAG_NS
         ) {
           // Consumed between the maker's previous line and this one: the bit was set
           // before the consumer cleared it, and this line was recorded after.
@@ -392,29 +434,39 @@ export class ProtocolModel implements ModelView {
           // The vCPU has not written IN_GUEST_MODE since the check: its next final check
           // settles it.
           const raced = last !== undefined && last.body.kind === "check_request" &&
-            last.seq > this.#lastSeqOf(ev.origin.pid) &&
-            ev.origin.ts - last.origin.ts <= MAKE_LINE_LAG_NS &&
+            last.seq > this.#lastSeqOf(ev.pid) &&
+            nsBetween(ev, last) <= MAKE_LINE_LAG_NS &&
             (v.lastInGuestWrite === undefined || v.lastInGuestWrite.seq < last.seq);
           this.#setPending(v, request, ev, inCall, raced ? last : undefined);
         }
-        const k = this.#kicker(ev.origin.pid, b.vm, b.vcpu);
+        const k = this.#kicker(ev.pid, b.vm, b.vcpu);
         k.requestSince = ev;
-        k.requestMade = request;
+        if (k.requestMade !== request) {
+          k.requestMade = request;
+          k.context = { call: undefined, request };
+        }
         v.lastSeen = ev;
         return;
       }
-      case "kick":
+      case KICK: {
+        const b = ev.body as BodyOf<"kick">;
         if (b.idx !== undefined) this.#byIndex.of(b.vm).ids.set(b.idx, b.vcpu);
         return this.#applyKick(ev, b.vm, b.vcpu, b.action, b.mode, b.cpu, true);
-      case "vcpu_create":
-      case "vcpu_destroy":
+      }
+      case VCPU_CREATE:
+      case VCPU_DESTROY: {
+        const b = ev.body as BodyOf<"vcpu_create" | "vcpu_destroy">;
         return this.#lifecycle(ev, b.vm, b.vcpu, b.kind === "vcpu_create");
-      case "stock_kick":
+      }
+      case STOCK_KICK: {
+        const b = ev.body as BodyOf<"stock_kick">;
         if (b.vcpu !== undefined) {
           this.#applyKick(ev, b.vm, b.vcpu, b.action, undefined, b.targetCpu, false);
         }
         return;
-      case "mode": {
+      }
+      case MODE: {
+        const b = ev.body as BodyOf<"mode">;
         const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         // The vCPU saw a kick's exchange whose `kvm_vcpu_kick` line is not recorded yet
@@ -426,7 +478,7 @@ export class ProtocolModel implements ModelView {
         v.modeSetBy = ev;
         if (
           early !== undefined && b.old === "OUTSIDE_GUEST_MODE" && b.new === "IN_GUEST_MODE" &&
-          ev.origin.ts - early.origin.ts <= LATE_KICK_WINDOW_NS
+          nsBetween(ev, early) <= LATE_KICK_WINDOW_NS
         ) {
           // A kick already exchanged this write's IN_GUEST_MODE (see `earlyKick`).
           v.mode = "EXITING_GUEST_MODE";
@@ -434,14 +486,15 @@ export class ProtocolModel implements ModelView {
         }
         v.irqsOffAtLastWrite = ev.irqsOff;
         if (b.new === "IN_GUEST_MODE") v.lastInGuestWrite = ev;
-        if (b.new === "OUTSIDE_GUEST_MODE") {
+        else if (b.new === "OUTSIDE_GUEST_MODE") {
           v.inGuest = false;
           v.ipiInFlight = undefined;
         }
         v.lastSeen = ev;
         return;
       }
-      case "request_pending": {
+      case REQUEST_PENDING: {
+        const b = ev.body as BodyOf<"request_pending">;
         const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.lastPendingCheck = ev;
@@ -456,68 +509,80 @@ export class ProtocolModel implements ModelView {
         v.lastSeen = ev;
         return;
       }
-      case "check_request":
-      case "clear_request": {
+      case CHECK_REQUEST:
+      case CLEAR_REQUEST: {
+        const b = ev.body as ConsumingBody;
         const v = this.#state(b.vm, b.vcpu);
         // Any thread may clear a vCPU's request: x86's kvm_end_pvclock_update()
         // clears KVM_REQ_MCLOCK_INPROGRESS of every vCPU (6.12 arch/x86/kvm/x86.c),
         // so only a check tells which thread is the vCPU's.
-        if (b.kind === "check_request") this.#own(v, ev);
+        const check = b.kind === "check_request";
+        if (check) this.#own(v, ev);
         else this.#byOwnThread(v, ev);
-        const consumed = this.consumedBy(b);
-        const nr = consumed?.request.nr;
+        // What it consumes (see consumedBy): nothing for a check that found nothing.
+        const nr = check && !b.result ? undefined : this.resolve(b.request).nr;
         if (nr !== undefined) {
-          if (consumed!.pending === undefined && b.kind === "check_request") {
-            v.consumedAhead.set(nr, ev);
-          }
+          if (check && !v.pending.has(nr)) v.consumedAhead.set(nr, ev);
           v.pending.delete(nr);
           v.lastConsumed.set(nr, ev);
         }
         v.lastSeen = ev;
         return;
       }
-      case "all_cpus_request":
+      case ALL_CPUS_REQUEST: {
+        const b = ev.body as BodyOf<"all_cpus_request">;
         return this.#applyAllCpus(ev, b.vm, b.phase, this.resolve(b.request), b.mask, b.site);
-      case "ipi_ack":
+      }
+      case IPI_ACK: {
+        const b = ev.body as BodyOf<"ipi_ack">;
         // `cpu=` is the acknowledging CPU (ack_kick() runs where the IPI went).
-        return this.#applyAck(ev, b.vm, b.vcpu, b.cpu ?? ev.origin.cpu);
-      case "stock_ack":
+        return this.#applyAck(ev, b.vm, b.vcpu, b.cpu ?? ev.cpu);
+      }
+      case STOCK_ACK: {
+        const b = ev.body as BodyOf<"stock_ack">;
         // ack_kick runs on the CPU the IPI went to.
-        return this.#applyAck(ev, b.vm, b.vcpu, ev.origin.cpu);
-      case "block": {
+        return this.#applyAck(ev, b.vm, b.vcpu, ev.cpu);
+      }
+      case BLOCK: {
+        const b = ev.body as BodyOf<"block">;
         const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         // A halted vCPU serves no request; only some requests end a halt
         // (kvm_vcpu_check_block(); x86 kvm_vcpu_has_events()): the others wait for its end.
-        this.#pauseWaits(v, ev, (p) => !p.request.wakesHalted);
+        this.#pauseWaits(v, ev, false);
         v.blockedSince = ev;
         v.wokenBy = undefined;
         v.lastSeen = ev;
         return;
       }
-      case "unblock":
-      case "stock_wakeup": {
+      case UNBLOCK:
+      case STOCK_WAKEUP: {
+        const b = ev.body as BodyOf<"unblock" | "stock_wakeup">;
         const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         // The halt is over: requests wait again. A stock kvm_vcpu_wakeup (no block
         // event before it) ends a halt of `haltNs`: the non-waking requests waited from here.
-        if (b.kind === "stock_wakeup") this.#pauseWaits(v, ev, (p) => !p.request.wakesHalted);
+        if (b.kind === "stock_wakeup") this.#pauseWaits(v, ev, false);
         for (const p of v.pending.values()) p.waitingSince ??= ev;
         v.blockedSince = undefined;
         v.lastSeen = ev;
         return;
       }
-      case "posted_interrupt":
-        this.#kicker(ev.origin.pid, b.vm, b.vcpu).postedSince = ev;
+      case POSTED_INTERRUPT: {
+        const b = ev.body as BodyOf<"posted_interrupt">;
+        this.#kicker(ev.pid, b.vm, b.vcpu).postedSince = ev;
         this.#state(b.vm, b.vcpu).lastSeen = ev;
         return;
-      case "sync_pir": {
+      }
+      case SYNC_PIR: {
+        const b = ev.body as BodyOf<"sync_pir">;
         const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.lastSeen = ev;
         return;
       }
-      case "entry": {
+      case ENTRY: {
+        const b = ev.body as BodyOf<"entry">;
         const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.inGuest = true;
@@ -525,7 +590,8 @@ export class ProtocolModel implements ModelView {
         v.lastSeen = ev;
         return;
       }
-      case "exit": {
+      case EXIT: {
+        const b = ev.body as BodyOf<"exit">;
         const v = this.#state(b.vm, b.vcpu);
         this.#own(v, ev);
         v.inGuest = false;
@@ -538,20 +604,21 @@ export class ProtocolModel implements ModelView {
         v.lastSeen = ev;
         return;
       }
-      case "userspace_exit": {
+      case USERSPACE_EXIT: {
+        const b = ev.body as BodyOf<"userspace_exit">;
         // A KVM_RUN return says nothing of the protocol: it does not make a vCPU known.
         const v = this.#vcpus.of(b.vm).get(b.vcpu);
         if (v === undefined) return;
         v.inGuest = false;
-        if (v.thread === ev.origin.pid) {
+        if (v.thread === ev.pid) {
           // Back to userspace: requests wait for the next KVM_RUN, which is userspace's business.
           v.outSince = ev;
-          this.#pauseWaits(v, ev, () => true);
+          this.#pauseWaits(v, ev, true);
         }
         v.lastSeen = ev;
         return;
       }
-      case "lost":
+      case LOST:
         this.lastLost = ev;
         return;
     }
@@ -573,7 +640,7 @@ export class ProtocolModel implements ModelView {
   ): void {
     const v = this.#state(vm, vcpu);
     if (
-      v.lateKick !== undefined && ev.origin.ts - v.lateKick.origin.ts > LATE_KICK_WINDOW_NS
+      v.lateKick !== undefined && nsBetween(ev, v.lateKick) > LATE_KICK_WINDOW_NS
     ) v.lateKick = undefined;
     if (v.lateKick !== undefined && observed === "IN_GUEST_MODE" && action !== "wake") {
       // The exchange this line reports was already seen by the vCPU (see `lateKick`).
@@ -596,7 +663,7 @@ export class ProtocolModel implements ModelView {
     } else if (action === "wake") {
       v.wokenBy = ev;
     }
-    const call = this.callOf(vm, ev.origin.pid);
+    const call = this.callOf(vm, ev.pid);
     if (call !== undefined && call.targets.includes(vcpu)) {
       call.kicks.set(vcpu, ev);
       if (action === "ipi") {
@@ -606,10 +673,11 @@ export class ProtocolModel implements ModelView {
     }
     v.lastSeen = ev;
     if (!byProtocol) return;
-    const k = this.#kicker(ev.origin.pid, vm, vcpu);
+    const k = this.#kicker(ev.pid, vm, vcpu);
     k.lastKick = ev;
     k.requestSince = undefined;
     k.requestMade = undefined;
+    k.context = NO_CONTEXT;
     k.postedSince = undefined;
   }
 
@@ -661,7 +729,7 @@ export class ProtocolModel implements ModelView {
     mask: bigint | undefined,
     site: string | undefined,
   ): void {
-    const key = callKey(vm, ev.origin.pid);
+    const key = callKey(vm, ev.pid);
     if (phase === "end") {
       this.#calls.delete(key);
       return;
@@ -672,7 +740,7 @@ export class ProtocolModel implements ModelView {
     } else {
       for (const idx of setBits64(mask)) targets.push(this.vcpuAtIndex(vm, idx));
     }
-    this.#calls.set(key, {
+    const call: AllCpusCall = {
       begin: ev,
       request,
       targets,
@@ -680,7 +748,10 @@ export class ProtocolModel implements ModelView {
       ipiCpus: new Map(),
       acks: new Map(),
       kicks: new Map(),
-    });
+      context: { call: undefined, request },
+    };
+    (call as { context: KickContext }).context = { call, request };
+    this.#calls.set(key, call);
     // The kernel sets each target's bit in kvm_make_vcpu_request(), after
     // phase=begin: a producer that traces that (the series, whose begin line
     // has `site=`) prints a `kvm_make_request` per target, which makes the

@@ -7,7 +7,7 @@
  */
 
 import type { ModelEvent } from "../events/model_event.ts";
-import type { AllCpusCallView, KickerView, PendingView, VcpuView } from "./view.ts";
+import type { AllCpusCallView, KickContext, KickerView, PendingView, VcpuView } from "./view.ts";
 
 /** `T` with its properties writable. */
 type Writable<T> = { -readonly [K in keyof T]: T[K] };
@@ -35,6 +35,8 @@ export type VcpuState =
 export type AllCpusCall =
   & Omit<AllCpusCallView, "ipis" | "ipiCpus" | "acks" | "kicks">
   & {
+    /** The context of its kicks (`{ call: this, request }`), made once. */
+    readonly context: KickContext;
     /** IPIs sent by its kicks, by vCPU. */
     readonly ipis: Map<number, ModelEvent>;
     /** The CPU each IPI went to, by vCPU. */
@@ -46,7 +48,10 @@ export type AllCpusCall =
   };
 
 /** What one thread did to one vCPU since its last kick of it (see {@link KickerView}). */
-export type KickerState = Writable<KickerView>;
+export type KickerState = Writable<KickerView> & {
+  /** The context of its next kick outside a fan-out (`{ call: undefined, request: requestMade }`). */
+  context: KickContext;
+};
 
 /** Creates the state of a vCPU the trace has just mentioned. */
 export function createVcpuState(vm: string, vcpu: number): VcpuState {

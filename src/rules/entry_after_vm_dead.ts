@@ -46,9 +46,10 @@ export const entryAfterVmDead = defineRule({
     return {
       entry(ev) {
         const v = ctx.model.vcpu(ev.body.vm, ev.body.vcpu);
-        const key = `${v.vm}\u0000${v.vcpu}`;
         const dead = v.deadSince;
-        if (dead === undefined || reported.has(key)) return;
+        if (dead === undefined) return;
+        const key = `${v.vm}\u0000${v.vcpu}`;
+        if (reported.has(key)) return;
         const sawIt = (v.lastInGuestWrite !== undefined && v.lastInGuestWrite.seq > dead.seq) ||
           (v.lastExit !== undefined && v.lastExit.seq >= dead.seq);
         if (!sawIt) return;

@@ -22,11 +22,12 @@
  * @module
  */
 
-import type { ModelEvent } from "../events/model_event.ts";
+import { type ModelEvent, nsBetween } from "../events/model_event.ts";
 import { findTransition } from "../model/mode_automaton.ts";
 import { LATE_KICK_WINDOW_NS } from "../model/protocol_model.ts";
 import { at, vcpuLabel, who } from "./describe.ts";
 import { defineRule } from "./rule.ts";
+import { VcpuMap } from "./vcpu_map.ts";
 
 /** The rule. */
 export const invalidModeTransition = defineRule({
@@ -43,8 +44,7 @@ export const invalidModeTransition = defineRule({
     needs: [["kvm_vcpu_mode"]],
   },
   create(ctx) {
-    const late = new Map<string, { ev: ModelEvent; setBy: ModelEvent | undefined }>();
-    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
+    const late = new VcpuMap<{ ev: ModelEvent; setBy: ModelEvent | undefined }>();
     const reportLate = (s: { ev: ModelEvent; setBy: ModelEvent | undefined }) => {
       const b = s.ev.body;
       if (b.kind !== "mode") return;
@@ -54,22 +54,21 @@ export const invalidModeTransition = defineRule({
         at: s.ev,
         message: `${vcpuLabel(b.vm, b.vcpu)} wrote ${b.old} -> ${b.new}, but its mode was ` +
           `IN_GUEST_MODE${s.setBy ? ` (set at ${at(s.setBy)})` : ""} and no kick that read ` +
-          `IN_GUEST_MODE followed within ${Number(LATE_KICK_WINDOW_NS) / 1e6} ms`,
+          `IN_GUEST_MODE followed within ${LATE_KICK_WINDOW_NS / 1e6} ms`,
         evidence: s.setBy !== undefined ? [s.setBy, s.ev] : [s.ev],
       });
     };
-    const expire = (k: string, now: ModelEvent) => {
-      const s = late.get(k);
-      if (s === undefined || now.origin.ts - s.ev.origin.ts <= LATE_KICK_WINDOW_NS) return;
-      late.delete(k);
+    const expire = (vm: string, vcpu: number, now: ModelEvent) => {
+      const s = late.get(vm, vcpu);
+      if (s === undefined || nsBetween(now, s.ev) <= LATE_KICK_WINDOW_NS) return;
+      late.delete(vm, vcpu);
       reportLate(s);
     };
     return {
       kick(ev) {
         const b = ev.body;
-        const k = key(b.vm, b.vcpu);
-        expire(k, ev);
-        if (b.mode === "IN_GUEST_MODE" && b.action !== "wake") late.delete(k);
+        expire(b.vm, b.vcpu, ev);
+        if (b.mode === "IN_GUEST_MODE" && b.action !== "wake") late.delete(b.vm, b.vcpu);
       },
       finish() {
         for (const s of late.values()) reportLate(s);
@@ -77,9 +76,9 @@ export const invalidModeTransition = defineRule({
       mode(ev) {
         const b = ev.body;
         const v = ctx.model.vcpu(b.vm, b.vcpu);
-        const label = vcpuLabel(b.vm, b.vcpu);
-        expire(key(b.vm, b.vcpu), ev);
+        expire(b.vm, b.vcpu, ev);
         if (v.thread !== undefined && v.thread !== ev.origin.pid) {
+          const label = vcpuLabel(b.vm, b.vcpu);
           const owner = ctx.model.vcpuOfThread(ev.origin.pid);
           ctx.report({
             vm: b.vm,
@@ -96,15 +95,14 @@ export const invalidModeTransition = defineRule({
         }
         if (v.mode === "IN_GUEST_MODE" && b.old === "EXITING_GUEST_MODE") {
           // The kick's line may still come (see above).
-          if (!late.has(key(b.vm, b.vcpu))) {
-            late.set(key(b.vm, b.vcpu), { ev, setBy: v.modeSetBy });
-          }
+          if (!late.has(b.vm, b.vcpu)) late.set(b.vm, b.vcpu, { ev, setBy: v.modeSetBy });
         } else if (v.mode !== undefined && v.mode !== b.old) {
           ctx.report({
             vm: b.vm,
             vcpu: b.vcpu,
             at: ev,
-            message: `${label} wrote ${b.old} -> ${b.new}, but its mode was ${v.mode}` +
+            message:
+              `${vcpuLabel(b.vm, b.vcpu)} wrote ${b.old} -> ${b.new}, but its mode was ${v.mode}` +
               (v.modeSetBy ? ` (set at ${at(v.modeSetBy)})` : ""),
             evidence: v.modeSetBy !== undefined ? [v.modeSetBy, ev] : [ev],
           });
@@ -115,7 +113,9 @@ export const invalidModeTransition = defineRule({
             vm: b.vm,
             vcpu: b.vcpu,
             at: ev,
-            message: `${label} wrote ${b.old} -> ${b.new}, which the protocol does not allow`,
+            message: `${
+              vcpuLabel(b.vm, b.vcpu)
+            } wrote ${b.old} -> ${b.new}, which the protocol does not allow`,
             evidence: v.modeSetBy !== undefined ? [v.modeSetBy, ev] : [ev],
           });
         }

@@ -33,6 +33,7 @@
 import type { ModelEvent } from "../events/model_event.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import { defineRule } from "./rule.ts";
+import { VcpuMap } from "./vcpu_map.ts";
 
 /** The rule. */
 export const lostWakeup = defineRule({
@@ -49,8 +50,7 @@ export const lostWakeup = defineRule({
     needs: [["kvm_vcpu_kick", "kvm_vcpu_block"]],
   },
   create(ctx) {
-    const suspects = new Map<string, { kick: ModelEvent; block: ModelEvent }>();
-    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
+    const suspects = new VcpuMap<{ kick: ModelEvent; block: ModelEvent }>();
     const reportSuspect = (
       s: { kick: ModelEvent; block: ModelEvent },
       end: ModelEvent | undefined,
@@ -71,9 +71,9 @@ export const lostWakeup = defineRule({
       });
     };
     const woke = (vm: string, vcpu: number, ev: ModelEvent, byPolling: boolean) => {
-      const s = suspects.get(key(vm, vcpu));
+      const s = suspects.get(vm, vcpu);
       if (s === undefined) return;
-      suspects.delete(key(vm, vcpu));
+      suspects.delete(vm, vcpu);
       if (!byPolling) reportSuspect(s, ev);
     };
     return {
@@ -88,8 +88,8 @@ export const lostWakeup = defineRule({
         if (v.wokenBy !== undefined && v.wokenBy.seq > v.blockedSince.seq) return;
         const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
         if (call !== undefined && request?.noWakeup) return;
-        if (!suspects.has(key(b.vm, b.vcpu))) {
-          suspects.set(key(b.vm, b.vcpu), { kick: ev, block: v.blockedSince });
+        if (!suspects.has(b.vm, b.vcpu)) {
+          suspects.set(b.vm, b.vcpu, { kick: ev, block: v.blockedSince });
         }
       },
       unblock(ev) {
@@ -103,7 +103,7 @@ export const lostWakeup = defineRule({
         const last = ctx.model.lastEvent;
         if (last === undefined || ctx.timeUnit !== "ns") return;
         for (const v of ctx.model.allVcpus()) {
-          if (v.blockedSince === undefined || suspects.has(key(v.vm, v.vcpu))) continue;
+          if (v.blockedSince === undefined || suspects.has(v.vm, v.vcpu)) continue;
           for (const p of v.pending.values()) {
             if (!p.request.wakesHalted || p.ambiguous || p.made.seq < v.blockedSince.seq) continue;
             if (last.origin.ts - p.made.origin.ts <= ctx.options.latencyThresholdNs) continue;

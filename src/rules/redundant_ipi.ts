@@ -16,7 +16,13 @@
  */
 
 import { at, requestLabel, vcpuLabel, who } from "./describe.ts";
+import type { ResolvedRequest } from "../model/request_ref.ts";
 import { defineRule } from "./rule.ts";
+
+/** ` for KVM_REQ_… (WAIT)`: the request a kick went with, for messages. */
+function forRequest(request: ResolvedRequest | undefined, wait: boolean): string {
+  return request === undefined ? "" : ` for ${requestLabel(request)}${wait ? " (WAIT)" : ""}`;
+}
 
 /** The rule. */
 export const redundantIpi = defineRule({
@@ -42,10 +48,6 @@ export const redundantIpi = defineRule({
         // wait) sends an ack_kick call instead of a reschedule IPI), but it still sends one
         // only for IN_GUEST_MODE (kvm_arch_vcpu_should_kick()).
         const wait = call !== undefined && request?.wait === true;
-        const v = ctx.model.vcpu(b.vm, b.vcpu);
-        const req = request === undefined
-          ? ""
-          : ` for ${requestLabel(request)}${wait ? " (WAIT)" : ""}`;
         const observedNeedsNone = wait
           ? b.mode === "OUTSIDE_GUEST_MODE"
           : b.mode !== "IN_GUEST_MODE";
@@ -54,13 +56,14 @@ export const redundantIpi = defineRule({
             vm: b.vm,
             vcpu: b.vcpu,
             at: ev,
-            message: `${who(ev)} sent an IPI to ${
-              vcpuLabel(b.vm, b.vcpu)
-            }${req} although it observed ${b.mode}`,
+            message: `${who(ev)} sent an IPI to ${vcpuLabel(b.vm, b.vcpu)}${
+              forRequest(request, wait)
+            } although it observed ${b.mode}`,
             evidence: [ev],
           });
           return;
         }
+        const v = ctx.model.vcpu(b.vm, b.vcpu);
         const prior = v.modeSetBy;
         if (
           !wait && v.mode === "EXITING_GUEST_MODE" && prior !== undefined &&
@@ -71,7 +74,9 @@ export const redundantIpi = defineRule({
             vcpu: b.vcpu,
             at: ev,
             message:
-              `${who(ev)} sent a second IPI to ${vcpuLabel(b.vm, b.vcpu)}${req}: the kick at ` +
+              `${who(ev)} sent a second IPI to ${vcpuLabel(b.vm, b.vcpu)}${
+                forRequest(request, wait)
+              }: the kick at ` +
               `${at(prior)} had already moved it to EXITING_GUEST_MODE`,
             evidence: [prior, ev],
           });

@@ -22,7 +22,7 @@
  * @module
  */
 
-import type { ModelEvent } from "../events/model_event.ts";
+import { type ModelEvent, nsBetween } from "../events/model_event.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { vcpuLabel } from "./describe.ts";
 import { defineRule, type RuleContext } from "./rule.ts";
@@ -75,7 +75,7 @@ export const requestConsumedUnmade = defineRule({
     const settle = (now: ModelEvent | undefined) => {
       for (let i = 0; i < waiting.length;) {
         const s = waiting[i];
-        if (now !== undefined && now.origin.ts - s.ev.origin.ts <= MAKE_LINE_LAG_NS) {
+        if (now !== undefined && nsBetween(now, s.ev) <= MAKE_LINE_LAG_NS) {
           i++;
           continue;
         }
@@ -116,7 +116,7 @@ export const requestConsumedUnmade = defineRule({
           if (v.pending.has(nr)) return false;
           // Cleared on another CPU just before: the read came first, its line after.
           const gone = v.lastConsumed.get(nr);
-          return gone === undefined || ev.origin.ts - gone.origin.ts > MAKE_LINE_LAG_NS;
+          return gone === undefined || nsBetween(ev, gone) > MAKE_LINE_LAG_NS;
         });
         if (unmade.length > 0) {
           waiting.push({ ev, vm: b.vm, vcpu: b.vcpu, bits: new Set(unmade), check: undefined });

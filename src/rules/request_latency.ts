@@ -37,15 +37,16 @@
  * @module
  */
 
-import type { ModelEvent } from "../events/model_event.ts";
+import { type ModelEvent, nsBetween } from "../events/model_event.ts";
 import type { ConsumingBody } from "../model/view.ts";
 import type { PendingView, VcpuView } from "../model/view.ts";
 import { setBits64 } from "../events/bits.ts";
 import { isHaltExit } from "../kernels/exit_reasons.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import { defineRule, type RuleContext } from "./rule.ts";
+import { VcpuMap } from "./vcpu_map.ts";
 
-function ms(ns: bigint): string {
+function ms(ns: number | bigint): string {
   return `${(Number(ns) / 1e6).toFixed(3)} ms`;
 }
 
@@ -60,8 +61,8 @@ function check(
   if (ctx.timeUnit !== "ns" || p.ambiguous || p.maker === v.thread) return;
   const since = p.waitingSince;
   if (since === undefined) return;
-  const waited = p.waitedNs + ev.origin.ts - since.origin.ts;
-  if (waited <= ctx.options.latencyThresholdNs) return;
+  const waited = Number(p.waitedNs) + nsBetween(ev, since);
+  if (waited <= Number(ctx.options.latencyThresholdNs)) return;
   const from = since === p.made
     ? ""
     : ` (waiting since ${who(since)}'s event at line ${since.origin.line})`;
@@ -111,15 +112,21 @@ export const requestLatency = defineRule({
   },
   create(ctx) {
     const served = (ev: ModelEvent & { body: ConsumingBody }) => {
-      const c = ctx.model.consumedBy(ev.body);
-      if (c?.pending === undefined) return;
-      if (c.vcpu.thread !== undefined && c.vcpu.thread !== ev.origin.pid) return;
-      check(ctx, c.vcpu, c.pending, ev, true);
+      // What the event consumes (ModelView.consumedBy), read without building it:
+      // nothing for a check that found nothing, or on a vCPU with nothing pending.
+      const b = ev.body;
+      if (b.kind === "check_request" && !b.result) return;
+      const v = ctx.model.knownVcpu(b.vm, b.vcpu);
+      if (v === undefined || v.pending.size === 0) return;
+      const nr = ctx.model.resolve(b.request).nr;
+      const p = nr === undefined ? undefined : v.pending.get(nr);
+      if (p === undefined) return;
+      if (v.thread !== undefined && v.thread !== ev.origin.pid) return;
+      check(ctx, v, p, ev, true);
     };
-    const samples = new Map<string, Sample>();
+    const samples = new VcpuMap<Sample>();
     /** A consumer was seen: without one, "still pending at the end" proves nothing. */
     let consumers = false;
-    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
     return {
       check_request(ev) {
         consumers = true;
@@ -133,7 +140,7 @@ export const requestLatency = defineRule({
         const bits = ev.body.requests;
         // With protocol events the requests themselves are judged: sampling is for stock traces.
         if (bits === undefined || bits === 0n || ctx.model.kernelPatched) return;
-        samples.set(key(ev.body.vm, ev.body.vcpu), {
+        samples.set(ev.body.vm, ev.body.vcpu, {
           exit: ev,
           bits,
           since: ev,
@@ -141,23 +148,22 @@ export const requestLatency = defineRule({
         });
       },
       stock_wakeup(ev) {
-        const s = samples.get(key(ev.body.vm, ev.body.vcpu));
+        const s = samples.get(ev.body.vm, ev.body.vcpu);
         if (s === undefined) return;
         s.since = ev;
         s.halted = false;
       },
       userspace_exit(ev) {
         // Out of KVM_RUN: the wait is userspace's.
-        samples.delete(key(ev.body.vm, ev.body.vcpu));
+        samples.delete(ev.body.vm, ev.body.vcpu);
       },
       entry(ev) {
-        const k = key(ev.body.vm, ev.body.vcpu);
-        const s = samples.get(k);
+        const s = samples.get(ev.body.vm, ev.body.vcpu);
         if (s === undefined) return;
-        samples.delete(k);
+        samples.delete(ev.body.vm, ev.body.vcpu);
         if (s.halted || ctx.timeUnit !== "ns") return;
-        const waited = ev.origin.ts - s.since.origin.ts;
-        if (waited <= ctx.options.latencyThresholdNs) return;
+        const waited = nsBetween(ev, s.since);
+        if (waited <= Number(ctx.options.latencyThresholdNs)) return;
         const names = setBits64(s.bits).map((nr) => {
           return ctx.model.requestName(nr) ?? `request bit ${nr}`;
         });

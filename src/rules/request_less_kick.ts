@@ -41,6 +41,7 @@ import { KICK_SHAPES } from "../kernels/kick_shapes.ts";
 import type { KickSite } from "../kernels/kick_sites.ts";
 import { vcpuLabel, who } from "./describe.ts";
 import { defineRule, type RuleContext } from "./rule.ts";
+import { VcpuMap } from "./vcpu_map.ts";
 
 /** `arch/x86/kvm/x86.c, 6.12 and 6.18`: where the row was read. */
 function cite(row: KickSite): string {
@@ -91,8 +92,7 @@ export const requestLessKick = defineRule({
   },
   create(ctx) {
     const version = ctx.model.kernel.version;
-    const suspects = new Map<string, Suspect>();
-    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
+    const suspects = new VcpuMap<Suspect>();
     const warn = (s: Suspect, why: string) =>
       ctx.report({
         vm: s.kick.body.kind === "kick" ? s.kick.body.vm : "0",
@@ -103,9 +103,9 @@ export const requestLessKick = defineRule({
         evidence: [s.kick],
       });
     const settle = (vm: string, vcpu: number, why: string) => {
-      const s = suspects.get(key(vm, vcpu));
+      const s = suspects.get(vm, vcpu);
       if (s === undefined) return;
-      suspects.delete(key(vm, vcpu));
+      suspects.delete(vm, vcpu);
       warn(s, why);
     };
     return {
@@ -166,7 +166,7 @@ export const requestLessKick = defineRule({
             return;
           }
           settle(b.vm, b.vcpu, "a later kick superseded it");
-          suspects.set(key(b.vm, b.vcpu), {
+          suspects.set(b.vm, b.vcpu, {
             kick: ev,
             message,
             inWrite: undefined,
@@ -176,7 +176,7 @@ export const requestLessKick = defineRule({
       },
       mode(ev) {
         const b = ev.body;
-        const s = suspects.get(key(b.vm, b.vcpu));
+        const s = suspects.get(b.vm, b.vcpu);
         if (s === undefined) return;
         if (
           s.inWrite === undefined && b.old === "OUTSIDE_GUEST_MODE" && b.new === "IN_GUEST_MODE"
@@ -188,16 +188,16 @@ export const requestLessKick = defineRule({
       },
       request_pending(ev) {
         const b = ev.body;
-        const s = suspects.get(key(b.vm, b.vcpu));
+        const s = suspects.get(b.vm, b.vcpu);
         if (s === undefined || s.inWrite === undefined) return;
         if (b.pending !== 0n) settle(b.vm, b.vcpu, "the vCPU's final check found requests");
         else s.check = ev;
       },
       entry(ev) {
         const b = ev.body;
-        const s = suspects.get(key(b.vm, b.vcpu));
+        const s = suspects.get(b.vm, b.vcpu);
         if (s === undefined) return;
-        suspects.delete(key(b.vm, b.vcpu));
+        suspects.delete(b.vm, b.vcpu);
         if (s.inWrite === undefined) {
           warn(s, "the vCPU entered the guest without a traced IN_GUEST_MODE write");
           return;

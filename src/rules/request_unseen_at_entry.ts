@@ -37,11 +37,12 @@
  * @module
  */
 
-import type { ModelEvent } from "../events/model_event.ts";
+import { type ModelEvent, nsBetween } from "../events/model_event.ts";
 import type { PendingView, VcpuView } from "../model/view.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
 import { defineRule, type RuleContext } from "./rule.ts";
+import { VcpuMap } from "./vcpu_map.ts";
 
 const ID = "request-unseen-at-entry";
 
@@ -115,18 +116,15 @@ export const requestUnseenAtEntry = defineRule({
     /** The requests already reported (see `report`). */
     const reported = new Set<string>();
     /** Entries with a request made after the final check and no IPI yet, by vCPU. */
-    const racing = new Map<string, { v: VcpuView; p: PendingView; entry: ModelEvent }[]>();
-    const key = (vm: string, vcpu: number) => `${vm}\u0000${vcpu}`;
-    const settle = (
-      k: string,
-      kick: ModelEvent & { body: { kind: "kick" } },
-      v: VcpuView,
-    ) => {
-      const list = racing.get(k);
+    const racing = new VcpuMap<{ v: VcpuView; p: PendingView; entry: ModelEvent }[]>();
+    const settle = (kick: ModelEvent & { body: { kind: "kick" } }) => {
+      const { vm, vcpu } = kick.body;
+      const list = racing.get(vm, vcpu);
       if (list === undefined) return;
+      const v = ctx.model.vcpu(vm, vcpu);
       const mode = kick.body.mode;
       if (mode === "IN_GUEST_MODE" || mode === "EXITING_GUEST_MODE") {
-        racing.delete(k);
+        racing.delete(vm, vcpu);
         return;
       }
       const rest = list.filter((r) => {
@@ -137,8 +135,8 @@ export const requestUnseenAtEntry = defineRule({
         }
         return false;
       });
-      if (rest.length === 0) racing.delete(k);
-      else racing.set(k, rest);
+      if (rest.length === 0) racing.delete(vm, vcpu);
+      else racing.set(vm, vcpu, rest);
     };
     /**
      * A consumer (`kvm_check_request`/`kvm_clear_request`) was seen: only then
@@ -160,25 +158,21 @@ export const requestUnseenAtEntry = defineRule({
     return {
       check_request: sawConsumer,
       clear_request: sawConsumer,
-      kick(ev) {
-        const v = ctx.model.vcpu(ev.body.vm, ev.body.vcpu);
-        settle(key(ev.body.vm, ev.body.vcpu), ev, v);
-      },
+      kick: settle,
       stock_kick(ev) {
         if (ev.body.vcpu === undefined || ev.body.action !== "ipi") return;
-        racing.delete(key(ev.body.vm, ev.body.vcpu));
+        racing.delete(ev.body.vm, ev.body.vcpu);
       },
       exit(ev) {
         // V left the guest: a request whose maker never kicked it waited for this exit.
-        const k = key(ev.body.vm, ev.body.vcpu);
-        const list = racing.get(k);
+        const list = racing.get(ev.body.vm, ev.body.vcpu);
         if (list === undefined) return;
-        racing.delete(k);
+        racing.delete(ev.body.vm, ev.body.vcpu);
         for (const r of list) {
           const kick = ctx.model.kicker(r.p.maker, r.v.vm, r.v.vcpu).lastKick;
           if (kick !== undefined && kick.seq > r.p.made.seq) continue;
           // The maker may be about to kick (its line comes after set_bit): give it the lag.
-          if (ev.origin.ts - r.p.made.origin.ts <= MAKE_LINE_LAG_NS) continue;
+          if (nsBetween(ev, r.p.made) <= MAKE_LINE_LAG_NS) continue;
           report(ctx, reported, r.v, r.p, r.entry, "entered the guest with no IPI coming");
         }
       },
@@ -244,10 +238,9 @@ export const requestUnseenAtEntry = defineRule({
               }
               continue;
             }
-            const k = key(v.vm, v.vcpu);
-            const list = racing.get(k) ?? [];
+            const list = racing.get(v.vm, v.vcpu) ?? [];
             list.push({ v, p, entry: ev });
-            racing.set(k, list);
+            racing.set(v.vm, v.vcpu, list);
           }
         }
       },

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Mode, ProtocolEvent, RequestRef } from "../../src/events/protocol.ts";
 import { memoryByteSource } from "../../src/ingest/byte_source.ts";
 import { readTraceFrom } from "../../src/ingest/read_trace.ts";
-import type { ModelBody, ModelEvent } from "../../src/events/model_event.ts";
+import { KIND, type ModelBody, ModelEvent, tsHiOf, tsLoOf } from "../../src/events/model_event.ts";
 import { EventNormalizer, MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
 import type { ModelView } from "../../src/model/view.ts";
 import { ProtocolModel } from "../../src/model/protocol_model.ts";
@@ -43,22 +43,23 @@ class Events {
 
   ev(who: Who, body: ModelBody, irqsOff: boolean | undefined = undefined): ModelEvent {
     const seq = this.#seq++;
-    return {
+    return new ModelEvent(
       seq,
+      KIND[body.kind],
       body,
       irqsOff,
-      origin: {
-        file: "unit.trace",
-        line: seq + 1,
-        ts: 1_000_000_000n + BigInt(seq) * 1000n,
-        comm: who.comm,
-        pid: who.pid,
-        cpu: who.cpu,
-        flags: irqsOff === undefined ? undefined : irqsOff ? "d..1." : "...1.",
-        name: body.kind,
-        fields: "",
-      },
-    };
+      "unit.trace",
+      seq + 1,
+      who.pid,
+      who.cpu,
+      tsHiOf(1_000_000_000n + BigInt(seq) * 1000n),
+      tsLoOf(1_000_000_000n + BigInt(seq) * 1000n),
+      who.comm,
+      irqsOff === undefined ? undefined : irqsOff ? "d..1." : "...1.",
+      body.kind,
+      "",
+      undefined,
+    );
   }
 
   make(who: Who, vcpu: number, request: RequestRef, vm = "0"): ModelEvent {
