@@ -27,7 +27,7 @@
 
 #include "lab_vm.h"
 
-#define ROUNDS	4
+#define ROUNDS	lab_rounds(4)	/* deno task lab --rounds N */
 #define SECOND	1000000000ull
 
 /* struct pvclock_vcpu_time_info (arch/x86/include/asm/pvclock-abi.h) */

@@ -30,7 +30,7 @@
 
 #include "lab_vm.h"
 
-#define ROUNDS		8
+#define ROUNDS		lab_rounds(8)	/* deno task lab --rounds N */
 #define SLOT		1
 #define SLOT_PAGES	16
 #define SLOT_GPA	0x40000

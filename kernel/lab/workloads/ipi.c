@@ -24,7 +24,7 @@
 
 #include "lab_vm.h"
 
-#define COUNT	24
+#define COUNT	lab_rounds(24)	/* deno task lab --rounds N */
 
 /* vCPU from sends COUNT IPIs to vCPU to, which waits with cmd. */
 static void ipis(struct lab_vm *vm, int from, int to, int cmd, const char *how)

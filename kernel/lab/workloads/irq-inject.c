@@ -25,7 +25,7 @@
 
 #include "lab_vm.h"
 
-#define ROUNDS	16
+#define ROUNDS	lab_rounds(16)	/* deno task lab --rounds N */
 #define BURST	8
 
 static void msi_rounds(struct lab_vm *vm, int cmd, const char *how)

@@ -58,6 +58,31 @@ int lab_failures(void)
 	return failures;
 }
 
+/*
+ * How many times a workload repeats its main loop: LAB_ROUNDS from the
+ * environment (deno task lab --rounds N; a small trace.dat fixture, a long
+ * benchmark recording), else the workload's own default.
+ */
+int lab_rounds(int dflt)
+{
+	static int rounds = -1;
+	const char *env;
+	char *end;
+	long v;
+
+	if (rounds >= 0)
+		return rounds ? rounds : dflt;
+	rounds = 0;
+	env = getenv("LAB_ROUNDS");
+	if (!env || !*env)
+		return dflt;
+	v = strtol(env, &end, 10);
+	if (*end || v < 1 || v > 30000)
+		lab_die("LAB_ROUNDS=%s: expected a count from 1 to 30000", env);
+	rounds = (int)v;
+	return rounds;
+}
+
 static int xioctl(int fd, unsigned long req, void *arg, const char *what)
 {
 	int r;

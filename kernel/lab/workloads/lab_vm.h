@@ -109,6 +109,7 @@ extern __thread struct lab_vcpu *lab_self;
 noreturn void lab_die(const char *fmt, ...) __printf(1, 2);
 void lab_check(int ok, const char *fmt, ...) __printf(2, 3);
 int lab_failures(void);
+int lab_rounds(int dflt);
 void lab_vm_create(struct lab_vm *vm, int nr);
 void lab_vm_start(struct lab_vm *vm);
 void lab_vm_finish(struct lab_vm *vm);

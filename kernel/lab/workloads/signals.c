@@ -33,7 +33,7 @@
 
 #include "lab_vm.h"
 
-#define COUNT	12
+#define COUNT	lab_rounds(12)	/* deno task lab --rounds N */
 #define SIG_IMMEDIATE	SIGUSR1
 #define SIG_MASKED	SIGUSR2
 
@@ -99,7 +99,7 @@ static void signal_rounds(struct lab_vm *vm, int sig, int cmd, const char *how)
 			while (__atomic_load_n(&seen[i], __ATOMIC_ACQUIRE) < want)
 				lab_sleep_us(200);
 		}
-		lab_check(__atomic_load_n(&v->eintr, __ATOMIC_ACQUIRE) - eintr >= COUNT,
+		lab_check(__atomic_load_n(&v->eintr, __ATOMIC_ACQUIRE) - eintr >= (unsigned long)COUNT,
 			  "vCPU %d %s, %s: %d signals seen, KVM_RUN returned EINTR %lu times",
 			  i, how, sig == SIG_IMMEDIATE ? "immediate_exit" : "KVM_SET_SIGNAL_MASK",
 			  COUNT, __atomic_load_n(&v->eintr, __ATOMIC_ACQUIRE) - eintr);
