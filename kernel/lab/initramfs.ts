@@ -8,6 +8,14 @@
 import { run } from "./exec.ts";
 import type { ModuleFile } from "./modules.ts";
 
+/** A file to copy into the guest: `src` on the host, `dst` in the guest. */
+export interface GuestFile {
+  /** Host path (a regular file). */
+  readonly src: string;
+  /** Absolute path in the guest. */
+  readonly dst: string;
+}
+
 /** What goes into the initramfs. */
 export interface InitramfsContent {
   /** The /init script. */
@@ -16,6 +24,8 @@ export interface InitramfsContent {
   readonly workloads: readonly string[];
   /** Modules (to /lib/modules/<name>.ko), in any order. */
   readonly modules: readonly ModuleFile[];
+  /** Other files (trace-cmd and its libraries), copied with their mode. */
+  readonly files?: readonly GuestFile[];
 }
 
 /** Builds `out` (initrd.gz) from a staging directory `stage`; returns its size in bytes. */
@@ -37,6 +47,12 @@ export async function buildInitramfs(
     const dst = `${stage}/w/${w.split("/").pop()}`;
     await Deno.copyFile(w, dst);
     await Deno.chmod(dst, 0o755);
+  }
+  for (const f of c.files ?? []) {
+    const dst = `${stage}${f.dst}`;
+    await Deno.mkdir(dst.slice(0, dst.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(f.src, dst);
+    await Deno.chmod(dst, (await Deno.stat(f.src)).mode! & 0o777);
   }
   for (const m of c.modules) {
     const dst = `${stage}/lib/modules/${m.name}.ko`;

@@ -15,7 +15,7 @@ import { ensurePrerequisites } from "./prereqs.ts";
 import { fmtSeconds, Steps } from "./progress.ts";
 import { describeSeries, loadSeries } from "./series.ts";
 import { runGuest } from "./run_guest.ts";
-import { listWorkloads, selectWorkloads, type Workload } from "./workloads.ts";
+import { bigWorkloads, listWorkloads, selectWorkloads, type Workload } from "./workloads.ts";
 
 /** The repository's root (two levels above this file). */
 export const REPO_ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -26,7 +26,9 @@ async function lab(opts: LabOptions): Promise<number> {
     for (const w of all) console.log(`${w.name.padEnd(14)} ${w.summary}`);
     return 0;
   }
-  const chosen = selectWorkloads(all, opts.workloads);
+  const chosen = opts.big
+    ? bigWorkloads(all, opts.workloads)
+    : selectWorkloads(all, opts.workloads);
   const steps = new Steps();
   const c = labCache();
   await makeCacheDirs(c);

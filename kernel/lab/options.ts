@@ -22,8 +22,16 @@ export interface LabOptions {
   readonly smp: number;
   /** make -j for kernel builds. */
   readonly jobs: number;
-  /** Seconds the guest may run before QEMU is stopped. */
-  readonly timeoutSec: number;
+  /** Seconds the guest may run before QEMU is stopped (default: {@link defaultTimeout}). */
+  readonly timeoutSec?: number;
+  /** Record each workload with trace-cmd in the guest: a trace.dat and its report text. */
+  readonly dat: boolean;
+  /** One long trace-cmd recording of the workloads run over and over (for benchmarks). */
+  readonly big: boolean;
+  /** How long the `--big` workloads run, guest seconds. */
+  readonly seconds: number;
+  /** Repeat count of each workload's main loop (`LAB_ROUNDS` in the guest); default: the workload's. */
+  readonly rounds?: number;
   /** Only list the workloads. */
   readonly list: boolean;
   /** Stop after building the modules (for patch and mutant builds). */
@@ -81,7 +89,28 @@ Options:
   --keep            keep the run directory (initramfs, disk image, console log)
   --smp N           vCPUs of the QEMU machine (default 2)
   --jobs N          make -j for the kernel builds (default 2)
-  --timeout SEC     stop QEMU after SEC seconds (default 900)
+  --timeout SEC     stop QEMU after SEC seconds (default 900; --big: --seconds + 1800)
+  --dat             record each workload with trace-cmd record inside the guest
+                    (Debian's trace-cmd 3.1.6 and its libraries, apt-get download'ed
+                    into the cache): DIR/lab-<workload>.dat (trace-cmd's default file
+                    version and compression) and DIR/lab-<workload>.report.txt
+                    (trace-cmd report, made in the guest and checked byte for byte
+                    against the host's trace-cmd when it has one); DIR = --out or
+                    $KVMREQ_LAB_CACHE/dat. Lint compares kvmreq on the .dat and on
+                    the text: the same findings or the lab fails
+  --big             one long trace-cmd recording for benchmarks (issue 17): the
+                    workloads (default: all that need no kvm_amd reload) run one
+                    after the other, over and over, for --seconds under a single
+                    trace-cmd record (QEMU TCG single-threaded, guest -m 6144);
+                    writes DIR/big.dat, DIR/big.trace (its trace-cmd report text)
+                    and DIR/big.txt (how it was made, sizes, times, events); DIR =
+                    --out, else $KVMREQ_BIG_DIR, else /work/big (bench/run.ts reads
+                    the same; never the repository)
+  --seconds S       how long the --big workloads run (default 660: about 4 M events
+                    under single-threaded TCG, ~6 k events/s)
+  --rounds N        repeat each workload's main loop N times instead of its default
+                    (LAB_ROUNDS in the guest: ipi 24 IPIs per phase, signals 12,
+                    irq-inject 16, memslot/dirty-log/shadow-mmu 8, clock 4 s)
   --build-only      stop after building the KVM modules (to test a patch or mutant)
   --list            list the workloads and what each exercises
   -h, --help        this help
@@ -89,12 +118,16 @@ Options:
 Environment:
   KVMREQ_LAB_CACHE  cache directory (default $HOME/.cache/kvmreq-lab): debs, the
                     prepared source (~1.6 GB), patched trees, modules, logs
+  KVMREQ_BIG_DIR    where --big writes (default /work/big); bench/run.ts reads the
+                    same directory
 
 Examples:
   deno task lab                                # every workload, traces/lab/*.trace
   deno task lab --workload ipi --keep          # one workload, keep the guest's files
   deno task lab --mutant M04 --workload ipi    # a seeded bug (issue 15)
   deno task lab --build-only                   # does the series build?
+  deno task lab --dat --workload ipi           # trace.dat of one workload
+  deno task lab --big                          # big.dat + big.trace for deno task bench
 `;
 
 function intArg(flag: string, v: string | undefined, min: number, max: number): number {
@@ -116,7 +149,11 @@ export function parseLabArgs(args: readonly string[]): LabOptions {
   let keep = false;
   let smp = 2;
   let jobs = 2;
-  let timeoutSec = 900;
+  let timeoutSec: number | undefined;
+  let dat = false;
+  let big = false;
+  let seconds = 660;
+  let rounds: number | undefined;
   let list = false;
   let buildOnly = false;
   let help = false;
@@ -162,6 +199,18 @@ export function parseLabArgs(args: readonly string[]): LabOptions {
       case "--timeout":
         timeoutSec = intArg(flag, value(), 10, 24 * 3600);
         break;
+      case "--dat":
+        dat = true;
+        break;
+      case "--big":
+        big = true;
+        break;
+      case "--seconds":
+        seconds = intArg(flag, value(), 5, 24 * 3600);
+        break;
+      case "--rounds":
+        rounds = intArg(flag, value(), 1, 30000);
+        break;
       case "--list":
         list = true;
         break;
@@ -179,6 +228,7 @@ export function parseLabArgs(args: readonly string[]): LabOptions {
   if (stock && mutant !== undefined) {
     throw new UsageError("--stock and --mutant exclude each other");
   }
+  if (dat && big) throw new UsageError("--dat and --big exclude each other");
   return {
     workloads,
     mutant,
@@ -189,8 +239,18 @@ export function parseLabArgs(args: readonly string[]): LabOptions {
     smp,
     jobs,
     timeoutSec,
+    dat,
+    big,
+    seconds,
+    rounds,
     list,
     buildOnly,
     help,
   };
+}
+
+/** QEMU's time limit: `--timeout`, else 900 s, or for `--big` its seconds + 1800 s. */
+export function defaultTimeout(opts: LabOptions): number {
+  if (opts.timeoutSec !== undefined) return opts.timeoutSec;
+  return opts.big ? opts.seconds + 1800 : 900;
 }

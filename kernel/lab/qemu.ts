@@ -24,13 +24,25 @@ export interface BootPlan {
   readonly consoleLog: string;
   /** Seconds before QEMU is killed. */
   readonly timeoutSec: number;
+  /**
+   * TCG's threading (default `multi`: one host thread per guest CPU).
+   * `single` runs the guest CPUs round-robin on one host thread: slower, but
+   * code one guest CPU patches (static keys, text_poke_bp's int3) is never
+   * executed stale by the other — the long `--big` run oopsed once on an
+   * int3 in finish_task_switch() under `multi` (the preempt-notifier static
+   * key, flipped by every VM created and destroyed).
+   */
+  readonly tcgThreads?: "multi" | "single";
 }
+
+/** Console lines of a guest kernel crash. */
+export const GUEST_OOPS = /\bOops: |\bKernel panic - |\bBUG: /;
 
 /** The QEMU command line of `p`. */
 export function qemuArgs(p: BootPlan): string[] {
   return [
     "-accel",
-    "tcg,thread=multi",
+    `tcg,thread=${p.tcgThreads ?? "multi"}`,
     "-cpu",
     "EPYC,+svm",
     "-smp",
@@ -71,6 +83,7 @@ export async function boot(p: BootPlan, onLine: (line: string) => void): Promise
   const log = await Deno.open(p.consoleLog, { write: true, create: true, truncate: true });
   const dec = new TextDecoder();
   let partial = "";
+  const oops: string[] = [];
   const pump = async () => {
     for await (const chunk of child.stdout) {
       await log.write(chunk);
@@ -78,6 +91,7 @@ export async function boot(p: BootPlan, onLine: (line: string) => void): Promise
       const lines = partial.split(/\r?\n/);
       partial = lines.pop() ?? "";
       for (const l of lines) {
+        if (oops.length < 3 && GUEST_OOPS.test(l)) oops.push(l.trim());
         const at = l.indexOf("kvmreq-lab:");
         if (at >= 0) onLine(l.slice(at + "kvmreq-lab:".length).trim());
       }
@@ -96,6 +110,12 @@ export async function boot(p: BootPlan, onLine: (line: string) => void): Promise
     throw new LabError(`the guest did not finish within ${p.timeoutSec} s; QEMU was stopped`, [
       `console: ${p.consoleLog}`,
       "hint: --timeout SEC gives it longer; the run directory is kept",
+    ]);
+  }
+  if (oops.length > 0) {
+    throw new LabError("the guest kernel crashed (its console says so)", [
+      ...oops,
+      `console: ${p.consoleLog}`,
     ]);
   }
   if (!status.success) {

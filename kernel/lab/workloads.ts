@@ -68,6 +68,26 @@ export function selectWorkloads(all: readonly Workload[], names: readonly string
   });
 }
 
+/**
+ * The workloads of a `--big` recording: those named (all that need no
+ * kvm_amd reload when none is), since one `trace-cmd record` spans them all
+ * and kvm_amd is not reloaded under it.
+ */
+export function bigWorkloads(all: readonly Workload[], names: readonly string[]): Workload[] {
+  if (names.length === 0) return all.filter((w) => w.kvmAmdParams === "");
+  const chosen = selectWorkloads(all, names);
+  const reload = chosen.filter((w) => w.kvmAmdParams !== "");
+  if (reload.length > 0) {
+    throw new UsageError(
+      `--big cannot run ${
+        reload.map((w) => `${w.name} (kvm_amd ${w.kvmAmdParams})`).join(", ")
+      }: ` +
+        "kvm_amd is not reloaded under one recording",
+    );
+  }
+  return chosen;
+}
+
 /** Builds each workload into `outDir/<name>`; returns the paths. */
 export async function buildWorkloads(
   root: string,
