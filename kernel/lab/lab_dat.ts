@@ -16,16 +16,10 @@ import type { LabCache } from "./cache.ts";
 import { LabError, run } from "./exec.ts";
 import { checkedDiffer, factsDiffer, lintJsonFacts, severityText } from "./lint_compare.ts";
 import type { LabOptions } from "./options.ts";
-import { DEBIAN_VERSION, KERNEL_RELEASE, SOURCE_SERIES } from "./pins.ts";
+import { SOURCE_SERIES } from "./pins.ts";
 import { hasTool } from "./prereqs.ts";
 import type { Steps } from "./progress.ts";
-import {
-  type GuestRun,
-  remakeCommand,
-  seriesText,
-  traceName,
-  workloadResult,
-} from "./run_guest.ts";
+import { type GuestRun, labHeader, remakeCommand, traceName, workloadResult } from "./run_guest.ts";
 import type { Series } from "./series.ts";
 import { headerLines, lostInStats } from "./traces.ts";
 import type { Workload } from "./workloads.ts";
@@ -107,18 +101,15 @@ export async function writeDats(
       await Deno.writeFile(`${base}.dat`, dat);
       await Deno.writeTextFile(`${base}.report.txt`, report);
       await Deno.copyFile(`${got}/${w.name}.tracefs.txt`, `${base}.tracefs.txt`);
-      const header = headerLines({
-        workload: w.name,
-        summary: w.summary,
-        kernel: KERNEL_RELEASE,
-        debianVersion: DEBIAN_VERSION,
-        seriesKey: series.key,
-        series: seriesText(series),
-        exitCode: rc,
-        verdict,
-        qemu: guest.qemu,
-        command: `${remakeCommand(w.name, opts)} --dat${opts.out ? ` --out ${opts.out}` : ""}`,
-      });
+      const header = headerLines(
+        labHeader(
+          w,
+          series,
+          guest,
+          { rc, verdict },
+          `${remakeCommand(w.name, opts)} --dat${opts.out ? ` --out ${opts.out}` : ""}`,
+        ),
+      );
       await Deno.writeTextFile(
         `${base}.header.txt`,
         [...header, `# recorder: ${recorderLine(stat)}`, ""].join("\n"),

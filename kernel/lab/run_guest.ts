@@ -20,7 +20,7 @@ import { describeSeries, type Series } from "./series.ts";
 import { fetchTraceCmd, traceCmdDirs, traceCmdGuestFiles } from "./trace_cmd.ts";
 import { writeBig } from "./lab_big.ts";
 import { writeDats } from "./lab_dat.ts";
-import { extractGuestFiles, lostInStats, writeTrace } from "./traces.ts";
+import { extractGuestFiles, lostInStats, type TraceHeader, writeTrace } from "./traces.ts";
 import { buildWorkloads, type Workload } from "./workloads.ts";
 
 /** Where traces go: `--out`, else traces/lab (traces/lab/mutants with a mutant). */
@@ -202,18 +202,11 @@ async function writeTraces(
         steps.info(`warning: the ring buffer lost ${lost} events of ${w.name} (tracefs stats)`);
       }
       const path = `${outDir}/${traceName(w.name, series.mutant?.name, ws.length === 1)}`;
-      await writeTrace(path, {
-        workload: w.name,
-        summary: w.summary,
-        kernel: KERNEL_RELEASE,
-        debianVersion: DEBIAN_VERSION,
-        seriesKey: series.key,
-        series: seriesText(series),
-        exitCode: rc,
-        verdict,
-        qemu: guest.qemu,
-        command: remakeCommand(w.name, opts),
-      }, body);
+      await writeTrace(
+        path,
+        labHeader(w, series, guest, { rc, verdict }, remakeCommand(w.name, opts)),
+        body,
+      );
       written.push(path);
       steps.info(`${path}: ${(body.length / 1e6).toFixed(2)} MB, workload exit ${rc}`);
     }
@@ -228,6 +221,28 @@ async function writeTraces(
     });
   }
   return failed > 0 ? 1 : 0;
+}
+
+/** The `#` header of a lab recording of workload `w`: kernel, series, verdict, QEMU, remake. */
+export function labHeader(
+  w: Workload,
+  series: Series,
+  guest: GuestRun,
+  result: { rc: number; verdict: string },
+  command: string,
+): TraceHeader {
+  return {
+    workload: w.name,
+    summary: w.summary,
+    kernel: KERNEL_RELEASE,
+    debianVersion: DEBIAN_VERSION,
+    seriesKey: series.key,
+    series: seriesText(series),
+    exitCode: result.rc,
+    verdict: result.verdict,
+    qemu: guest.qemu,
+    command,
+  };
 }
 
 /** What the series holds, with its patch names. */

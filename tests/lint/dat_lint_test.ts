@@ -1,21 +1,5 @@
 import assert from "node:assert/strict";
-import { ruleOptionsFrom, selectRules } from "../../src/cli/lint_command.ts";
-import { readTrace } from "../../src/ingest/read_trace.ts";
-import { MODEL_EVENT_NAMES } from "../../src/events/normalize.ts";
-import { lintInput } from "../../src/check/lint_input.ts";
-
-async function lintFile(path: string) {
-  const reader = await readTrace(path, { keepEvent: (n) => MODEL_EVENT_NAMES.has(n) });
-  const { rules, severities } = selectRules({ rule: [], disable: [] }, undefined);
-  return await lintInput(
-    { path, reader, batches: () => reader.batches() },
-    {
-      rules,
-      severities,
-      ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined),
-    },
-  );
-}
+import { lintFile } from "./lint_file.ts";
 
 for (const name of ["stacktrace-v6", "stacktrace-v7-zstd"]) {
   Deno.test(`lint on ${name}.dat gives the findings lint gives on its trace-cmd report text`, async () => {

@@ -15,15 +15,12 @@
 
 import assert from "node:assert/strict";
 import { decodeProtocolEvent, isProtocolEventName } from "../../../src/events/protocol.ts";
-import { MODEL_EVENT_NAMES } from "../../../src/events/normalize.ts";
-import { lintInput } from "../../../src/check/lint_input.ts";
-import { ruleOptionsFrom, selectRules } from "../../../src/cli/lint_command.ts";
-import { readTrace } from "../../../src/ingest/read_trace.ts";
 import { comparableMessage } from "../../../kernel/lab/lint_compare.ts";
 import { loadSeries } from "../../../kernel/lab/series.ts";
 import type { TraceRecord } from "../../../src/events/types.ts";
 import { compareRecords, datRecords, lostMarkers, textRecords } from "./compare.ts";
 import { parseReport } from "./report_text.ts";
+import { lintFile as lintWith } from "../../lint/lint_file.ts";
 
 const ROOT = new URL("../../..", import.meta.url).pathname.replace(/\/$/, "");
 const DIR = `${ROOT}/fixtures/dat`;
@@ -43,19 +40,7 @@ async function seriesEventNames(): Promise<string[]> {
 }
 
 /** kvmreq lint of `path` with 6.12's tables (the texts carry no kernel header). */
-async function lintFile(path: string) {
-  const reader = await readTrace(path, { keepEvent: (n) => MODEL_EVENT_NAMES.has(n) });
-  const { rules, severities } = selectRules({ rule: [], disable: [] }, undefined);
-  return await lintInput(
-    { path, reader, batches: () => reader.batches() },
-    {
-      rules,
-      severities,
-      ruleOptions: ruleOptionsFrom({ latencyThresholdMs: undefined }, undefined),
-      kernelOption: { version: "6.12" },
-    },
-  );
-}
+const lintFile = (path: string) => lintWith(path, "6.12");
 
 /** A finding as both readings must agree on it: rule, severity, time at µs, CPU, pid, message. */
 function findingKeys(
