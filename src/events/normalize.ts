@@ -247,6 +247,8 @@ export class EventNormalizer {
   readonly #exitBodies = new Map<number, Map<string | undefined, ModelBody>>();
 
   /**
+   * A normalizer for one input.
+   *
    * @param file input name, for evidence
    * @param kernel the kernel version whose kick-site table and kick shape apply
    */

@@ -29,7 +29,11 @@ export class FieldText {
   /** What {@link owner} decoded from {@link text}. */
   value: unknown = undefined;
 
-  /** @param text the field text as printed */
+  /**
+   * A field text, not decoded yet.
+   *
+   * @param text the field text as printed
+   */
   constructor(readonly text: string) {}
 }
 
@@ -43,6 +47,8 @@ export class TextEvent implements TraceEvent, EventOrigin {
   #ts: bigint | undefined;
 
   /**
+   * A kept event of line `line`.
+   *
    * @param file input name
    * @param line 1-based line number
    * @param comm thread name as printed

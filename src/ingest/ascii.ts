@@ -118,65 +118,64 @@ export function findLineFeed(
 const SAMPLE = 1024;
 
 /**
- * A direct-mapped table of values made from texts decoded from bytes:
- * comms, flag columns and field texts repeat a lot, and checking a cached
- * copy against the bytes costs a fraction of building a new string (and of
- * whatever is made from it: see {@link AsciiInternTable.get}). Hashing and
- * comparing go four bytes at a time through `DataView`s. Only pure-ASCII
- * texts are cached (so equal bytes mean an equal decoding); others are
- * decoded every time. Memory is bounded by `slots × maxLength`.
+ * A direct-mapped table of texts by their bytes, which gives each text it
+ * keeps a slot number: comms, flag columns and field texts repeat a lot, and
+ * checking a kept copy against the bytes costs a fraction of building a new
+ * string (and of whatever is made from it: see {@link AsciiInternTable}).
+ * Hashing and comparing go four bytes at a time through `DataView`s. Only
+ * pure-ASCII texts are kept (so equal bytes mean an equal decoding). Memory
+ * is bounded by `slots × maxLength`. Holds no objects, so a worker thread
+ * can intern texts and let another thread keep the values by slot, as long
+ * as that thread sees the slots in the order this table gave them.
  *
  * A text enters the table only when its hash was seen recently (a table of
  * hashes, no objects): one-off texts such as `kvm_exit` fields with their
- * addresses would otherwise live in the table just long enough to be
- * promoted to the old generation and fill it with garbage. When fewer than
- * one lookup in eight hits, the table stands aside for a while (texts are
- * decoded without hashing) and then samples again.
+ * addresses would otherwise take slots (and their values live long enough
+ * to be promoted to the old generation and fill it with garbage). When
+ * fewer than one lookup in eight hits, the table stands aside for a while
+ * (texts are not hashed) and then samples again.
  */
-export class AsciiInternTable<T> {
-  readonly #values: (T | undefined)[];
+export class AsciiInterner {
   readonly #lengths: Int32Array;
   readonly #seen: Int32Array;
   readonly #pool: Uint8Array;
   readonly #poolView: DataView;
   readonly #mask: number;
   readonly #maxLength: number;
-  readonly #make: (text: string) => T;
   /** Lookups and hits in the current sampling window. */
   #lookups = 0;
   #hits = 0;
-  /** Lookups left to decode directly (texts that rarely repeat, such as fields with addresses). */
+  /** Lookups left to pass over (texts that rarely repeat, such as fields with addresses). */
   #bypass = 0;
 
   /**
    * A table of `slots` texts of up to `maxLength` bytes.
    *
    * @param slots number of entries, a power of two
-   * @param maxLength longer texts are decoded without caching
-   * @param make the value of a text (called once per text that is not in the table)
+   * @param maxLength longer texts are never kept
    */
-  constructor(slots: number, maxLength: number, make: (text: string) => T) {
-    this.#values = new Array<T | undefined>(slots).fill(undefined);
+  constructor(slots: number, maxLength: number) {
     this.#lengths = new Int32Array(slots).fill(-1);
     this.#seen = new Int32Array(slots);
     this.#maxLength = (maxLength + 3) & ~3;
     this.#pool = new Uint8Array(slots * this.#maxLength);
     this.#poolView = new DataView(this.#pool.buffer);
     this.#mask = slots - 1;
-    this.#make = make;
   }
 
   /**
-   * The value of the text `buf[start, end)` (decoded like {@link decodeBytes}):
-   * the one made for the same bytes before when the table still holds it,
-   * else a new one. `view` is a `DataView` of `buf`.
+   * Where the text `buf[start, end)` is kept: its slot (≥ 0) when the table
+   * held the same bytes; `-2 - slot` when it was not there and is kept from
+   * now on at `slot` (whatever that slot held is gone); -1 when it is not
+   * kept (empty, too long, not ASCII, not seen recently, or the table is
+   * standing aside). `view` is a `DataView` of `buf`.
    */
-  get(buf: Uint8Array, view: DataView, start: number, end: number): T {
+  slotOf(buf: Uint8Array, view: DataView, start: number, end: number): number {
     const len = end - start;
-    if (len <= 0 || len > this.#maxLength) return this.#make(decodeBytes(buf, start, end));
+    if (len <= 0 || len > this.#maxLength) return -1;
     if (this.#bypass > 0) {
       this.#bypass--;
-      return this.#make(decodeBytes(buf, start, end));
+      return -1;
     }
     if (++this.#lookups === SAMPLE) {
       // Hashing pays only when texts repeat: below 1 hit in 8, stop for a while.
@@ -201,23 +200,56 @@ export class AsciiInternTable<T> {
         while (j < len && bytes[at + j] === buf[start + j]) j++;
         if (j === len) {
           this.#hits++;
-          return this.#values[slot]!;
+          return slot;
         }
       }
     }
-    const fresh = this.#make(decodeBytes(buf, start, end));
     const door = (h >>> 7) & this.#mask;
     if (this.#seen[door] !== h) {
       this.#seen[door] = h;
-      return fresh;
+      return -1;
     }
     let or = 0;
     for (let k = start; k < end; k++) or |= buf[k];
-    if ((or & 0x80) === 0) {
-      this.#pool.set(buf.subarray(start, end), at);
-      this.#lengths[slot] = len;
-      this.#values[slot] = fresh;
-    }
+    if ((or & 0x80) !== 0) return -1;
+    this.#pool.set(buf.subarray(start, end), at);
+    this.#lengths[slot] = len;
+    return -2 - slot;
+  }
+}
+
+/**
+ * Values made from texts decoded from bytes, kept by an {@link AsciiInterner}:
+ * the same bytes give the same value while the table keeps them.
+ */
+export class AsciiInternTable<T> {
+  readonly #slots: AsciiInterner;
+  readonly #values: (T | undefined)[];
+  readonly #make: (text: string) => T;
+
+  /**
+   * An empty table of `slots` values.
+   *
+   * @param slots number of entries, a power of two
+   * @param maxLength longer texts are decoded without caching
+   * @param make the value of a text (called once per text that is not in the table)
+   */
+  constructor(slots: number, maxLength: number, make: (text: string) => T) {
+    this.#slots = new AsciiInterner(slots, maxLength);
+    this.#values = new Array<T | undefined>(slots).fill(undefined);
+    this.#make = make;
+  }
+
+  /**
+   * The value of the text `buf[start, end)` (decoded like {@link decodeBytes}):
+   * the one made for the same bytes before when the table still holds it,
+   * else a new one. `view` is a `DataView` of `buf`.
+   */
+  get(buf: Uint8Array, view: DataView, start: number, end: number): T {
+    const slot = this.#slots.slotOf(buf, view, start, end);
+    if (slot >= 0) return this.#values[slot]!;
+    const fresh = this.#make(decodeBytes(buf, start, end));
+    if (slot < -1) this.#values[-2 - slot] = fresh;
     return fresh;
   }
 }
@@ -225,6 +257,8 @@ export class AsciiInternTable<T> {
 /** An {@link AsciiInternTable} of the decoded strings themselves. */
 export class AsciiStringCache extends AsciiInternTable<string> {
   /**
+   * An empty cache of `slots` strings.
+   *
    * @param slots number of entries, a power of two
    * @param maxLength longer texts are decoded without caching
    */

@@ -11,8 +11,7 @@
 
 import type { ReadStats } from "./read_stats.ts";
 
-/** CPUs below this are counted in arrays; higher numbers (garbage lines) in a map. */
-export const DENSE_CPUS = 4096;
+import { DENSE_CPUS } from "./limits.ts";
 
 /** Counts of one sparse key. */
 interface SparseCount {

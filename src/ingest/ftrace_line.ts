@@ -43,8 +43,12 @@ export const LineKind = {
 /** One of the {@link LineKind} values. */
 export type LineKind = typeof LineKind[keyof typeof LineKind];
 
-/** Offsets and numbers found in one line; reused from line to line. */
-export interface LineScan {
+/**
+ * What the scanner finds in an event line: byte offsets of its parts and its
+ * numbers. The parallel reader sends exactly these between threads
+ * (parallel/chunk_scan.ts: `writeEventScan`, `RecordLine`).
+ */
+export interface EventScan {
   /** Start of the comm (leading padding skipped). */
   commStart: number;
   /** End of the comm (exclusive). */
@@ -67,6 +71,16 @@ export interface LineScan {
   tsEnd: number;
   /** 1 when the timestamp has no fraction (a counter clock: ticks), 0 when it has one (ns). */
   tsTicks: number;
+  /**
+   * The timestamp as two exact integers, `tsHi × 10⁹ + tsLo`: seconds and
+   * nanoseconds (the fraction's first nine digits), or for ticks the count
+   * split at 10⁹. `tsHi` is -1 when the whole part has more than 15 digits
+   * (more than a double holds exactly): the text then has to be read as a
+   * `bigint`.
+   */
+  tsHi: number;
+  /** See {@link tsHi}. */
+  tsLo: number;
   /** Start of the event name. */
   nameStart: number;
   /** End of the event name (exclusive). */
@@ -77,6 +91,10 @@ export interface LineScan {
   fieldsStart: number;
   /** End of the field text (exclusive, trailing blanks removed). */
   fieldsEnd: number;
+}
+
+/** Offsets and numbers found in one line; reused from line to line. */
+export interface LineScan extends EventScan {
   /** Events lost, for a Lost marker; -1 when the marker gives no count. */
   lostCount: number;
   /** Why the line was skipped, for `LineKind.Skip`. */
@@ -92,6 +110,9 @@ export interface LineScan {
   /** Hash of {@link lastName}. */
   lastNameHash: number;
 }
+
+/** Powers of ten up to 10⁹ (scaling a fraction of fewer than nine digits to ns). */
+const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1e9];
 
 /** Longest event name {@link LineScan.lastName} remembers. */
 const LAST_NAME_MAX = 64;
@@ -110,6 +131,8 @@ export function createLineScan(): LineScan {
     tsStart: 0,
     tsEnd: 0,
     tsTicks: 0,
+    tsHi: 0,
+    tsLo: 0,
     nameStart: 0,
     nameEnd: 0,
     nameHash: 0,
@@ -262,7 +285,7 @@ export class PrefixCache {
    * was stored), -1 when none. Its comm and flags texts are those of every
    * line that matches the slot until {@link stampOf} the slot changes.
    */
-  lastSlot = -1;
+  lastSlot: number = -1;
 
   /** Changes whenever slot `slot` takes a new prefix. */
   stampOf(slot: number): number {
@@ -520,20 +543,42 @@ function scanLatencyLine(
 function scanFromTimestamp(buf: Uint8Array, q: number, end: number, out: LineScan): LineKind {
   let c = 0;
   const ts = q;
-  while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) q++;
+  // The value is read on the way: the digits are walked anyway.
+  let whole = 0;
+  while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) {
+    whole = whole * 10 + (c - 0x30);
+    q++;
+  }
   if (q === ts) return skip(out, "bad-timestamp");
+  const wholeDigits = q - ts;
   let ticks = 1;
+  let lo = 0;
   if (q < end && buf[q] === 0x2e /* . */) {
     const frac = q + 1;
     q = frac;
-    while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) q++;
+    while (q < end && (c = buf[q]) >= 0x30 && c <= 0x39) {
+      if (q - frac < 9) lo = lo * 10 + (c - 0x30);
+      q++;
+    }
     if (q === frac) return skip(out, "bad-timestamp");
+    if (q - frac < 9) lo *= POW10[9 - (q - frac)];
     ticks = 0;
   }
   if (q >= end || buf[q] !== 0x3a /* : */) return skip(out, "bad-timestamp");
   out.tsStart = ts;
   out.tsEnd = q;
   out.tsTicks = ticks;
+  if (wholeDigits > 15) {
+    out.tsHi = -1;
+    out.tsLo = 0;
+  } else if (ticks === 1) {
+    const hi = Math.floor(whole / 1e9);
+    out.tsHi = hi;
+    out.tsLo = whole - hi * 1e9;
+  } else {
+    out.tsHi = whole;
+    out.tsLo = lo;
+  }
   q++;
   while (q < end && ((c = buf[q]) === 0x20 || c === 0x09)) q++;
   const ns = q;

@@ -13,9 +13,10 @@
  * {@link RecordBuilder.addLines} handles those inline: find the line end,
  * scan the context, look the name up by its hash, count it by name id and
  * CPU in arrays, and mark the CPU; no string, no record, no map update. The
- * parallel reader (parallel/) does that part in workers and hands the rest
- * to {@link RecordBuilder.addScanned} and {@link RecordBuilder.filtered} in
- * input order, so both paths run the same state machine.
+ * parallel reader (parallel/) does that part in workers, which also intern
+ * the field texts of kept events, and hands the rest to
+ * {@link RecordBuilder.addChunkPart} in input order, so both paths run the
+ * same state machine.
  *
  * @module
  */
@@ -31,9 +32,28 @@ import {
   findLineFeed,
 } from "./ascii.ts";
 import { InputError } from "./errors.ts";
-import { DENSE_CPUS, EventCounter } from "./event_counts.ts";
+import { EventCounter } from "./event_counts.ts";
+import {
+  DENSE_CPUS,
+  FIELD_TEXT_MAX,
+  FIELD_TEXT_SLOTS,
+  KEEP_NO,
+  KEEP_UNKNOWN,
+  KEEP_YES,
+} from "./limits.ts";
+import type { ChunkProducer } from "./parallel/producer.ts";
+import {
+  type ChunkResult,
+  P,
+  PART_STRIDE,
+  R,
+  REC_TOO_LONG,
+  RecordLine,
+  STRIDE,
+} from "./parallel/chunk_scan.ts";
 import {
   createLineScan,
+  type EventScan,
   LineKind,
   type LineScan,
   PREFIX_SLOTS,
@@ -71,15 +91,6 @@ const FLAG_SLOTS = 1 << FLAG_SLOT_BITS;
 /** Events held back at most before release, whatever their CPU does. */
 const HOLD_WINDOW = 64;
 
-/** Keep decision of a name id: not asked yet. */
-export const KEEP_UNKNOWN = 0;
-/** Keep decision of a name id: build its events. */
-export const KEEP_YES = 1;
-/** Keep decision of a name id: only count its events. */
-export const KEEP_NO = 2;
-
-const POW10 = [1, 10, 100, 1000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1e9];
-
 /** Builds records from ftrace-text lines; one instance per input. */
 export class RecordBuilder {
   readonly #stats: ReadStats;
@@ -88,15 +99,15 @@ export class RecordBuilder {
   /** Event names by id. */
   readonly names: NameTable = new NameTable();
   /** Per-name and per-CPU event counts (copied to the stats by {@link syncStats}). */
-  readonly counts: EventCounter = new EventCounter(this.names.names);
+  readonly #counts: EventCounter = new EventCounter(this.names.names);
   /** Keep decision per name id. */
   readonly #keepById: number[] = [];
   readonly #scan: LineScan = createLineScan();
+  /** Reads the records of chunk results (see {@link addChunkPart}). */
+  readonly #recordLine = new RecordLine();
   readonly #prefixes = new PrefixCache();
   /** Lines numbered so far. */
   lineNo = 0;
-  /** Events built so far (the rest were only counted). */
-  keptEvents = 0;
   /** Records not yet released, oldest first. */
   #held: TraceRecord[] = [];
   /** Index of the oldest unreleased record in `#held`. */
@@ -126,7 +137,11 @@ export class RecordBuilder {
   #view: DataView = new DataView(new ArrayBuffer(0));
   readonly #comms = new AsciiStringCache(1024, 64);
   readonly #flagTexts = new AsciiStringCache(64, 16);
-  readonly #fieldTexts = new AsciiInternTable(4096, 256, (text) => new FieldText(text));
+  readonly #fieldTexts = new AsciiInternTable(
+    FIELD_TEXT_SLOTS,
+    FIELD_TEXT_MAX,
+    (text) => new FieldText(text),
+  );
   /** The last comm decoded per pid slot (records replayed from a worker have no prefix slot). */
   readonly #commByPid: (string | undefined)[] = new Array(1024).fill(undefined);
   readonly #commPid = new Int32Array(1024).fill(-1);
@@ -149,6 +164,8 @@ export class RecordBuilder {
   #lastBig: bigint | undefined;
 
   /**
+   * A builder for one input.
+   *
    * @param stats counters of this input, updated as lines arrive
    * @param options event filter and strictness
    */
@@ -157,14 +174,6 @@ export class RecordBuilder {
     this.#keep = options.keepEvent;
     this.#strict = options.strict ?? false;
     for (const name of options.stackEvents ?? []) this.#stackNames.add(name);
-  }
-
-  /**
-   * The builder's own scan record: a caller that has the offsets of a line
-   * (the parallel reader) fills it and passes it to {@link addScanned}.
-   */
-  get scanRecord(): LineScan {
-    return this.#scan;
   }
 
   /** The counters this builder updates. */
@@ -185,7 +194,7 @@ export class RecordBuilder {
 
   /** Copies the per-name and per-CPU counts into the stats maps. */
   syncStats(): void {
-    this.counts.syncTo(this.#stats);
+    this.#counts.syncTo(this.#stats);
   }
 
   /** Counts a skipped line (or throws under `--strict`). */
@@ -212,7 +221,7 @@ export class RecordBuilder {
     const scan = this.#scan;
     const names = this.names;
     const keepById = this.#keepById;
-    const counts = this.counts;
+    const counts = this.#counts;
     const prefixes = this.#prefixes;
     if (buf !== this.#buf) {
       this.#buf = buf;
@@ -240,17 +249,17 @@ export class RecordBuilder {
           let k = keepById[id];
           if (k === undefined || k === KEEP_UNKNOWN) k = this.keepOf(id);
           if (k === KEEP_NO) {
-            if (scan.tsTicks !== this.#ticks && this.#otherClock(line)) {
-              this.filtered(scan.cpu);
+            if (scan.tsTicks !== this.#ticks && this.#otherClock(scan, line)) {
+              this.#filteredOn(scan.cpu);
               continue;
             }
             stats.events++;
             counts.add(id, scan.cpu, line);
-            this.filtered(scan.cpu);
+            this.#filteredOn(scan.cpu);
             continue;
           }
           this.#frames = undefined;
-          this.#addEvent(buf, line, id, out, prefixes.lastSlot);
+          this.#addEvent(buf, scan, line, id, out, prefixes.lastSlot, undefined);
           continue;
         }
         if (kind === LineKind.Header) {
@@ -269,39 +278,11 @@ export class RecordBuilder {
   /** Processes the line `buf[start, end)`, numbered `line`; released records go to `out`. */
   addLine(buf: Uint8Array, start: number, end: number, line: number, out: TraceRecord[]): void {
     this.#stats.lines++;
-    const kind = scanFtraceLine(buf, start, end, this.#scan);
-    this.addScanned(kind, buf, this.#scan, line, -1, out);
-  }
-
-  /**
-   * Processes a line already scanned into `scan` (of kind `kind`, over
-   * `buf`); `id` is the event name's id when known, -1 otherwise. The
-   * caller has counted the line in `stats.lines`.
-   */
-  addScanned(
-    kind: LineKind,
-    buf: Uint8Array,
-    scan: LineScan,
-    line: number,
-    id: number,
-    out: TraceRecord[],
-  ): void {
-    if (scan !== this.#scan) copyScan(scan, this.#scan);
+    const scan = this.#scan;
+    const kind = scanFtraceLine(buf, start, end, scan);
     if (kind === LineKind.Event) {
-      if (id < 0) id = this.names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
-      const stats = this.#stats;
-      this.#frames = undefined;
-      if (this.keepOf(id) === KEEP_NO) {
-        if (scan.tsTicks !== this.#ticks && this.#otherClock(line)) {
-          this.filtered(scan.cpu);
-          return;
-        }
-        stats.events++;
-        this.counts.add(id, scan.cpu, line);
-        this.filtered(scan.cpu);
-        return;
-      }
-      this.#addEvent(buf, line, id, out, -1);
+      const id = this.names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
+      this.#addScannedEvent(buf, scan, line, id, undefined, out);
       return;
     }
     if (kind === LineKind.Header) {
@@ -313,11 +294,115 @@ export class RecordBuilder {
   }
 
   /**
+   * An event line scanned elsewhere (`scan`, over `buf`; name id `id`) goes
+   * the way {@link addLines} takes its own: counted only, or built.
+   * `text` is its field text when the scanner interned it.
+   */
+  #addScannedEvent(
+    buf: Uint8Array,
+    scan: Readonly<EventScan>,
+    line: number,
+    id: number,
+    text: FieldText | undefined,
+    out: TraceRecord[],
+  ): void {
+    this.#frames = undefined;
+    if (this.keepOf(id) === KEEP_NO) {
+      if (scan.tsTicks !== this.#ticks && this.#otherClock(scan, line)) {
+        this.#filteredOn(scan.cpu);
+        return;
+      }
+      this.#stats.events++;
+      this.#counts.add(id, scan.cpu, line);
+      this.#filteredOn(scan.cpu);
+      return;
+    }
+    this.#addEvent(buf, scan, line, id, out, -1, text);
+  }
+
+  /**
+   * Applies part `part` of chunk result `r` (parallel/chunk_scan.ts) from
+   * `producer`, whose chunks come in the order it scanned them: the records
+   * in line order (each after the filtered-event run before it) through the
+   * same state machine as {@link addLines}, then the part's bulk counts; the
+   * last part also takes the run after the chunk's last record. `base` is
+   * the line count before the chunk.
+   */
+  addChunkPart(
+    r: ChunkResult,
+    producer: ChunkProducer,
+    part: number,
+    base: number,
+    out: TraceRecord[],
+  ): void {
+    const stats = this.#stats;
+    const recs = r.recs;
+    const runCpus = r.runCpus;
+    const buf = r.buf;
+    const parts = r.parts;
+    const nameMap = producer.nameMap;
+    const view = this.#recordLine;
+    const p = part * PART_STRIDE;
+    const prev = p - PART_STRIDE;
+    const recStart = part === 0 ? 0 : parts[prev + P.REC_END];
+    const recEnd = parts[p + P.REC_END];
+    for (let i = recStart; i < recEnd; i++) {
+      const o = i * STRIDE;
+      for (let j = recs[o + R.RUN_START]; j < recs[o + R.RUN_END]; j++) {
+        this.#filteredOn(runCpus[j]);
+      }
+      if (recs[o + R.RUN_ANY] !== 0) this.#frames = undefined;
+      const line = base + recs[o + R.REL] + 1;
+      const kind = recs[o + R.KIND];
+      if (kind === LineKind.Event) {
+        stats.lines++;
+        const wid = recs[o + R.NAME_ID];
+        const scan = view.at(recs, o);
+        const text = producer.textOf(recs[o + R.TEXT], buf, scan.fieldsStart, scan.fieldsEnd);
+        this.#addScannedEvent(buf, scan, line, nameMap === null ? wid : nameMap[wid], text, out);
+      } else if (kind === REC_TOO_LONG) {
+        stats.lines++;
+        this.skipLine("line-too-long", line);
+      } else {
+        this.addLine(buf, recs[o + R.START], recs[o + R.END], line, out);
+      }
+    }
+    const last = p + PART_STRIDE === parts.length;
+    if (last) {
+      for (let j = r.tailRunStart; j < r.tailRunEnd; j++) this.#filteredOn(runCpus[j]);
+      if (r.tailRunAny !== 0) this.#frames = undefined;
+    }
+    const linesBefore = part === 0 ? 0 : parts[prev + P.LINES_END];
+    stats.lines += parts[p + P.LINES_END] - linesBefore - (recEnd - recStart);
+    stats.headerLines += parts[p + P.HEADERS_END] - (part === 0 ? 0 : parts[prev + P.HEADERS_END]);
+    stats.events += parts[p + P.FILTERED_END] - (part === 0 ? 0 : parts[prev + P.FILTERED_END]);
+    stats.bytes += parts[p + P.BYTES];
+    const nc = r.nameCounts;
+    for (
+      let i = part === 0 ? 0 : 3 * parts[prev + P.NAMES_END];
+      i < 3 * parts[p + P.NAMES_END];
+      i += 3
+    ) {
+      const id = nameMap === null ? nc[i] : nameMap[nc[i]];
+      this.#counts.addName(id, nc[i + 1], base + nc[i + 2] + 1);
+    }
+    const cc = r.cpuCounts;
+    for (
+      let i = part === 0 ? 0 : 3 * parts[prev + P.CPUS_END];
+      i < 3 * parts[p + P.CPUS_END];
+      i += 3
+    ) {
+      this.#counts.addCpu(cc[i], cc[i + 1], base + cc[i + 2] + 1);
+    }
+    this.lineNo = base + parts[p + P.LINES_END];
+  }
+
+  /**
    * The effect of an event on `cpu` that the filter rejected: its CPU's open
    * event can no longer take a stack, and a stack that follows belongs to
    * the rejected event. (Counting is the caller's.)
    */
-  filtered(cpu: number): void {
+  #filteredOn(cpu: number): void {
     this.#frames = undefined;
     if (cpu < DENSE_CPUS) {
       this.#open[cpu] = undefined;
@@ -326,11 +411,6 @@ export class RecordBuilder {
       this.#openSparse.delete(cpu);
       this.#filteredSparse.add(cpu);
     }
-  }
-
-  /** The effect of a header line (or any line that ends a stack) on stack attachment. */
-  endStack(): void {
-    this.#frames = undefined;
   }
 
   /**
@@ -424,9 +504,9 @@ export class RecordBuilder {
    * other kind is skipped as `clock-mismatch` (true returned) — whether the
    * caller keeps its event or not, so every command counts it the same.
    */
-  #otherClock(line: number): boolean {
+  #otherClock(scan: Readonly<EventScan>, line: number): boolean {
     if (this.#ticks < 0) {
-      this.#ticks = this.#scan.tsTicks;
+      this.#ticks = scan.tsTicks;
       this.#unit = this.#ticks === 1 ? "ticks" : "ns";
       this.#stats.timeUnit = this.#unit;
       return false;
@@ -444,14 +524,21 @@ export class RecordBuilder {
     return cpu < DENSE_CPUS ? this.#open[cpu] : this.#openSparse.get(cpu);
   }
 
-  #addEvent(buf: Uint8Array, line: number, id: number, out: TraceRecord[], slot: number): void {
+  #addEvent(
+    buf: Uint8Array,
+    scan: Readonly<EventScan>,
+    line: number,
+    id: number,
+    out: TraceRecord[],
+    slot: number,
+    text: FieldText | undefined,
+  ): void {
     const stats = this.#stats;
-    const cpu = this.#scan.cpu;
-    const event = this.#buildEvent(buf, line, this.names.names[id], slot);
+    const cpu = scan.cpu;
+    const event = this.#buildEvent(buf, scan, line, this.names.names[id], slot, text);
     if (event === undefined) return;
     stats.events++;
-    this.keptEvents++;
-    this.counts.add(id, cpu, line);
+    this.#counts.add(id, cpu, line);
     if (cpu < DENSE_CPUS) {
       this.#filtered[cpu] = 0;
       this.#open[cpu] = event;
@@ -464,31 +551,30 @@ export class RecordBuilder {
 
   /**
    * Builds the event of the scanned line, or counts the line skipped.
-   * `slot` is the prefix-cache slot of the line (-1: none).
+   * `slot` is the prefix-cache slot of the line (-1: none); `text` its field
+   * text when already interned.
    */
-  #buildEvent(buf: Uint8Array, line: number, name: string, slot: number): TextEvent | undefined {
-    const scan = this.#scan;
-    // Timestamp: `secs[.frac]`, digits checked by the scanner.
-    const tsStart = scan.tsStart;
-    const tsEnd = scan.tsEnd;
-    if (scan.tsTicks !== this.#ticks && this.#otherClock(line)) return undefined;
-    let i = tsStart;
-    let sec = 0;
-    while (i < tsEnd && buf[i] !== CH.DOT) sec = sec * 10 + (buf[i++] - CH.ZERO);
+  #buildEvent(
+    buf: Uint8Array,
+    scan: Readonly<EventScan>,
+    line: number,
+    name: string,
+    slot: number,
+    text: FieldText | undefined,
+  ): TextEvent | undefined {
+    if (scan.tsTicks !== this.#ticks && this.#otherClock(scan, line)) return undefined;
     /** The timestamp as an exact number, NaN when a double cannot hold it (then `big`). */
     let num = NaN;
     let big: bigint | undefined;
-    if (i - tsStart > 15) {
+    const hi = scan.tsHi;
+    if (hi < 0) {
       // More digits than a double holds exactly: let BigInt read them.
-      const whole = BigInt(decodeBytes(buf, tsStart, i));
-      big = i === tsEnd ? whole : whole * 1_000_000_000n + BigInt(fractionNs(buf, i + 1, tsEnd));
-    } else if (i === tsEnd) {
-      num = sec;
+      big = bigTimestamp(buf, scan.tsStart, scan.tsEnd);
     } else {
-      const frac = fractionNs(buf, i + 1, tsEnd);
-      const ns = sec * 1e9 + frac;
+      const lo = scan.tsLo;
+      const ns = hi * 1e9 + lo;
       if (Number.isSafeInteger(ns)) num = ns;
-      else big = BigInt(sec) * 1_000_000_000n + BigInt(frac);
+      else big = BigInt(hi) * 1_000_000_000n + BigInt(lo);
     }
     if (big === undefined && this.#exactNums) this.#orderNum(num, line);
     else this.#orderBig(big ?? BigInt(num), line);
@@ -524,7 +610,7 @@ export class RecordBuilder {
       num,
       big,
       name,
-      this.#fieldTexts.get(buf, view, scan.fieldsStart, scan.fieldsEnd),
+      text ?? this.#fieldTexts.get(buf, view, scan.fieldsStart, scan.fieldsEnd),
     );
   }
 
@@ -634,7 +720,7 @@ export class RecordBuilder {
     }
     // No event to join: keep the stack as an event of its own.
     const name = this.names.intern(buf, scan.nameStart, scan.nameEnd);
-    const event = this.#buildEvent(buf, line, name, -1);
+    const event = this.#buildEvent(buf, scan, line, name, -1, undefined);
     if (event === undefined) {
       // Skipped (counted by #buildEvent); its frames become orphans.
       this.#frames = undefined;
@@ -673,35 +759,18 @@ export class RecordBuilder {
   }
 }
 
-function fractionNs(buf: Uint8Array, start: number, end: number): number {
-  const digits = Math.min(end - start, 9);
-  let v = 0;
-  for (let j = start; j < start + digits; j++) v = v * 10 + (buf[j] - CH.ZERO);
-  return v * POW10[9 - digits];
+/** A timestamp whose whole part has more digits than a double holds exactly. */
+function bigTimestamp(buf: Uint8Array, start: number, end: number): bigint {
+  let i = start;
+  while (i < end && buf[i] !== CH.DOT) i++;
+  const whole = BigInt(decodeBytes(buf, start, i));
+  if (i === end) return whole;
+  const digits = Math.min(end - i - 1, 9);
+  let frac = 0;
+  for (let j = i + 1; j < i + 1 + digits; j++) frac = frac * 10 + (buf[j] - CH.ZERO);
+  return whole * 1_000_000_000n + BigInt(frac * 10 ** (9 - digits));
 }
 
 function addTo(map: Map<number, number>, key: number, n: number): void {
   map.set(key, (map.get(key) ?? 0) + n);
-}
-
-/** Copies every result field of a line scan (not the scanner's last-name memo). */
-export function copyScan(from: LineScan, to: LineScan): void {
-  to.commStart = from.commStart;
-  to.commEnd = from.commEnd;
-  to.pid = from.pid;
-  to.tgidKind = from.tgidKind;
-  to.tgid = from.tgid;
-  to.cpu = from.cpu;
-  to.flagsStart = from.flagsStart;
-  to.flagsEnd = from.flagsEnd;
-  to.tsStart = from.tsStart;
-  to.tsEnd = from.tsEnd;
-  to.tsTicks = from.tsTicks;
-  to.nameStart = from.nameStart;
-  to.nameEnd = from.nameEnd;
-  to.nameHash = from.nameHash;
-  to.fieldsStart = from.fieldsStart;
-  to.fieldsEnd = from.fieldsEnd;
-  to.lostCount = from.lostCount;
-  to.skipReason = from.skipReason;
 }

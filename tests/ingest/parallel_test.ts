@@ -212,3 +212,40 @@ Deno.test("parallel reader: a large generated trace with the default sizes", asy
     await Deno.remove(path);
   }
 });
+
+Deno.test("parallel reader: field texts interned by the threads, slots replaced over and over, match the sequential reader's", async () => {
+  // 9,000 distinct field texts, each repeated (the intern tables take a text
+  // on its second sight), more than the 4,096 slots: slots change hands all
+  // the time, and every thread's slot numbers must mean the same text where
+  // they are applied.
+  const lines: string[] = [];
+  let ns = 0;
+  for (let i = 0; i < 90_000; i++) {
+    const text = (i * 7919) % 9000;
+    const vcpu = text % 4;
+    ns += 1000;
+    const ts = `${100 + Math.floor(ns / 1e9)}.${String(ns % 1e9).padStart(9, "0").slice(0, 6)}`;
+    lines.push(
+      `       CPU ${vcpu}/KVM-${
+        100 + vcpu
+      }    [00${vcpu}] d..1.  ${ts}: kvm_entry: vcpu ${vcpu}, ` +
+        `rip 0x${(0xffffffff81000000 + text * 16).toString(16)}`,
+    );
+  }
+  const data = new TextEncoder().encode(lines.join("\n") + "\n");
+  const path = await Deno.makeTempFile({ suffix: ".trace" });
+  try {
+    await Deno.writeFile(path, data);
+    const options: ReadOptions = { chunkBytes: 16384, readBytes: 65536 };
+    const sequential = await collect(readTraceFrom(memoryByteSource(path, data), options));
+    for (const workers of [1, 2]) {
+      const parallel = await collect(
+        await readTrace(path, { ...options, parallel: true, workers }),
+      );
+      assertSame(parallel, sequential, `interned field texts, ${workers} workers`);
+    }
+    assert.equal(sequential.records.length, 90_000);
+  } finally {
+    await Deno.remove(path);
+  }
+});

@@ -18,18 +18,21 @@
  */
 
 import { dataViewOf, findLineFeed, wordView } from "../ascii.ts";
-import { createLineScan, LineKind, PrefixCache } from "../ftrace_line.ts";
+import { AsciiInterner } from "../ascii.ts";
+import { createLineScan, type EventScan, LineKind, PrefixCache } from "../ftrace_line.ts";
+import { DENSE_CPUS, FIELD_TEXT_MAX, FIELD_TEXT_SLOTS, KEEP_NO } from "../limits.ts";
 import type { NameTable } from "../name_table.ts";
-
-/** CPUs counted in arrays (others make the line a record). Same as the counter's. */
-export const CHUNK_DENSE_CPUS = 4096;
 
 /** Record kind: a line longer than the maximum (no bytes needed). */
 export const REC_TOO_LONG = 7;
 /** Record kind flag: the main thread scans the line itself. */
 export const REC_RESCAN = 16;
 
-/** Record layout: int32 fields per interesting line. */
+/**
+ * Record layout: int32 fields per interesting line. `COMM_START` to
+ * `FIELDS_END` are the event's {@link EventScan}, written by
+ * {@link writeEventScan} and read back through {@link RecordLine}.
+ */
 export const R = {
   /** Line index within the chunk (0-based). */
   REL: 0,
@@ -47,21 +50,144 @@ export const R = {
   FLAGS_END: 11,
   TS_START: 12,
   TS_END: 13,
-  NAME_START: 14,
-  NAME_END: 15,
-  NAME_HASH: 16,
-  FIELDS_START: 17,
-  FIELDS_END: 18,
+  TS_TICKS: 14,
+  TS_HI: 15,
+  TS_LO: 16,
+  NAME_START: 17,
+  NAME_END: 18,
+  NAME_HASH: 19,
+  FIELDS_START: 20,
+  FIELDS_END: 21,
   /** Name id in the producer's name table. */
-  NAME_ID: 19,
+  NAME_ID: 22,
+  /**
+   * The field text in the producer's intern table ({@link AsciiInterner.slotOf}):
+   * its slot, `-2 - slot` when the text is new in that slot, -1 when not kept.
+   */
+  TEXT: 23,
   /** Filtered-event CPUs since the previous record: `runCpus[RUN_START, RUN_END)`. */
-  RUN_START: 20,
-  RUN_END: 21,
+  RUN_START: 24,
+  RUN_END: 25,
   /** 1 when a filtered event or a header line came since the previous record. */
-  RUN_ANY: 22,
+  RUN_ANY: 26,
 } as const;
 /** Int32 fields per record. */
-export const STRIDE = 23;
+export const STRIDE = 27;
+
+/**
+ * Writes an event line's scan into the record at `o` (see {@link R});
+ * false when a number does not fit an int32 (the main thread then scans the
+ * line itself).
+ */
+export function writeEventScan(recs: Int32Array, o: number, scan: EventScan): boolean {
+  if (scan.pid > 0x7fffffff || scan.tgid > 0x7fffffff || scan.cpu > 0x7fffffff) return false;
+  recs[o + R.COMM_START] = scan.commStart;
+  recs[o + R.COMM_END] = scan.commEnd;
+  recs[o + R.PID] = scan.pid;
+  recs[o + R.TGID_KIND] = scan.tgidKind;
+  recs[o + R.TGID] = scan.tgid;
+  recs[o + R.CPU] = scan.cpu;
+  recs[o + R.FLAGS_START] = scan.flagsStart;
+  recs[o + R.FLAGS_END] = scan.flagsEnd;
+  recs[o + R.TS_START] = scan.tsStart;
+  recs[o + R.TS_END] = scan.tsEnd;
+  recs[o + R.TS_TICKS] = scan.tsTicks;
+  // A time whose seconds pass int32 is read from its text (tsHi -1).
+  recs[o + R.TS_HI] = scan.tsHi > 0x7fffffff ? -1 : scan.tsHi;
+  recs[o + R.TS_LO] = scan.tsLo;
+  recs[o + R.NAME_START] = scan.nameStart;
+  recs[o + R.NAME_END] = scan.nameEnd;
+  recs[o + R.NAME_HASH] = scan.nameHash;
+  recs[o + R.FIELDS_START] = scan.fieldsStart;
+  recs[o + R.FIELDS_END] = scan.fieldsEnd;
+  return true;
+}
+
+/** An {@link EventScan} read from a record of a chunk result (see {@link writeEventScan}). */
+export class RecordLine implements EventScan {
+  #recs: Int32Array = new Int32Array(STRIDE);
+  #o = 0;
+
+  /** Points this view at the record at `o` of `recs`. */
+  at(recs: Int32Array, o: number): this {
+    this.#recs = recs;
+    this.#o = o;
+    return this;
+  }
+
+  /** The scan's `commStart`. */
+  get commStart(): number {
+    return this.#recs[this.#o + R.COMM_START];
+  }
+  /** The scan's `commEnd`. */
+  get commEnd(): number {
+    return this.#recs[this.#o + R.COMM_END];
+  }
+  /** The scan's `pid`. */
+  get pid(): number {
+    return this.#recs[this.#o + R.PID];
+  }
+  /** The scan's `tgidKind`. */
+  get tgidKind(): 0 | 1 | 2 {
+    return this.#recs[this.#o + R.TGID_KIND] as 0 | 1 | 2;
+  }
+  /** The scan's `tgid`. */
+  get tgid(): number {
+    return this.#recs[this.#o + R.TGID];
+  }
+  /** The scan's `cpu`. */
+  get cpu(): number {
+    return this.#recs[this.#o + R.CPU];
+  }
+  /** The scan's `flagsStart`. */
+  get flagsStart(): number {
+    return this.#recs[this.#o + R.FLAGS_START];
+  }
+  /** The scan's `flagsEnd`. */
+  get flagsEnd(): number {
+    return this.#recs[this.#o + R.FLAGS_END];
+  }
+  /** The scan's `tsStart`. */
+  get tsStart(): number {
+    return this.#recs[this.#o + R.TS_START];
+  }
+  /** The scan's `tsEnd`. */
+  get tsEnd(): number {
+    return this.#recs[this.#o + R.TS_END];
+  }
+  /** The scan's `tsTicks`. */
+  get tsTicks(): number {
+    return this.#recs[this.#o + R.TS_TICKS];
+  }
+  /** The scan's `tsHi`. */
+  get tsHi(): number {
+    return this.#recs[this.#o + R.TS_HI];
+  }
+  /** The scan's `tsLo`. */
+  get tsLo(): number {
+    return this.#recs[this.#o + R.TS_LO];
+  }
+  /** The scan's `nameStart`. */
+  get nameStart(): number {
+    return this.#recs[this.#o + R.NAME_START];
+  }
+  /** The scan's `nameEnd`. */
+  get nameEnd(): number {
+    return this.#recs[this.#o + R.NAME_END];
+  }
+  /** The scan's `nameHash`. */
+  get nameHash(): number {
+    return this.#recs[this.#o + R.NAME_HASH];
+  }
+  /** The scan's `fieldsStart`. */
+  get fieldsStart(): number {
+    return this.#recs[this.#o + R.FIELDS_START];
+  }
+  /** The scan's `fieldsEnd`. */
+  get fieldsEnd(): number {
+    return this.#recs[this.#o + R.FIELDS_END];
+  }
+}
 
 /** Int32 fields per part (see {@link ChunkResult.parts}). */
 export const PART_STRIDE = 7;
@@ -200,22 +326,29 @@ export class ChunkScanner {
   readonly #prefixes = new PrefixCache();
   #namesSent = 0;
   #runCpus = new Int32Array(1024);
-  readonly #runMark = new Int32Array(CHUNK_DENSE_CPUS);
+  readonly #runMark = new Int32Array(DENSE_CPUS);
   #stamp = 0;
   readonly #nameCount: number[] = [];
   readonly #nameFirst: number[] = [];
-  readonly #cpuCount = new Int32Array(CHUNK_DENSE_CPUS);
-  readonly #cpuFirst = new Int32Array(CHUNK_DENSE_CPUS);
+  readonly #cpuCount = new Int32Array(DENSE_CPUS);
+  readonly #cpuFirst = new Int32Array(DENSE_CPUS);
+  /** Field texts of kept events, by slot (`null`: the consumer cannot take them in order). */
+  readonly #texts: AsciiInterner | null;
 
   /**
+   * A scanner with its own intern tables.
+   *
    * @param names the thread's name table
    * @param keepOf keep decision by name id
    * @param plan the file's chunking
+   * @param internTexts intern field texts (see {@link R.TEXT}); only when the
+   *   chunks are applied in the order this scanner scans them
    */
-  constructor(names: NameTable, keepOf: KeepLookup, plan: ChunkPlan) {
+  constructor(names: NameTable, keepOf: KeepLookup, plan: ChunkPlan, internTexts = true) {
     this.#names = names;
     this.#keepOf = keepOf;
     this.#plan = plan;
+    this.#texts = internTexts ? new AsciiInterner(FIELD_TEXT_SLOTS, FIELD_TEXT_MAX) : null;
   }
 
   /** Marks names up to the current table size as known to the consumer. */
@@ -243,6 +376,7 @@ export class ChunkScanner {
     const scan = this.#scan;
     const names = this.#names;
     const keepOf = this.#keepOf;
+    const texts = this.#texts;
     const nameCount = this.#nameCount;
     const nameFirst = this.#nameFirst;
     const cpuCount = this.#cpuCount;
@@ -354,7 +488,7 @@ export class ChunkScanner {
         const id = names.lookup(buf, scan.nameStart, scan.nameEnd, scan.nameHash);
         const cpu = scan.cpu;
         const keep = keepOf(id);
-        if (keep === 2 && cpu < CHUNK_DENSE_CPUS && scan.tsTicks === tsTicks) {
+        if (keep === KEEP_NO && cpu < DENSE_CPUS && scan.tsTicks === tsTicks) {
           filteredEvents++;
           if (id >= nameCount.length) {
             while (nameCount.length <= id) {
@@ -385,26 +519,14 @@ export class ChunkScanner {
           rel++;
           continue;
         }
-        if (scan.pid <= 0x7fffffff && scan.tgid <= 0x7fffffff && cpu <= 0x7fffffff) {
-          const o = record(LineKind.Event, start, nl);
-          recs[o + R.COMM_START] = scan.commStart;
-          recs[o + R.COMM_END] = scan.commEnd;
-          recs[o + R.PID] = scan.pid;
-          recs[o + R.TGID_KIND] = scan.tgidKind;
-          recs[o + R.TGID] = scan.tgid;
-          recs[o + R.CPU] = cpu;
-          recs[o + R.FLAGS_START] = scan.flagsStart;
-          recs[o + R.FLAGS_END] = scan.flagsEnd;
-          recs[o + R.TS_START] = scan.tsStart;
-          recs[o + R.TS_END] = scan.tsEnd;
-          recs[o + R.NAME_START] = scan.nameStart;
-          recs[o + R.NAME_END] = scan.nameEnd;
-          recs[o + R.NAME_HASH] = scan.nameHash;
-          recs[o + R.FIELDS_START] = scan.fieldsStart;
-          recs[o + R.FIELDS_END] = scan.fieldsEnd;
+        const o = record(LineKind.Event, start, nl);
+        if (writeEventScan(recs, o, scan)) {
           recs[o + R.NAME_ID] = id;
+          recs[o + R.TEXT] = texts === null
+            ? -1
+            : texts.slotOf(buf, view, scan.fieldsStart, scan.fieldsEnd);
         } else {
-          record(REC_RESCAN, start, nl);
+          recs[o + R.KIND] = REC_RESCAN;
         }
         rel++;
         continue;

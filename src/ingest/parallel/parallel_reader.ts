@@ -15,7 +15,6 @@
  */
 
 import type { TraceRecord } from "../../events/types.ts";
-import { LineKind } from "../ftrace_line.ts";
 import type { RecordBuilder } from "../record_builder.ts";
 import {
   chunkCount,
@@ -25,13 +24,10 @@ import {
   ChunkScanner,
   FINAL_LINE,
   FINAL_NONE,
-  P,
   PART_STRIDE,
-  R,
   readChunkBytes,
-  REC_TOO_LONG,
-  STRIDE,
 } from "./chunk_scan.ts";
+import { ChunkProducer } from "./producer.ts";
 import {
   claimChunk,
   clearSlot,
@@ -67,8 +63,8 @@ export interface ParallelSettings {
 interface WorkerSlot {
   readonly worker: Worker;
   readonly decisions: Int8Array;
-  /** Worker name id → main name id. */
-  readonly nameMap: number[];
+  /** Its name ids and field texts, as this thread maps them. */
+  readonly producer: ChunkProducer;
   alive: boolean;
   done: boolean;
 }
@@ -124,7 +120,7 @@ export async function* readChunksInParallel(
       const slot: WorkerSlot = {
         worker,
         decisions: new Int8Array(decisionsBuf),
-        nameMap: [],
+        producer: new ChunkProducer(false),
         alive: true,
         done: false,
       };
@@ -148,13 +144,19 @@ export async function* readChunksInParallel(
       worker.postMessage(init);
       slots.push(slot);
     }
+    // This thread's own chunks: claimed in increasing order, so its field
+    // texts are interned in the order they are applied; a chunk taken over
+    // from a worker that will not deliver it comes out of that order, and
+    // is scanned without interning.
     const scanner = new ChunkScanner(builder.names, (id) => builder.keepOf(id), plan);
-    const scanMine = (k: number) => {
+    const rescuer = new ChunkScanner(builder.names, (id) => builder.keepOf(id), plan, false);
+    const myself = new ChunkProducer(true);
+    const scanMine = (k: number, rescue = false) => {
       owner[k] = -1;
       const range = chunkReadRange(plan, k);
       const space = slotOf(pool, k);
       const bytes = readChunkBytes(file, range.from, range.to, space.data);
-      mine.set(k, scanner.scan(k, bytes, space.recs));
+      mine.set(k, (rescue ? rescuer : scanner).scan(k, bytes, space.recs));
     };
     /** Waits for chunk `k` to be published or a message to arrive (at most 100 ms). */
     const pause = (k: number) =>
@@ -210,7 +212,7 @@ export async function* readChunksInParallel(
         const live = slots.some((s) => s.alive && !s.done);
         if ((who > 0 && !slots[who - 1].alive) || !live) {
           // Claimed by a worker that will not deliver it.
-          if (readyState(pool, ready, k) === 0) scanMine(k);
+          if (readyState(pool, ready, k) === 0) scanMine(k, true);
           continue;
         }
         // Steal ahead while waiting, if the window allows.
@@ -226,7 +228,7 @@ export async function* readChunksInParallel(
       const nParts = r.parts.length / PART_STRIDE;
       for (let part = 0; part < nParts; part++) {
         const out: TraceRecord[] = [];
-        applyPart(builder, r, from, part, base, out);
+        builder.addChunkPart(r, from === null ? myself : from.producer, part, base, out);
         builder.syncStats();
         if (out.length > 0) yield out;
       }
@@ -277,98 +279,9 @@ function learnNames(builder: RecordBuilder, slot: WorkerSlot, r: ChunkResult): v
   for (let i = 0; i < r.newNames.length; i++) {
     const wid = r.firstNewId + i;
     const id = builder.names.idOf(r.newNames[i]);
-    slot.nameMap[wid] = id;
+    slot.producer.nameMap![wid] = id;
     if (wid < slot.decisions.length) Atomics.store(slot.decisions, wid, builder.keepOf(id));
   }
-}
-
-/**
- * Replays part `part` of a chunk result into `builder`: the records in line
- * order (each after the filtered-event run before it), then the part's bulk
- * counts; the last part also takes the run after the chunk's last record.
- * `slot` is the producing worker (its name ids are mapped), `null` for the
- * main thread's own results; `base` is the line count before the chunk.
- */
-export function applyPart(
-  builder: RecordBuilder,
-  r: ChunkResult,
-  slot: { readonly nameMap: readonly number[] } | null,
-  part: number,
-  base: number,
-  out: TraceRecord[],
-): void {
-  const stats = builder.stats;
-  const recs = r.recs;
-  const runCpus = r.runCpus;
-  const buf = r.buf;
-  const scan = builder.scanRecord;
-  const parts = r.parts;
-  const p = part * PART_STRIDE;
-  const prev = p - PART_STRIDE;
-  const recStart = part === 0 ? 0 : parts[prev + P.REC_END];
-  const recEnd = parts[p + P.REC_END];
-  for (let i = recStart; i < recEnd; i++) {
-    const o = i * STRIDE;
-    for (let j = recs[o + R.RUN_START]; j < recs[o + R.RUN_END]; j++) builder.filtered(runCpus[j]);
-    if (recs[o + R.RUN_ANY] !== 0) builder.endStack();
-    const line = base + recs[o + R.REL] + 1;
-    const kind = recs[o + R.KIND];
-    if (kind === LineKind.Event) {
-      stats.lines++;
-      scan.commStart = recs[o + R.COMM_START];
-      scan.commEnd = recs[o + R.COMM_END];
-      scan.pid = recs[o + R.PID];
-      scan.tgidKind = recs[o + R.TGID_KIND] as 0 | 1 | 2;
-      scan.tgid = recs[o + R.TGID];
-      scan.cpu = recs[o + R.CPU];
-      scan.flagsStart = recs[o + R.FLAGS_START];
-      scan.flagsEnd = recs[o + R.FLAGS_END];
-      scan.tsStart = recs[o + R.TS_START];
-      scan.tsEnd = recs[o + R.TS_END];
-      scan.tsTicks = buf.subarray(scan.tsStart, scan.tsEnd).includes(0x2e /* . */) ? 0 : 1;
-      scan.nameStart = recs[o + R.NAME_START];
-      scan.nameEnd = recs[o + R.NAME_END];
-      scan.nameHash = recs[o + R.NAME_HASH];
-      scan.fieldsStart = recs[o + R.FIELDS_START];
-      scan.fieldsEnd = recs[o + R.FIELDS_END];
-      const wid = recs[o + R.NAME_ID];
-      const id = slot === null ? wid : slot.nameMap[wid];
-      builder.addScanned(LineKind.Event, buf, scan, line, id, out);
-    } else if (kind === REC_TOO_LONG) {
-      stats.lines++;
-      builder.skipLine("line-too-long", line);
-    } else {
-      builder.addLine(buf, recs[o + R.START], recs[o + R.END], line, out);
-    }
-  }
-  const last = p + PART_STRIDE === parts.length;
-  if (last) {
-    for (let j = r.tailRunStart; j < r.tailRunEnd; j++) builder.filtered(runCpus[j]);
-    if (r.tailRunAny !== 0) builder.endStack();
-  }
-  const linesBefore = part === 0 ? 0 : parts[prev + P.LINES_END];
-  stats.lines += parts[p + P.LINES_END] - linesBefore - (recEnd - recStart);
-  stats.headerLines += parts[p + P.HEADERS_END] - (part === 0 ? 0 : parts[prev + P.HEADERS_END]);
-  stats.events += parts[p + P.FILTERED_END] - (part === 0 ? 0 : parts[prev + P.FILTERED_END]);
-  stats.bytes += parts[p + P.BYTES];
-  const nc = r.nameCounts;
-  for (
-    let i = part === 0 ? 0 : 3 * parts[prev + P.NAMES_END];
-    i < 3 * parts[p + P.NAMES_END];
-    i += 3
-  ) {
-    const id = slot === null ? nc[i] : slot.nameMap[nc[i]];
-    builder.counts.addName(id, nc[i + 1], base + nc[i + 2] + 1);
-  }
-  const cc = r.cpuCounts;
-  for (
-    let i = part === 0 ? 0 : 3 * parts[prev + P.CPUS_END];
-    i < 3 * parts[p + P.CPUS_END];
-    i += 3
-  ) {
-    builder.counts.addCpu(cc[i], cc[i + 1], base + cc[i + 2] + 1);
-  }
-  builder.lineNo = base + parts[p + P.LINES_END];
 }
 
 /** One event-loop turn on demand (a message to ourselves: ~20 µs, where `setTimeout(0)` takes ~1 ms). */
