@@ -4,11 +4,12 @@
  * subprocess several times on each, and prints MB/s,
  * events/s, CPU time and peak RSS, in parallel (default) and sequential
  * (`KVMREQ_WORKERS=0`) mode, the way `deno task kvmreq` runs it (same
- * runtime flags). With a large real recording made by
- * `scripts/record-samples.sh --big DIR` (DIR = `$KVMREQ_BIG_DIR`, default
- * /work/big: boot.dat and its text boot.trace) and `trace-cmd` present, it
- * also times `trace-cmd report` of that recording against `kvmreq lint` of
- * the trace.dat itself and of its text.
+ * runtime flags). With a large real recording in `$KVMREQ_BIG_DIR` (default
+ * /work/big) and `trace-cmd` present, it also times `trace-cmd report` of
+ * that recording against `kvmreq lint` of the trace.dat itself and of its
+ * text: `big.dat` and its `trace-cmd report` text `big.trace` (made in the
+ * nested guest by `deno task lab --big`), else `boot.dat` and `boot.trace`
+ * (`scripts/record-samples.sh --big DIR` on a host with /dev/kvm).
  *
  * ```
  * deno run -A bench/run.ts                 # mixed-200, mixed-1g, dense, real traces
@@ -199,6 +200,25 @@ async function which(cmd: string): Promise<boolean> {
   }
 }
 
+/** A real recording as trace.dat and as its `trace-cmd report` text. */
+interface BigRecording {
+  readonly dat: string;
+  readonly text: string;
+}
+
+/** The big recording in `dir`: big.dat + big.trace, else boot.dat + boot.trace, else none. */
+async function bigRecording(dir: string): Promise<BigRecording | undefined> {
+  for (const stem of ["big", "boot"]) {
+    const pair = { dat: `${dir}/${stem}.dat`, text: `${dir}/${stem}.trace` };
+    try {
+      await Deno.stat(pair.dat);
+      await Deno.stat(pair.text);
+      return pair;
+    } catch { /* absent */ }
+  }
+  return undefined;
+}
+
 if (import.meta.main) {
   const args = [...Deno.args];
   let runs = 3;
@@ -217,8 +237,9 @@ if (import.meta.main) {
   const inputs: BenchInput[] = [];
   for (const n of selected) inputs.push(await benchInput(n));
   if (names.length === 0 && !quick) {
-    const big = Deno.env.get("KVMREQ_BIG_DIR") ?? "/work/big";
-    for (const real of [`${big}/boot.trace`, `${ROOT}traces/boot-2vcpu.trace`]) {
+    const big = await bigRecording(Deno.env.get("KVMREQ_BIG_DIR") ?? "/work/big");
+    const reals = [...(big === undefined ? [] : [big.text]), `${ROOT}traces/boot-2vcpu.trace`];
+    for (const real of reals) {
       try {
         const bytes = (await Deno.stat(real)).size;
         inputs.push({
@@ -265,17 +286,10 @@ if (import.meta.main) {
     const text = new TextDecoder().decode(r.stdout).trimEnd();
     console.log(`\n${input.name}: ${r.success ? text : `stage bench failed (exit ${r.code})`}`);
   }
-  // trace-cmd side by side, on the same recording (scripts/record-samples.sh --big DIR).
-  const big = Deno.env.get("KVMREQ_BIG_DIR") ?? "/work/big";
-  const dat = `${big}/boot.dat`;
-  const text = `${big}/boot.trace`;
-  let haveDat = false;
-  try {
-    await Deno.stat(dat);
-    await Deno.stat(text);
-    haveDat = true;
-  } catch { /* absent */ }
-  if (!quick && haveDat && await which("trace-cmd")) {
+  // trace-cmd side by side, on the same recording.
+  const recording = await bigRecording(Deno.env.get("KVMREQ_BIG_DIR") ?? "/work/big");
+  if (!quick && recording !== undefined && await which("trace-cmd")) {
+    const { dat, text } = recording;
     let tc: RunResult | undefined;
     for (let i = 0; i < runs; i++) {
       runStatus.show(`trace-cmd report -i ${dat}: run ${i + 1} of ${runs}`);
