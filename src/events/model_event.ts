@@ -241,6 +241,9 @@ export class ModelEvent implements EventOrigin {
   #ts: bigint | undefined;
 
   /**
+   * Makes the model event of one trace event (the normalizer's feeds are the
+   * only makers; tests use it too).
+   *
    * @param seq position in the event stream (0-based, strictly increasing)
    * @param kindId the integer code of `body.kind` ({@link KIND})
    * @param body what happened

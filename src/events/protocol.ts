@@ -233,9 +233,11 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
         site: f.get("site"),
       };
     case "kvm_vcpu_kick": {
-      const action = need(f, "action");
-      if (!(KICK_ACTIONS as readonly string[]).includes(action)) {
-        throw new FieldError(`\`action=${action}\` is not one of ${KICK_ACTIONS.join(", ")}`);
+      const text = need(f, "action");
+      // The table's own string (identity compares in the hot paths, as for modes).
+      const action = KICK_ACTIONS[(KICK_ACTIONS as readonly string[]).indexOf(text)];
+      if (action === undefined) {
+        throw new FieldError(`\`action=${text}\` is not one of ${KICK_ACTIONS.join(", ")}`);
       }
       return {
         kind: "kick",
@@ -243,7 +245,7 @@ function decodeFields(name: ProtocolEventName, f: Map<string, string>): Protocol
         vcpu: needInt(f, "vcpu"),
         idx: optInt(f, "idx"),
         mode: needMode(f, "mode"),
-        action: action as KickAction,
+        action,
         cpu: optInt(f, "cpu"),
         site: f.get("site"),
       };

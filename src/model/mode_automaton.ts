@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type KickAction, type Mode, MODES } from "../events/protocol.ts";
+import { KICK_ACTIONS, type KickAction, type Mode, MODES } from "../events/protocol.ts";
 
 /** Who writes `vcpu->mode`: the vCPU thread itself, or a kicker's cmpxchg. */
 export type ModeWriter = "vcpu" | "kicker";
@@ -109,29 +109,49 @@ export const MODE_TRANSITIONS: readonly ModeTransition[] = [
   },
 ];
 
-/** Rows by writer, then `from`, then `to` (the first row of each triple, as listed). */
-const ROWS_BY_WRITE = new Map<ModeWriter, Map<Mode, Map<Mode, ModeTransition>>>();
-/** Kick rows by the mode a kick read, then its action, in table order. */
-const KICK_ROWS = new Map<string, Map<string, ModeTransition[]>>();
+/** The position of `m` in MODES (-1 for a string that is not a mode). */
+function modeIndex(m: string): number {
+  return m === MODES[0] ? 0 : m === MODES[1] ? 1 : m === MODES[2] ? 2 : m === MODES[3] ? 3 : -1;
+}
+
+/** The position of `a` in KICK_ACTIONS (-1 for another string). */
+function actionIndex(a: string): number {
+  return a === KICK_ACTIONS[0]
+    ? 0
+    : a === KICK_ACTIONS[1]
+    ? 1
+    : a === KICK_ACTIONS[2]
+    ? 2
+    : a === KICK_ACTIONS[3]
+    ? 3
+    : -1;
+}
+
+/**
+ * The table as lookups built once (a mode write and a kick are looked up per
+ * event): the first row of each (writer, from, to) at `from * 4 + to`, and
+ * the kick rows of each (mode read, action) at `observed * 4 + action`, in
+ * table order.
+ */
+const VCPU_ROWS: (ModeTransition | undefined)[] = new Array(16).fill(undefined);
+const KICKER_ROWS: (ModeTransition | undefined)[] = new Array(16).fill(undefined);
+const KICK_ROWS: ModeTransition[][] = Array.from({ length: 16 }, () => []);
 for (const t of MODE_TRANSITIONS) {
-  let byFrom = ROWS_BY_WRITE.get(t.by);
-  if (byFrom === undefined) ROWS_BY_WRITE.set(t.by, byFrom = new Map());
-  let byTo = byFrom.get(t.from);
-  if (byTo === undefined) byFrom.set(t.from, byTo = new Map());
-  if (!byTo.has(t.to)) byTo.set(t.to, t);
+  const rows = t.by === "vcpu" ? VCPU_ROWS : KICKER_ROWS;
+  const at = modeIndex(t.from) * 4 + modeIndex(t.to);
+  rows[at] ??= t;
   if (t.kick === undefined) continue;
-  let byAction = KICK_ROWS.get(t.kick.observed);
-  if (byAction === undefined) KICK_ROWS.set(t.kick.observed, byAction = new Map());
   for (const action of t.kick.actions) {
-    const rows = byAction.get(action) ?? [];
-    rows.push(t);
-    byAction.set(action, rows);
+    KICK_ROWS[modeIndex(t.kick.observed) * 4 + actionIndex(action)].push(t);
   }
 }
 
 /** The row allowing `from → to` by `by`, or `undefined` when the protocol forbids it. */
 export function findTransition(from: Mode, to: Mode, by: ModeWriter): ModeTransition | undefined {
-  return ROWS_BY_WRITE.get(by)?.get(from)?.get(to);
+  const f = modeIndex(from);
+  const t = modeIndex(to);
+  if (f < 0 || t < 0) return undefined;
+  return (by === "vcpu" ? VCPU_ROWS : KICKER_ROWS)[f * 4 + t];
 }
 
 /**
@@ -146,8 +166,10 @@ export function kickTransition(
   observed: Mode | string | undefined,
 ): ModeTransition | undefined {
   if (observed === undefined) return undefined;
-  const rows = KICK_ROWS.get(observed)?.get(action);
-  if (rows === undefined) return undefined;
+  const o = modeIndex(observed);
+  const a = actionIndex(action);
+  if (o < 0 || a < 0) return undefined;
+  const rows = KICK_ROWS[o * 4 + a];
   for (let i = 0; i < rows.length; i++) {
     const t = rows[i];
     if (mode === t.from || (mode === undefined && t.kick!.fromUnknown)) return t;

@@ -41,6 +41,7 @@ import {
 } from "./view.ts";
 import { setBits64 } from "../events/bits.ts";
 import { kickTransition } from "./mode_automaton.ts";
+import { ThreadSeqs } from "./thread_seqs.ts";
 
 /**
  * How long after a vCPU saw a kick's exchange (`old=EXITING_GUEST_MODE` while
@@ -191,7 +192,9 @@ export class ProtocolModel implements ModelView {
   /** The last event applied. */
   lastEvent: ModelEvent | undefined;
   /** Each thread's last event (sequence number). */
-  readonly #lastByThread = new Map<number, number>();
+  readonly #lastByThread = new ThreadSeqs();
+  /** Kick contexts by request (see #contextOf). */
+  readonly #contexts = new Map<ResolvedRequest, KickContext>();
   /** KVM_REQ_VM_DEAD's bit in this kernel's table. */
   readonly #vmDeadNr: number;
   readonly #table: RequestTable;
@@ -207,7 +210,11 @@ export class ProtocolModel implements ModelView {
     shared: false,
   }));
 
-  /** @param options the kernel whose tables apply */
+  /**
+   * Makes a model with no vCPU known yet.
+   *
+   * @param options the kernel whose tables apply
+   */
   constructor(options: ProtocolModelOptions = {}) {
     this.kernel = options.kernel ?? chooseKernel();
     const table = requestTable(this.kernel.version);
@@ -301,6 +308,17 @@ export class ProtocolModel implements ModelView {
     return packable(pid, vcpu)
       ? table.packed.get(vcpu * PID_SPAN + pid)
       : table.other.get(`${pid}\u0000${vcpu}`);
+  }
+
+  /** The context of a kick that goes with `request` and no fan-out (one object per request). */
+  #contextOf(request: ResolvedRequest): KickContext {
+    let c = this.#contexts.get(request);
+    if (c === undefined) {
+      c = { call: undefined, request };
+      if (this.#contexts.size >= 4096) this.#contexts.clear();
+      this.#contexts.set(request, c);
+    }
+    return c;
   }
 
   /** The kicker state of thread `pid` and a vCPU, created on first use (the model's own use). */
@@ -406,7 +424,7 @@ export class ProtocolModel implements ModelView {
 
   /** The sequence number of thread `pid`'s last event before the current one (-1: none). */
   #lastSeqOf(pid: number): number {
-    return this.#lastByThread.get(pid) ?? -1;
+    return this.#lastByThread.get(pid);
   }
 
   #applyBody(ev: ModelEvent): void {
@@ -443,7 +461,7 @@ export class ProtocolModel implements ModelView {
         k.requestSince = ev;
         if (k.requestMade !== request) {
           k.requestMade = request;
-          k.context = { call: undefined, request };
+          k.context = this.#contextOf(request);
         }
         v.lastSeen = ev;
         return;
@@ -499,12 +517,14 @@ export class ProtocolModel implements ModelView {
         this.#own(v, ev);
         v.lastPendingCheck = ev;
         if (b.pending === 0n) v.historyKnown = true;
-        for (const [nr, p] of v.pending) {
-          if (p.maybeConsumedBy === undefined || nr > 63) continue;
-          // The check it raced with consumed it if the bit is gone; else it is pending
-          // (see `maybeConsumedBy`).
-          if (((b.pending >> BigInt(nr)) & 1n) === 0n) v.pending.delete(nr);
-          else p.maybeConsumedBy = undefined;
+        if (v.pending.size !== 0) {
+          for (const [nr, p] of v.pending) {
+            if (p.maybeConsumedBy === undefined || nr > 63) continue;
+            // The check it raced with consumed it if the bit is gone; else it is pending
+            // (see `maybeConsumedBy`).
+            if (((b.pending >> BigInt(nr)) & 1n) === 0n) v.pending.delete(nr);
+            else p.maybeConsumedBy = undefined;
+          }
         }
         v.lastSeen = ev;
         return;

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { type Mode, MODES } from "../../src/events/protocol.ts";
+import { KICK_ACTIONS, type Mode, MODES } from "../../src/events/protocol.ts";
 import {
   AUTOMATON_STATES,
   findTransition,
   INITIAL_MODE,
+  kickTransition,
   MODE_TRANSITIONS,
   type ModeWriter,
 } from "../../src/model/mode_automaton.ts";
@@ -115,4 +116,34 @@ Deno.test("mode automaton: states, initial mode, reachability and no dead ends",
 
 Deno.test("mode automaton: findTransition returns the table's own rows", () => {
   for (const row of MODE_TRANSITIONS) assert.equal(findTransition(row.from, row.to, row.by), row);
+});
+
+Deno.test("automaton: the lookup tables give the first listed row for every write and every kick", () => {
+  const writers = ["vcpu", "kicker"] as const;
+  for (const from of MODES) {
+    for (const to of MODES) {
+      for (const by of writers) {
+        const listed = MODE_TRANSITIONS.find((t) => t.from === from && t.to === to && t.by === by);
+        assert.equal(findTransition(from, to, by), listed, `${from} -> ${to} by ${by}`);
+      }
+    }
+  }
+  for (const mode of [...MODES, undefined]) {
+    for (const action of [...KICK_ACTIONS, "other"]) {
+      for (const observed of [...MODES, undefined, "other"]) {
+        const listed = observed === undefined
+          ? undefined
+          : MODE_TRANSITIONS.find((t) =>
+            t.kick !== undefined && t.kick.observed === observed &&
+            (t.kick.actions as readonly string[]).includes(action) &&
+            (mode === t.from || (mode === undefined && t.kick.fromUnknown))
+          );
+        assert.equal(
+          kickTransition(mode, action, observed),
+          listed,
+          `${mode} ${action} ${observed}`,
+        );
+      }
+    }
+  }
 });
