@@ -59,8 +59,9 @@ type Phase = "outside" | "preparing" | "checked" | "guest" | "blocked" | "woken"
 
 /**
  * Interleavings the simulator can allow. By default it keeps two windows
- * closed that real kernels leave open, because rules currently misjudge them
- * (see KNOWN_FALSE_POSITIVES in rules_test.ts and the ignored property below):
+ * closed that real kernels leave open, because rules once misjudged them (the
+ * fixtures fixtures/rules/request-unseen-at-entry/pass-coalesced-ipi.trace and
+ * lost-wakeup/pass-already-woken.trace, and the open-windows property below):
  * the final check and kvm_entry happen in one step, and a woken vCPU thread
  * leaves kvm_vcpu_block() at once.
  */
