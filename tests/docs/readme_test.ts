@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
-import { replaceGeneratedSections } from "../../src/report/readme_sections.ts";
+import { GENERATED_DOCS, replaceGeneratedSections } from "../../src/report/generated_docs.ts";
 
-Deno.test("README's rule and mode tables are generated from the code", async () => {
-  const text = await Deno.readTextFile(new URL("../../README.md", import.meta.url));
-  assert.equal(
-    text,
-    replaceGeneratedSections(text),
-    "README is stale: run `deno run -A scripts/update_readme.ts`",
-  );
-});
+for (const doc of GENERATED_DOCS) {
+  Deno.test(`${doc.path}: its ${doc.sections.join(", ")} sections are generated from the code`, async () => {
+    const text = await Deno.readTextFile(new URL(`../../${doc.path}`, import.meta.url));
+    assert.equal(
+      text,
+      replaceGeneratedSections(text, doc.sections),
+      `${doc.path} is stale: run \`deno task generate\``,
+    );
+  });
+}
 
 /** The README's `## Layout` code block. */
 async function layoutBlock(): Promise<string> {

@@ -16,9 +16,11 @@ const READING: Mode = "READING_SHADOW_PAGE_TABLES";
 const WRITERS: readonly ModeWriter[] = ["vcpu", "kicker"];
 
 /**
- * The legal writes, written out independently of the table: the "Legal mode
- * transitions" table of docs/semantics.md, plus the harmless redundant
- * OUTSIDE -> OUTSIDE write by the vCPU thread.
+ * The legal writes, written out independently of the table (the test's own
+ * oracle, from the seed document's "VCPU Mode" section and 6.12's
+ * kvm_vcpu_kick()/vcpu_enter_guest()), plus the harmless redundant
+ * OUTSIDE -> OUTSIDE write by the vCPU thread. docs/semantics.md prints
+ * MODE_TRANSITIONS itself (generated).
  */
 const LEGAL: readonly (readonly [Mode, Mode, ModeWriter, string])[] = [
   [OUT, IN, "vcpu", "prepare_entry"],
