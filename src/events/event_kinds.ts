@@ -12,7 +12,7 @@ import type { ModelKind } from "./model_event.ts";
 import type { PROTOCOL_EVENT_NAMES } from "./protocol.ts";
 
 /** Stock events normalization reads, and the model-event kinds each gives (`[]`: identity only). */
-const STOCK = {
+export const STOCK_EVENT_KINDS = {
   kvm_entry: ["entry"],
   kvm_exit: ["exit"],
   kvm_userspace_exit: ["userspace_exit"],
@@ -41,7 +41,7 @@ export const EVENT_KINDS = {
   kvm_sync_pir: ["sync_pir"],
   kvm_vcpu_create: ["vcpu_create"],
   kvm_vcpu_destroy: ["vcpu_destroy"],
-  ...STOCK,
+  ...STOCK_EVENT_KINDS,
 } as const satisfies
   & Record<typeof PROTOCOL_EVENT_NAMES[number], readonly ModelKind[]>
   & Record<string, readonly ModelKind[]>;
@@ -50,8 +50,10 @@ export const EVENT_KINDS = {
 export type ModelEventName = keyof typeof EVENT_KINDS;
 
 /** The stock events normalization reads (lint builds only these and the protocol events). */
-export const STOCK_EVENTS_USED: readonly (keyof typeof STOCK)[] = Object.keys(STOCK) as (
-  keyof typeof STOCK
+export const STOCK_EVENTS_USED: readonly (keyof typeof STOCK_EVENT_KINDS)[] = Object.keys(
+  STOCK_EVENT_KINDS,
+) as (
+  keyof typeof STOCK_EVENT_KINDS
 )[];
 
 /**

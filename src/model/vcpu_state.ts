@@ -10,7 +10,7 @@ import type { ModelEvent } from "../events/model_event.ts";
 import type { AllCpusCallView, KickContext, KickerView, PendingView, VcpuView } from "./view.ts";
 
 /** `T` with its properties writable. */
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A request bit set on a vCPU and not yet consumed (see {@link PendingView}). */
 export type PendingRequest = Writable<PendingView>;

@@ -14,27 +14,49 @@ import { termSafeLines } from "./term_safe.ts";
 
 /** The JSON form of one input's statistics. */
 export interface StatsSummary {
+  /** The input's name as given. */
   file: string;
+  /** Detected (or forced) input format, `null` when not known. */
   format: string | null;
+  /** Whether the format was forced with `--input-format`. */
   formatForced: boolean;
+  /** Unit of event timestamps, `null` without events. */
   timeUnit: string | null;
+  /** Bytes read. */
   bytes: number;
+  /** Lines read (a final line without newline counts). */
   lines: number;
+  /** Event lines (including events a filter did not keep). */
   events: number;
+  /** `<stack trace>` / `kernel_stack` lines and their `=> frame` lines. */
   stackLines: number;
+  /** Header (`#`, `cpus=N`) and blank lines. */
   headerLines: number;
+  /** Lost-events and buffer-started marker lines. */
   markerLines: number;
+  /** Lines skipped, every reason together (see `skipped`). */
   skippedLines: number;
+  /** Timestamp of the first event, as printed, `null` without events. */
   firstTimestamp: string | null;
+  /** Timestamp of the last event, as printed, `null` without events. */
   lastTimestamp: string | null;
+  /** Events whose timestamp is earlier than an event before them. */
   outOfOrderEvents: number;
+  /** Line of the first of them, `null` when none. */
   firstOutOfOrderLine: number | null;
+  /** Stack traces that had no event to attach to and stand alone. */
   unattachedStacks: number;
+  /** Event count by event name. */
   eventsByName: Record<string, number>;
+  /** Event count by CPU. */
   eventsByCpu: Record<string, number>;
+  /** Event count by thread name. */
   eventsByComm: Record<string, number>;
+  /** Events lost per CPU, summed from the lost-events markers. */
   lostEventsByCpu: Record<string, number>;
+  /** Lost-events markers that gave no count, by CPU. */
   lostMarkersWithoutCount: Record<string, number>;
+  /** Skipped lines by reason: how many, the reason in words, the first lines. */
   skipped: Record<string, { count: number; reason: string; exampleLines: number[] }>;
   /** What a trace.dat held and what of it was skipped; `null` for text inputs. */
   traceDat: TraceDatSummary | null;

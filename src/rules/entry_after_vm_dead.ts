@@ -25,10 +25,10 @@
  */
 
 import { vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** The rule. */
-export const entryAfterVmDead = defineRule({
+export const entryAfterVmDead: Rule = defineRule({
   meta: {
     id: "entry-after-vm-dead",
     severity: "error",

@@ -15,10 +15,10 @@
  */
 
 import { vcpuLabel } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** The rule. */
-export const guestModeIrqsEnabled = defineRule({
+export const guestModeIrqsEnabled: Rule = defineRule({
   meta: {
     id: "guest-mode-irqs-enabled",
     severity: "error",

@@ -26,11 +26,11 @@ import { type ModelEvent, nsBetween } from "../events/model_event.ts";
 import { findTransition } from "../model/mode_automaton.ts";
 import { LATE_KICK_WINDOW_NS } from "../model/protocol_model.ts";
 import { at, vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 import { VcpuMap } from "./vcpu_map.ts";
 
 /** The rule. */
-export const invalidModeTransition = defineRule({
+export const invalidModeTransition: Rule = defineRule({
   meta: {
     id: "invalid-mode-transition",
     severity: "error",

@@ -20,10 +20,10 @@
  */
 
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** The rule. */
-export const kickWithoutIpi = defineRule({
+export const kickWithoutIpi: Rule = defineRule({
   meta: {
     id: "kick-without-ipi",
     severity: "error",

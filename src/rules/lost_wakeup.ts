@@ -32,11 +32,11 @@
 
 import type { ModelEvent } from "../events/model_event.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 import { VcpuMap } from "./vcpu_map.ts";
 
 /** The rule. */
-export const lostWakeup = defineRule({
+export const lostWakeup: Rule = defineRule({
   meta: {
     id: "lost-wakeup",
     severity: "error",

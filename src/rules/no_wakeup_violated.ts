@@ -16,10 +16,10 @@
  */
 
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** The rule. */
-export const noWakeupViolated = defineRule({
+export const noWakeupViolated: Rule = defineRule({
   meta: {
     id: "no-wakeup-violated",
     severity: "warning",

@@ -17,10 +17,10 @@
 
 import { KVM_REQ_OUTSIDE_GUEST_MODE } from "../model/request_ref.ts";
 import { vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** The rule. */
-export const outsideGuestModeNotReached = defineRule({
+export const outsideGuestModeNotReached: Rule = defineRule({
   meta: {
     id: "outside-guest-mode-not-reached",
     severity: "error",

@@ -17,7 +17,7 @@
 
 import { at, requestLabel, vcpuLabel, who } from "./describe.ts";
 import type { ResolvedRequest } from "../model/request_ref.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** ` for KVM_REQ_… (WAIT)`: the request a kick went with, for messages. */
 function forRequest(request: ResolvedRequest | undefined, wait: boolean): string {
@@ -25,7 +25,7 @@ function forRequest(request: ResolvedRequest | undefined, wait: boolean): string
 }
 
 /** The rule. */
-export const redundantIpi = defineRule({
+export const redundantIpi: Rule = defineRule({
   meta: {
     id: "redundant-ipi",
     severity: "warning",

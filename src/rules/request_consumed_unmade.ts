@@ -25,7 +25,7 @@
 import { type ModelEvent, nsBetween } from "../events/model_event.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { vcpuLabel } from "./describe.ts";
-import { defineRule, type RuleContext } from "./rule.ts";
+import { defineRule, type Rule, type RuleContext } from "./rule.ts";
 import { setBits64 } from "../events/bits.ts";
 
 function report(ctx: RuleContext, ev: ModelEvent, vm: string, vcpu: number, what: string): void {
@@ -53,7 +53,7 @@ interface Suspect {
 }
 
 /** The rule. */
-export const requestConsumedUnmade = defineRule({
+export const requestConsumedUnmade: Rule = defineRule({
   meta: {
     id: "request-consumed-unmade",
     severity: "warning",

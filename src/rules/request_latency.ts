@@ -43,7 +43,7 @@ import type { PendingView, VcpuView } from "../model/view.ts";
 import { setBits64 } from "../events/bits.ts";
 import { isHaltExit } from "../kernels/exit_reasons.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import { defineRule, type RuleContext } from "./rule.ts";
+import { defineRule, type Rule, type RuleContext } from "./rule.ts";
 import { VcpuMap } from "./vcpu_map.ts";
 
 function ms(ns: number | bigint): string {
@@ -90,7 +90,7 @@ interface Sample {
 }
 
 /** The rule. */
-export const requestLatency = defineRule({
+export const requestLatency: Rule = defineRule({
   meta: {
     id: "request-latency",
     severity: "warning",

@@ -40,7 +40,7 @@ import { isKickFunction, kickVerdict, normalizeFrame } from "../kernels/kick_cal
 import { KICK_SHAPES } from "../kernels/kick_shapes.ts";
 import type { KickSite } from "../kernels/kick_sites.ts";
 import { vcpuLabel, who } from "./describe.ts";
-import { defineRule, type RuleContext } from "./rule.ts";
+import { defineRule, type Rule, type RuleContext } from "./rule.ts";
 import { VcpuMap } from "./vcpu_map.ts";
 
 /** `arch/x86/kvm/x86.c, 6.12 and 6.18`: where the row was read. */
@@ -69,7 +69,7 @@ function allowed(ctx: RuleContext, site: string | undefined): boolean {
 }
 
 /** The rule. */
-export const requestLessKick = defineRule({
+export const requestLessKick: Rule = defineRule({
   meta: {
     id: "request-less-kick",
     severity: "error",

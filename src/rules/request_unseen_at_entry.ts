@@ -41,7 +41,7 @@ import { type ModelEvent, nsBetween } from "../events/model_event.ts";
 import type { PendingView, VcpuView } from "../model/view.ts";
 import { MAKE_LINE_LAG_NS } from "../model/protocol_model.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import { defineRule, type RuleContext } from "./rule.ts";
+import { defineRule, type Rule, type RuleContext } from "./rule.ts";
 import { VcpuMap } from "./vcpu_map.ts";
 
 const ID = "request-unseen-at-entry";
@@ -94,7 +94,7 @@ function report(
 }
 
 /** The rule. */
-export const requestUnseenAtEntry = defineRule({
+export const requestUnseenAtEntry: Rule = defineRule({
   meta: {
     id: ID,
     severity: "error",

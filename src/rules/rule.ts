@@ -113,7 +113,7 @@ export type RuleHandlers<K extends ModelKind = ModelKind> =
   & { readonly finish?: () => void };
 
 /** Kinds every rule may handle whatever it declares: lost-events markers. */
-type AlwaysAllowed = "lost";
+export type AlwaysAllowed = "lost";
 
 /** The kinds a rule declaring `N` may handle. */
 export type AllowedKinds<N extends Need> = KindOf<N> | AlwaysAllowed;
@@ -130,8 +130,8 @@ export interface Rule {
  * Handler keys of `H` that the declared requirements `N` do not allow: a
  * type the rule definition must then also satisfy, which names them.
  */
-type NoUndeclared<H, N extends Need> = Exclude<keyof H, AllowedKinds<N> | "finish"> extends never
-  ? unknown
+export type NoUndeclared<H, N extends Need> = Exclude<keyof H, AllowedKinds<N> | "finish"> extends
+  never ? unknown
   : {
     readonly "handlers for events the rule does not declare": Exclude<
       keyof H,

@@ -15,7 +15,7 @@ import type { RequestRef } from "../events/protocol.ts";
 import type { ModelEvent } from "../events/model_event.ts";
 import { setBits64 } from "../events/bits.ts";
 import { who } from "./describe.ts";
-import { defineRule, type RuleContext } from "./rule.ts";
+import { defineRule, type Rule, type RuleContext } from "./rule.ts";
 
 function check(
   ctx: RuleContext,
@@ -38,7 +38,7 @@ function check(
 }
 
 /** The rule. */
-export const unknownRequest = defineRule({
+export const unknownRequest: Rule = defineRule({
   meta: {
     id: "unknown-request",
     severity: "warning",

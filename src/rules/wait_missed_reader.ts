@@ -26,10 +26,10 @@
  */
 
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** The rule. */
-export const waitMissedReader = defineRule({
+export const waitMissedReader: Rule = defineRule({
   meta: {
     id: "wait-missed-reader",
     severity: "error",

@@ -27,10 +27,10 @@
 
 import type { ModelEvent } from "../events/model_event.ts";
 import { requestLabel, vcpuLabel, who } from "./describe.ts";
-import { defineRule } from "./rule.ts";
+import { defineRule, type Rule } from "./rule.ts";
 
 /** The rule. */
-export const waitUnacknowledged = defineRule({
+export const waitUnacknowledged: Rule = defineRule({
   meta: {
     id: "wait-unacknowledged",
     severity: "error",

@@ -88,6 +88,8 @@ export class CpuStream {
   readonly #strict: boolean;
 
   /**
+   * Creates the cursor over one CPU's records, before its first page.
+   *
    * @param name input name for errors
    * @param cpu CPU number
    * @param order position among the buffer's CPUs
