@@ -1,5 +1,25 @@
 import assert from "node:assert/strict";
 import { GENERATED_DOCS, replaceGeneratedSections } from "../../src/report/generated_docs.ts";
+import { currentRuleIndex, ruleFiles, ruleIndexSource } from "../../scripts/rule_index.ts";
+
+Deno.test("src/rules/index.ts lists every rule file, as deno task generate writes it", async () => {
+  const index = await currentRuleIndex(new URL("../../", import.meta.url));
+  assert.equal(index.text, index.want, "src/rules/index.ts is stale: run `deno task generate`");
+});
+
+Deno.test("ruleIndexSource: keeps the listed order, appends new rules, drops gone ones", () => {
+  const files = new Map([
+    ["b_rule.ts", "export const bRule: Rule = defineRule({"],
+    ["a_rule.ts", "export const aRule: Rule = defineRule({"],
+    ["new_rule.ts", "export const newRule: Rule = defineRule({"],
+    ["rule.ts", "export function defineRule() {}"],
+  ]);
+  const current = "export const RULES: readonly Rule[] = [\n  bRule,\n  goneRule,\n  aRule,\n];\n";
+  const text = ruleIndexSource(ruleFiles(files), current);
+  assert.ok(text.includes("= [\n  bRule,\n  aRule,\n  newRule,\n];"), text);
+  assert.match(text, /import \{ newRule \} from "\.\/new_rule\.ts";/);
+  assert.doesNotMatch(text, /goneRule/);
+});
 
 for (const doc of GENERATED_DOCS) {
   Deno.test(`${doc.path}: its ${doc.sections.join(", ")} sections are generated from the code`, async () => {
