@@ -34,6 +34,19 @@
  * still in the guest confirms it; so does the end of the trace with no kick
  * of V by the maker at all.
  *
+ * The order itself is checked too, whether or not a request is pending: the
+ * seed's solution is to "set vcpu->mode to IN_GUEST_MODE between disabling
+ * the interrupts and the last kvm_request_pending() check", and 6.12 and 6.18
+ * vcpu_enter_guest() (arch/x86/kvm/x86.c) call kvm_vcpu_exit_request() after
+ * the smp_store_release() of IN_GUEST_MODE on every entry, and again before
+ * each fastpath re-entry. So, in a trace that shows final checks
+ * (`kvm_request_pending`), a final check that read OUTSIDE_GUEST_MODE or
+ * READING_SHADOW_PAGE_TABLES (it ran before the IN_GUEST_MODE write: only the
+ * vCPU moves its mode out of OUTSIDE_GUEST_MODE), and a `kvm_entry` with no
+ * final check since the vCPU's last IN_GUEST_MODE write (no events lost in
+ * between), are reported: such a kernel loses a request made in the window on
+ * any run, not only on the runs where one happens to land there.
+ *
  * @module
  */
 
@@ -69,9 +82,9 @@ function report(
   ev: ModelEvent,
   why: string,
   lateKick?: ModelEvent,
-): void {
+): boolean {
   const once = `${p.made.seq}\u0000${v.vm}\u0000${v.vcpu}`;
-  if (reported.has(once)) return;
+  if (reported.has(once)) return false;
   reported.add(once);
   const evidence = [p.made, ...(v.lastInGuestWrite ? [v.lastInGuestWrite] : []), ev];
   if (lateKick !== undefined) evidence.push(lateKick);
@@ -91,6 +104,7 @@ function report(
       `is pending`,
     evidence: evidence.sort((a, b) => a.seq - b.seq),
   });
+  return true;
 }
 
 /** The rule. */
@@ -104,7 +118,9 @@ export const requestUnseenAtEntry: Rule = defineRule({
     help:
       "The final kvm_request_pending() check after writing IN_GUEST_MODE (with smp_mb() between) " +
       "must see every request made before the write; a request made after it must be followed by an " +
-      "IPI. Entering the guest otherwise leaves the request unseen for as long as the guest runs.",
+      "IPI. Entering the guest otherwise leaves the request unseen for as long as the guest runs. " +
+      "A final check made before the IN_GUEST_MODE write (or none after it) is reported on every " +
+      "entry, whether or not a request happened to fall in the window.",
     reads: ["kvm_check_request", "kvm_clear_request", "kvm_vcpu_kick", "stock-kick", "kvm_exit"],
     needs: [["kvm_make_request", "kvm_vcpu_mode", "kvm_entry"], [
       "kvm_make_request",
@@ -115,6 +131,21 @@ export const requestUnseenAtEntry: Rule = defineRule({
   create(ctx) {
     /** The requests already reported (see `report`). */
     const reported = new Set<string>();
+    /** The trace shows final checks (the series' kvm_request_pending). */
+    let checksTraced = false;
+    /** Final checks already reported as run before the IN_GUEST_MODE write. */
+    const earlyChecks = new Set<ModelEvent>();
+    const misordered = (v: VcpuView, ev: ModelEvent, what: string) => {
+      const w = v.lastInGuestWrite;
+      ctx.report({
+        vm: v.vm,
+        vcpu: v.vcpu,
+        at: ev,
+        message: `${vcpuLabel(v.vm, v.vcpu)} ${what}: the last kvm_request_pending() check must ` +
+          `follow the IN_GUEST_MODE write, or a request made in between is not seen`,
+        evidence: w !== undefined && w.seq < ev.seq ? [w, ev] : [ev],
+      });
+    };
     /** Entries with a request made after the final check and no IPI yet, by vCPU. */
     const racing = new VcpuMap<{ v: VcpuView; p: PendingView; entry: ModelEvent }[]>();
     const settle = (kick: ModelEvent & { body: { kind: "kick" } }) => {
@@ -184,6 +215,16 @@ export const requestUnseenAtEntry: Rule = defineRule({
         }
       },
       request_pending(ev) {
+        checksTraced = true;
+        const m = ev.body.mode;
+        if (m === "OUTSIDE_GUEST_MODE" || m === "READING_SHADOW_PAGE_TABLES") {
+          earlyChecks.add(ev);
+          misordered(
+            ctx.model.vcpu(ev.body.vm, ev.body.vcpu),
+            ev,
+            `read mode=${m} in its final check, i.e. checked before writing IN_GUEST_MODE`,
+          );
+        }
         // kvm_vcpu_exit_request() said exit: no entry follows this check.
         if (ev.body.exit === true || ev.body.mode === "EXITING_GUEST_MODE") return;
         const v = ctx.model.vcpu(ev.body.vm, ev.body.vcpu);
@@ -203,6 +244,14 @@ export const requestUnseenAtEntry: Rule = defineRule({
       entry(ev) {
         const v = ctx.model.vcpu(ev.body.vm, ev.body.vcpu);
         if (v.lastInGuestWrite === undefined) return;
+        const pc = v.lastPendingCheck;
+        const lost = ctx.model.lastLost;
+        const unchecked = checksTraced &&
+          (pc === undefined || pc.seq < v.lastInGuestWrite.seq) &&
+          (pc === undefined || !earlyChecks.has(pc)) &&
+          (lost === undefined || lost.seq < v.lastInGuestWrite.seq);
+        /** A request was reported at this entry (then the missing check is not reported again). */
+        let here = false;
         for (const p of v.pending.values()) {
           if (p.ambiguous) continue;
           if (madeBeforeInWrite(v, p)) {
@@ -213,7 +262,7 @@ export const requestUnseenAtEntry: Rule = defineRule({
               : undefined;
             // A final check that missed the bit is judged there (see request_pending).
             if (read === false) continue;
-            report(
+            here = report(
               ctx,
               reported,
               v,
@@ -221,8 +270,10 @@ export const requestUnseenAtEntry: Rule = defineRule({
               ev,
               read === true
                 ? "entered the guest although its final check read the request pending"
+                : unchecked
+                ? "entered the guest with no final check after its IN_GUEST_MODE write"
                 : "entered the guest",
-            );
+            ) || here;
             continue;
           }
           // x86's forced immediate exit: the vCPU made the request itself, after its final check.
@@ -242,6 +293,9 @@ export const requestUnseenAtEntry: Rule = defineRule({
             list.push({ v, p, entry: ev });
             racing.set(v.vm, v.vcpu, list);
           }
+        }
+        if (unchecked && !here) {
+          misordered(v, ev, "entered the guest with no final check after its IN_GUEST_MODE write");
         }
       },
     };

@@ -277,3 +277,36 @@ Deno.test("invalid-mode-transition: a kick that read IN_GUEST_MODE just before t
   const noKick = KICK_LINE_BEFORE_IN_LINE.filter((l) => !l.includes("111.041017: kvm_vcpu_kick"));
   assert.deepEqual(await errors(noKick), ["invalid-mode-transition@20"]);
 });
+
+Deno.test("request-unseen-at-entry: the final check must follow the IN_GUEST_MODE write (structural)", async () => {
+  // Real lines (LATE_KICK_WHILE_BLOCKED): every entry of vCPU 1 is IN write, final check, entry.
+  assert.deepEqual(await errors(LATE_KICK_WHILE_BLOCKED), []);
+  // A kernel that checks before writing IN_GUEST_MODE: the check reads OUTSIDE_GUEST_MODE.
+  const swapped: string[] = [];
+  for (let i = 0; i < LATE_KICK_WHILE_BLOCKED.length; i++) {
+    const l = LATE_KICK_WHILE_BLOCKED[i];
+    const next = LATE_KICK_WHILE_BLOCKED[i + 1] ?? "";
+    if (
+      l.includes("vcpu=1 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE") &&
+      next.includes("kvm_request_pending")
+    ) {
+      const t = (x: string) => /\s(\d+\.\d{6}):/.exec(x)![1];
+      swapped.push(
+        next.replace(t(next), t(l)).replace("mode=IN_GUEST_MODE", "mode=OUTSIDE_GUEST_MODE"),
+        l.replace(t(l), t(next)),
+      );
+      i++;
+    } else swapped.push(l);
+  }
+  assert.deepEqual(await errors(swapped), [
+    "request-unseen-at-entry@9",
+    "request-unseen-at-entry@17",
+    "request-unseen-at-entry@27",
+  ]);
+  // A kernel that enters without the final check after the IN_GUEST_MODE write (vCPU 1's
+  // second entry, line 19 of the excerpt, loses its check).
+  const unchecked = LATE_KICK_WHILE_BLOCKED.filter((l) =>
+    !l.includes("9.185623: kvm_request_pending")
+  );
+  assert.deepEqual(await errors(unchecked), ["request-unseen-at-entry@18"]);
+});
