@@ -9,7 +9,13 @@
  *
  * Decided from the irqs-off character (`d`) of the ftrace flag column of the
  * `kvm_vcpu_mode ... new=IN_GUEST_MODE` line; not checked without the column
- * (`options/irq-info` off, or trace-cmd report without `-l`).
+ * (`options/irq-info` off, or trace-cmd report without `-l`). The final
+ * check that follows (`kvm_request_pending`, when it read IN_GUEST_MODE) must
+ * show the flag too: with interrupts on at the check, a kick whose IPI comes
+ * after it is taken in the host instead of forcing an exit, and the entry
+ * goes ahead (6.12 and 6.18 vcpu_enter_guest(), arch/x86/kvm/x86.c,
+ * keep them off from before the IN_GUEST_MODE write until the guest runs;
+ * every final check of the lab traces is `d`).
  *
  * @module
  */
@@ -27,6 +33,7 @@ export const guestModeIrqsEnabled: Rule = defineRule({
     help:
       "Disable interrupts (local_irq_disable) before writing IN_GUEST_MODE: the kick IPI is only " +
       "guaranteed to force an exit once interrupts are off, since entry re-enables them atomically.",
+    reads: ["kvm_request_pending"],
     needs: [["kvm_vcpu_mode", "irq-flags"]],
   },
   create(ctx) {
@@ -42,6 +49,22 @@ export const guestModeIrqsEnabled: Rule = defineRule({
             `${vcpuLabel(b.vm, b.vcpu)} wrote IN_GUEST_MODE with interrupts enabled (flag column ` +
             `\`${ev.origin.flags}\` has no irqs-off \`d\`)`,
           evidence: [ev],
+        });
+      },
+      request_pending(ev) {
+        const b = ev.body;
+        if (b.mode !== "IN_GUEST_MODE" || ev.irqsOff !== false) return;
+        const v = ctx.model.vcpu(b.vm, b.vcpu);
+        const w = v.lastInGuestWrite;
+        ctx.report({
+          vm: b.vm,
+          vcpu: b.vcpu,
+          at: ev,
+          message: `${vcpuLabel(b.vm, b.vcpu)} made its final kvm_request_pending() check in ` +
+            `IN_GUEST_MODE with interrupts enabled (flag column \`${ev.origin.flags}\` has no ` +
+            `irqs-off \`d\`): a kick's IPI that comes after the check is taken in the host, and the ` +
+            `guest is entered anyway`,
+          evidence: w !== undefined && w.seq < ev.seq ? [w, ev] : [ev],
         });
       },
     };

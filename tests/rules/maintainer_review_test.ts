@@ -310,3 +310,13 @@ Deno.test("request-unseen-at-entry: the final check must follow the IN_GUEST_MOD
   );
   assert.deepEqual(await errors(unchecked), ["request-unseen-at-entry@18"]);
 });
+
+Deno.test("guest-mode-irqs-enabled: the final check after the IN_GUEST_MODE write runs with interrupts off", async () => {
+  // Real lines: every final check of vCPU 1 is `d..1.`.
+  assert.deepEqual(await errors(LATE_KICK_WHILE_BLOCKED), []);
+  // A kernel that enables interrupts between the IN_GUEST_MODE write and the final check.
+  const irqsOn = LATE_KICK_WHILE_BLOCKED.map((l) =>
+    l.includes("9.185623: kvm_request_pending") ? l.replace("d..1.", "...1.") : l
+  );
+  assert.deepEqual(await errors(irqsOn), ["guest-mode-irqs-enabled@18"]);
+});
