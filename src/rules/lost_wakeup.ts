@@ -16,7 +16,12 @@
  * arch/x86/kvm/x86.c, writes it at every exit before the HLT is handled).
  * The kick line is recorded after that read, and under load well after it
  * (real: a lab ipi trace, `mode=IN_GUEST_MODE action=ipi` recorded 140 µs
- * after the vCPU's exit for HLT and its kvm_vcpu_block line). It is a lost wakeup when V's eventual `kvm_vcpu_unblock` says it
+ * after the vCPU's exit for HLT and its kvm_vcpu_block line). For the same
+ * reason a kick whose request (the kicker's last `kvm_make_request` of V) V
+ * had already consumed is no suspect: V served it, halted, and nothing is
+ * left for a wakeup to deliver (real: labbig's single-threaded-TCG trace-cmd
+ * recording, a `mode=OUTSIDE_GUEST_MODE action=none` kick line 3.5 ms after
+ * its make line, after V checked the request, entered, halted and blocked). It is a lost wakeup when V's eventual `kvm_vcpu_unblock` says it
  * was woken by something else (`woken=1`), or V is still blocked when the
  * trace ends; `woken=0` (halt-polling saw the request) or a stock
  * `kvm_vcpu_wakeup … polling` ending in `poll` (the halt ended while polling:
@@ -88,6 +93,16 @@ export const lostWakeup: Rule = defineRule({
         if (v.wokenBy !== undefined && v.wokenBy.seq > v.blockedSince.seq) return;
         const { call, request } = ctx.model.kickContext(b.vm, ev.origin.pid, b.vcpu);
         if (call !== undefined && request?.noWakeup) return;
+        // The request this kick is for was already consumed: the vCPU served it and then
+        // halted; the kick's line is late (see above), and nothing waits for a wakeup.
+        const k = ctx.model.kicker(ev.origin.pid, b.vm, b.vcpu);
+        const nr = k.requestMade?.nr;
+        const served = nr === undefined ? undefined : v.lastConsumed.get(nr);
+        if (
+          k.requestSince !== undefined && served !== undefined && served.seq > k.requestSince.seq
+        ) {
+          return;
+        }
         if (!suspects.has(b.vm, b.vcpu)) {
           suspects.set(b.vm, b.vcpu, { kick: ev, block: v.blockedSince });
         }

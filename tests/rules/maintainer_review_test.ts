@@ -78,16 +78,24 @@ const LATE_KICK_WHILE_BLOCKED: readonly string[] = [
 
 Deno.test("lost-wakeup: a kick that read IN_GUEST_MODE decided before the vCPU blocked", async () => {
   assert.deepEqual(await findings(LATE_KICK_WHILE_BLOCKED), []);
-  // The same kick reading OUTSIDE_GUEST_MODE and doing nothing while vCPU 1 sleeps (M08's
-  // shape: kvm_vcpu_kick() without its kvm_vcpu_wake_up()) is a lost wakeup.
-  const lost = LATE_KICK_WHILE_BLOCKED.map((l) =>
-    l.includes("9.185888: kvm_vcpu_kick")
-      ? l.replace(
-        "mode=IN_GUEST_MODE action=ipi cpu=0",
-        "mode=OUTSIDE_GUEST_MODE action=none cpu=-1",
-      )
-      : l
-  ).filter((l) => !l.includes("9.185969: ipi_send_cpu"));
+  // M08's shape (kvm_vcpu_kick() without its kvm_vcpu_wake_up()): vCPU 1 blocks, then the
+  // request is made (line 5 moved after the block) and the kick reads OUTSIDE_GUEST_MODE and
+  // does nothing while vCPU 1 sleeps: a lost wakeup.
+  const make = LATE_KICK_WHILE_BLOCKED[0];
+  const lost = LATE_KICK_WHILE_BLOCKED.slice(1).flatMap((l) =>
+    l.includes("9.185749: kvm_vcpu_block")
+      ? [l, make.replace("9.184984", "9.185760")]
+      : l.includes("9.185888: kvm_vcpu_kick")
+      ? [
+        l.replace(
+          "mode=IN_GUEST_MODE action=ipi cpu=0",
+          "mode=OUTSIDE_GUEST_MODE action=none cpu=-1",
+        ),
+      ]
+      : l.includes("9.185969: ipi_send_cpu")
+      ? []
+      : [l]
+  );
   assert.deepEqual(await findings(lost), ["lost-wakeup@33"]);
 });
 
@@ -319,4 +327,83 @@ Deno.test("guest-mode-irqs-enabled: the final check after the IN_GUEST_MODE writ
     l.includes("9.185623: kvm_request_pending") ? l.replace("d..1.", "...1.") : l
   );
   assert.deepEqual(await errors(irqsOn), ["guest-mode-irqs-enabled@18"]);
+});
+
+/**
+ * labbig's trace-cmd recording of all workloads under single-threaded TCG
+ * (/work/big/big.trace lines 321380-321529, `trace-cmd report` layout, vCPU
+ * threads' kvm lines only). CPU 1/KVM-375 makes KVM_REQ_EVENT of vCPU 0
+ * (30.592927) and kicks it; the kick line (30.596473, mode=OUTSIDE_GUEST_MODE
+ * action=none) is recorded 3.5 ms later, after vCPU 0 consumed the request
+ * (30.593114), entered, halted and blocked (30.593283).
+ */
+const SERVED_BEFORE_BLOCK: readonly string[] = [
+  "       CPU 1/KVM-375   [001]    30.592439: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=svm_complete_interrupt_delivery+0x3e",
+  "       CPU 1/KVM-375   [001]    30.592650: kvm_vcpu_kick:        vcpu=0 idx=0 mode=OUTSIDE_GUEST_MODE action=wake cpu=-1 site=__apic_accept_irq+0x18a",
+  "       CPU 1/KVM-375   [001]    30.592713: kvm_vcpu_mode:        vcpu=1 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 1/KVM-375   [001]    30.592715: kvm_request_pending:  vcpu=1 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 1/KVM-375   [001]    30.592720: kvm_entry:             vcpu 1 rip 0x10b7",
+  "       CPU 0/KVM-374   [000]    30.592762: kvm_make_request:     vcpu=0 req=KVM_REQ_STEAL_UPDATE nr=16 flags=0 site=kvm_sched_in+0x2c",
+  "       CPU 0/KVM-374   [000]    30.592768: kvm_vcpu_unblock:     vcpu=0 woken=1",
+  "       CPU 0/KVM-374   [000]    30.592777: kvm_check_request:    vcpu=0 req=KVM_REQ_STEAL_UPDATE nr=16 result=1",
+  "       CPU 0/KVM-374   [000]    30.592780: kvm_check_request:    vcpu=0 req=KVM_REQ_EVENT nr=14 result=1",
+  "       CPU 0/KVM-374   [000]    30.592789: kvm_vcpu_mode:        vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 0/KVM-374   [000]    30.592791: kvm_request_pending:  vcpu=0 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 0/KVM-374   [000]    30.592795: kvm_entry:             vcpu 0 rip 0x106f",
+  "       CPU 0/KVM-374   [000]    30.592823: kvm_exit:             reason EXIT_MSR rip 0x1155 info 1 0",
+  "       CPU 0/KVM-374   [000]    30.592829: kvm_vcpu_mode:        vcpu=0 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 1/KVM-375   [001]    30.592910: kvm_exit:             reason EXIT_MSR rip 0x10b5 info 1 0",
+  "       CPU 1/KVM-375   [001]    30.592915: kvm_vcpu_mode:        vcpu=1 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 1/KVM-375   [001]    30.592927: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=svm_complete_interrupt_delivery+0x3e",
+  "       CPU 0/KVM-374   [000]    30.593086: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=apic_set_eoi+0x147",
+  "       CPU 0/KVM-374   [000]    30.593114: kvm_check_request:    vcpu=0 req=KVM_REQ_EVENT nr=14 result=1",
+  "       CPU 0/KVM-374   [000]    30.593125: kvm_vcpu_mode:        vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 0/KVM-374   [000]    30.593127: kvm_request_pending:  vcpu=0 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 0/KVM-374   [000]    30.593131: kvm_entry:             vcpu 0 rip 0x1157",
+  "       CPU 0/KVM-374   [000]    30.593160: kvm_exit:             reason EXIT_VINTR rip 0x106f info 0 0",
+  "       CPU 0/KVM-374   [000]    30.593166: kvm_vcpu_mode:        vcpu=0 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 0/KVM-374   [000]    30.593169: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=interrupt_window_interception+0x48",
+  "       CPU 0/KVM-374   [000]    30.593173: kvm_check_request:    vcpu=0 req=KVM_REQ_EVENT nr=14 result=1",
+  "       CPU 0/KVM-374   [000]    30.593181: kvm_vcpu_mode:        vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 0/KVM-374   [000]    30.593182: kvm_request_pending:  vcpu=0 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 0/KVM-374   [000]    30.593184: kvm_entry:             vcpu 0 rip 0x106f",
+  "       CPU 0/KVM-374   [000]    30.593207: kvm_exit:             reason EXIT_MSR rip 0x1155 info 1 0",
+  "       CPU 0/KVM-374   [000]    30.593211: kvm_vcpu_mode:        vcpu=0 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 0/KVM-374   [000]    30.593219: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=apic_set_eoi+0x147",
+  "       CPU 0/KVM-374   [000]    30.593234: kvm_check_request:    vcpu=0 req=KVM_REQ_EVENT nr=14 result=1",
+  "       CPU 0/KVM-374   [000]    30.593236: kvm_vcpu_mode:        vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 0/KVM-374   [000]    30.593238: kvm_request_pending:  vcpu=0 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 0/KVM-374   [000]    30.593240: kvm_entry:             vcpu 0 rip 0x1157",
+  "       CPU 0/KVM-374   [000]    30.593262: kvm_exit:             reason EXIT_HLT rip 0x106e info 0 0",
+  "       CPU 0/KVM-374   [000]    30.593265: kvm_vcpu_mode:        vcpu=0 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 0/KVM-374   [000]    30.593283: kvm_vcpu_block:       vcpu=0",
+  "       CPU 1/KVM-375   [001]    30.596473: kvm_vcpu_kick:        vcpu=0 idx=0 mode=OUTSIDE_GUEST_MODE action=none cpu=-1 site=__apic_accept_irq+0x18a",
+  "       CPU 1/KVM-375   [001]    30.596555: kvm_vcpu_mode:        vcpu=1 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 1/KVM-375   [001]    30.596557: kvm_request_pending:  vcpu=1 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 1/KVM-375   [001]    30.596562: kvm_entry:             vcpu 1 rip 0x10b7",
+  "       CPU 1/KVM-375   [001]    30.596745: kvm_exit:             reason EXIT_MSR rip 0x10b5 info 1 0",
+  "       CPU 1/KVM-375   [001]    30.596752: kvm_vcpu_mode:        vcpu=1 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 1/KVM-375   [001]    30.596768: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=svm_complete_interrupt_delivery+0x3e",
+  "       CPU 1/KVM-375   [001]    30.596791: kvm_vcpu_kick:        vcpu=0 idx=0 mode=OUTSIDE_GUEST_MODE action=wake cpu=-1 site=__apic_accept_irq+0x18a",
+  "       CPU 1/KVM-375   [001]    30.596853: kvm_vcpu_mode:        vcpu=1 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 1/KVM-375   [001]    30.596855: kvm_request_pending:  vcpu=1 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 1/KVM-375   [001]    30.596859: kvm_entry:             vcpu 1 rip 0x10b7",
+  "       CPU 0/KVM-374   [000]    30.596914: kvm_make_request:     vcpu=0 req=KVM_REQ_STEAL_UPDATE nr=16 flags=0 site=kvm_sched_in+0x2c",
+  "       CPU 0/KVM-374   [000]    30.596921: kvm_vcpu_unblock:     vcpu=0 woken=1",
+];
+
+Deno.test("lost-wakeup: a late kick whose request the vCPU served before it blocked", async () => {
+  const run = async (lines: readonly string[]) => {
+    const r = await lintText("t.trace", "cpus=2\n" + lines.join("\n") + "\n");
+    return r.findings.filter((f) => f.ruleId === "lost-wakeup").map((f) => f.at.line);
+  };
+  assert.deepEqual(await run(SERVED_BEFORE_BLOCK), []);
+  // The same kick of a vCPU that blocked before the request was made (M08's shape: the kick
+  // should have woken it): the make line moved after the block line.
+  const make = SERVED_BEFORE_BLOCK.find((l) => l.includes("30.592927: kvm_make_request"))!;
+  const moved = SERVED_BEFORE_BLOCK.filter((l) => l !== make).flatMap((l) =>
+    l.includes("30.593283: kvm_vcpu_block") ? [l, make.replace("30.592927", "30.593290")] : [l]
+  );
+  const kickLine = moved.findIndex((l) => l.includes("30.596473: kvm_vcpu_kick")) + 2;
+  assert.deepEqual(await run(moved), [kickLine]);
 });
