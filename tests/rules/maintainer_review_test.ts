@@ -407,3 +407,41 @@ Deno.test("lost-wakeup: a late kick whose request the vCPU served before it bloc
   const kickLine = moved.findIndex((l) => l.includes("30.596473: kvm_vcpu_kick")) + 2;
   assert.deepEqual(await run(moved), [kickLine]);
 });
+
+/**
+ * labbig's single-threaded-TCG recording (/work/big/big.trace around line
+ * 1144214, vCPU 0's and the injector's kvm lines): irq-inject-956's kick of
+ * vCPU 0 reads IN_GUEST_MODE (79.437710) 1.9 ms before vCPU 0's own
+ * OUTSIDE -> IN line (79.439583): vCPU 0's guest CPU was descheduled between
+ * its IN_GUEST_MODE store and the trace call. Its final check then reads
+ * EXITING_GUEST_MODE and it writes EXITING -> OUTSIDE.
+ */
+const EARLY_KICK_MS: readonly string[] = [
+  "       CPU 0/KVM-957   [001]    79.436518: kvm_exit:             reason EXIT_INTR rip 0x1080 info 0 0",
+  "       CPU 0/KVM-957   [001]    79.436552: kvm_vcpu_mode:        vcpu=0 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "      irq-inject-956   [000]    79.437697: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=svm_complete_interrupt_delivery+0x3e",
+  "      irq-inject-956   [000]    79.437710: kvm_vcpu_kick:        vcpu=0 idx=0 mode=IN_GUEST_MODE action=ipi cpu=1 site=__apic_accept_irq+0x18a",
+  "      irq-inject-956   [000]    79.437939: kvm_make_request:     vcpu=1 req=KVM_REQ_EVENT nr=14 flags=0 site=svm_complete_interrupt_delivery+0x3e",
+  "      irq-inject-956   [000]    79.437942: kvm_vcpu_kick:        vcpu=1 idx=1 mode=OUTSIDE_GUEST_MODE action=none cpu=-1 site=__apic_accept_irq+0x18a",
+  "       CPU 0/KVM-957   [001]    79.439583: kvm_vcpu_mode:        vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 0/KVM-957   [001]    79.439593: kvm_request_pending:  vcpu=0 pending=0x0000000000004000 mode=EXITING_GUEST_MODE work=0 exit=1",
+  "       CPU 0/KVM-957   [001]    79.439597: kvm_vcpu_mode:        vcpu=0 old=EXITING_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 0/KVM-957   [001]    79.439706: kvm_check_request:    vcpu=0 req=KVM_REQ_EVENT nr=14 result=1",
+  "       CPU 0/KVM-957   [001]    79.439731: kvm_vcpu_mode:        vcpu=0 old=OUTSIDE_GUEST_MODE new=IN_GUEST_MODE",
+  "       CPU 0/KVM-957   [001]    79.439733: kvm_request_pending:  vcpu=0 pending=0x0000000000000000 mode=IN_GUEST_MODE work=0 exit=0",
+  "       CPU 0/KVM-957   [001]    79.439740: kvm_entry:             vcpu 0 rip 0x1080",
+  "       CPU 0/KVM-957   [001]    79.439818: kvm_exit:             reason EXIT_MSR rip 0x1155 info 1 0",
+  "       CPU 0/KVM-957   [001]    79.439828: kvm_vcpu_mode:        vcpu=0 old=IN_GUEST_MODE new=OUTSIDE_GUEST_MODE",
+  "       CPU 0/KVM-957   [001]    79.439848: kvm_make_request:     vcpu=0 req=KVM_REQ_EVENT nr=14 flags=0 site=apic_set_eoi+0x147",
+];
+
+Deno.test("invalid-mode-transition: a kick line milliseconds before the vCPU's IN line (TCG)", async () => {
+  const run = async (lines: readonly string[]) => {
+    const r = await lintText("t.trace", "cpus=2\n" + lines.join("\n") + "\n");
+    return r.findings.filter((f) => f.severity === "error").map((f) => `${f.ruleId}@${f.at.line}`);
+  };
+  assert.deepEqual(await run(EARLY_KICK_MS), []);
+  // No kick of vCPU 0 at all: its EXITING -> OUTSIDE write has nothing behind it.
+  const noKick = EARLY_KICK_MS.filter((l) => !l.includes("79.437710: kvm_vcpu_kick"));
+  assert.deepEqual(await run(noKick), ["invalid-mode-transition@9"]);
+});
