@@ -789,23 +789,32 @@ export class ProtocolModel implements ModelView {
   }
 
   /**
-   * An acknowledgement (ack_kick) on `cpu`: it answers the oldest
-   * unacknowledged IPI of a call in flight that went to that CPU — ack_kick
-   * runs per CPU, and the vCPU loaded there (`vcpu`) need not be the one
-   * kicked. Without a CPU, the IPI to `vcpu`.
+   * An acknowledgement (ack_kick) on `cpu`: it answers the oldest call in
+   * flight with an unacknowledged IPI to that CPU — ack_kick runs per CPU,
+   * and the vCPU loaded there (`vcpu`) need not be the one kicked — and, in
+   * that call, every target whose IPI went to that CPU: a fan-out collects
+   * CPUs in one cpumask (6.12 virt/kvm/kvm_main.c kvm_make_vcpu_request()
+   * sets the target's CPU with __cpumask_set_cpu(), then one
+   * smp_call_function_many()), so two vCPUs last run on one CPU share one
+   * IPI and one ack (real: labbig's single-threaded-TCG recording, both
+   * vCPUs kicked with `cpu=1`, one `kvm_vcpu_ipi_ack: vcpu=1 cpu=1`).
+   * Without a CPU, the IPI to `vcpu`.
    */
   #applyAck(ev: ModelEvent, vm: string, vcpu: number | undefined, cpu: number | undefined): void {
     if (vcpu !== undefined) this.#state(vm, vcpu).lastSeen = ev;
     for (const call of this.#calls.values()) {
       if (call.begin.body.kind !== "all_cpus_request" || call.begin.body.vm !== vm) continue;
+      let answered = false;
       for (const target of call.ipis.keys()) {
         if (call.acks.has(target)) continue;
         const sent = call.ipiCpus.get(target);
         const match = cpu !== undefined && sent !== undefined ? sent === cpu : target === vcpu;
         if (!match) continue;
         call.acks.set(target, ev);
-        return;
+        answered = true;
+        if (cpu === undefined || sent === undefined) return;
       }
+      if (answered) return;
     }
   }
 }

@@ -445,3 +445,37 @@ Deno.test("invalid-mode-transition: a kick line milliseconds before the vCPU's I
   const noKick = EARLY_KICK_MS.filter((l) => !l.includes("79.437710: kvm_vcpu_kick"));
   assert.deepEqual(await run(noKick), ["invalid-mode-transition@9"]);
 });
+
+/**
+ * labbig's single-threaded-TCG recording (/work/big/big.trace around line
+ * 1943358): a KVM_SET_CLOCK fan-out of KVM_REQ_MCLOCK_INPROGRESS (WAIT) kicks
+ * both vCPUs with `cpu=1` (both threads last ran on host CPU 1): one
+ * cpumask bit, one csd, one ack_kick on CPU 1 answers both IPIs.
+ */
+const ONE_ACK_TWO_IPIS: readonly string[] = [
+  "           clock-1541  [000]   135.788819: kvm_make_all_cpus_request: req=KVM_REQ_MCLOCK_INPROGRESS nr=22 flags=WAIT|NO_WAKEUP mask=0x0000000000000003 phase=begin site=kvm_arch_vm_ioctl+0x78d",
+  "           clock-1541  [000]   135.788838: kvm_make_request:     vcpu=0 req=KVM_REQ_MCLOCK_INPROGRESS nr=22 flags=WAIT|NO_WAKEUP site=kvm_make_all_cpus_request+0xc1",
+  "           clock-1541  [000]   135.788843: kvm_vcpu_kick:        vcpu=0 idx=0 mode=IN_GUEST_MODE action=ipi cpu=1 site=kvm_arch_vm_ioctl+0x78d",
+  "           clock-1541  [000]   135.794701: kvm_make_request:     vcpu=1 req=KVM_REQ_MCLOCK_INPROGRESS nr=22 flags=WAIT|NO_WAKEUP site=kvm_make_all_cpus_request+0xc1",
+  "           clock-1541  [000]   135.794708: kvm_vcpu_kick:        vcpu=1 idx=1 mode=IN_GUEST_MODE action=ipi cpu=1 site=kvm_arch_vm_ioctl+0x78d",
+  "           clock-1541  [000]   135.794792: csd_queue_cpu:        cpu=1 callsite=kvm_make_all_cpus_request+0x120 func=ack_kick csd=0xffff8881b9d3c280",
+  "           clock-1541  [000]   135.794802: ipi_send_cpu:         cpu=1 callsite=kvm_make_all_cpus_request+0x120 callback=generic_smp_call_function_single_interrupt+0x0",
+  "       CPU 1/KVM-1544  [001]   135.794839: csd_function_entry:   func=ack_kick, csd=0xffff8881b9d3c280",
+  "       CPU 1/KVM-1544  [001]   135.794846: kvm_vcpu_ipi_ack:     vcpu=1 cpu=1",
+  "           clock-1541  [000]   135.800395: kvm_make_all_cpus_request: req=KVM_REQ_MCLOCK_INPROGRESS nr=22 flags=WAIT|NO_WAKEUP mask=0x0000000000000003 phase=end site=kvm_arch_vm_ioctl+0x78d",
+  "           clock-1541  [000]   135.800431: kvm_make_request:     vcpu=0 req=KVM_REQ_CLOCK_UPDATE nr=12 flags=0 site=kvm_end_pvclock_update+0x10d",
+];
+
+Deno.test("wait-unacknowledged: one ack_kick answers every IPI of the call that went to its CPU", async () => {
+  const run = async (lines: readonly string[]) => {
+    const r = await lintText("t.trace", "cpus=2\n" + lines.join("\n") + "\n");
+    return r.findings.filter((f) => f.ruleId === "wait-unacknowledged").map((f) => f.at.line);
+  };
+  assert.deepEqual(await run(ONE_ACK_TWO_IPIS), []);
+  // The acknowledgement after phase=end (M06's shape: the sender did not wait): both IPIs.
+  const acks = ONE_ACK_TWO_IPIS.filter((l) => l.includes("ack_kick,") || l.includes("ipi_ack"));
+  const late = ONE_ACK_TWO_IPIS.filter((l) => !acks.includes(l)).flatMap((l) =>
+    l.includes("phase=end") ? [l, ...acks.map((a) => a.replace("135.7948", "135.8004"))] : [l]
+  );
+  assert.deepEqual(await run(late), [9, 9]);
+});
