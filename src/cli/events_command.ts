@@ -106,7 +106,13 @@ export async function runEvents(opts: EventsOptions, stdout: TextSink): Promise<
     );
   }
   const paths = await expandInputs(opts.files);
-  return await withOutput(opts.output, stdout, paths, (out) => writeEvents(opts, out));
+  return await withOutput(
+    opts.output,
+    stdout,
+    paths,
+    (out) => writeEvents(opts, out),
+    (code) => code !== EXIT.error,
+  );
 }
 
 async function writeEvents(opts: EventsOptions, out: TextSink): Promise<number> {

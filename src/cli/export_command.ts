@@ -174,7 +174,7 @@ export async function runExport(
     });
     await writer.end({ tool: "kvmreq", version, inputs: summaries });
     return exitCodeWith(EXIT.ok, inputs);
-  });
+  }, (code) => code !== EXIT.error);
 }
 
 /** vCPU `vcpu`'s thread, from the identity (names, kvm_entry) or the model (its own events). */

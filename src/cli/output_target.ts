@@ -10,6 +10,7 @@
 import { InputError } from "../ingest/errors.ts";
 import { bufferedSink, type TextSink } from "./output.ts";
 import { createOutputFile } from "./output_file.ts";
+import { termSafe } from "../report/term_safe.ts";
 
 /** Whether `path` means standard output (absent or `-`). */
 export function isStdout(path: string | undefined): path is undefined | "-" {
@@ -37,13 +38,18 @@ export function refuseTerminal(
 /**
  * Runs `body` with a sink for `path`, or with `out` when `path` is absent or
  * `-`. A file is written beside `path` and put in its place only when `body`
- * succeeds; `inputs` (the command's expanded inputs) may not be `path`.
+ * succeeds: it returns without throwing and `succeeded(result)` (by default
+ * always) says so — a command whose input could not be read says no, so a
+ * failing run never replaces the previous output with a partial or empty
+ * one (the reason is said on stderr). `inputs` (the command's expanded
+ * inputs) may not be `path`.
  */
 export async function withOutput<T>(
   path: string | undefined,
   out: TextSink,
   inputs: readonly string[],
   body: (sink: TextSink) => Promise<T>,
+  succeeded: (result: T) => boolean = () => true,
 ): Promise<T> {
   if (isStdout(path)) return await body(out);
   const file = await createOutputFile(path, { inputs });
@@ -51,7 +57,13 @@ export async function withOutput<T>(
     const sink = bufferedSink(file.file, 1 << 20);
     const result = await body(sink);
     await sink.flush();
-    await file.commit();
+    if (succeeded(result)) await file.commit();
+    else {
+      console.error(
+        `kvmreq: ${termSafe(path)} not written: an input could not be read ` +
+          "(the previous file, if any, is as it was)",
+      );
+    }
     return result;
   } finally {
     await file.discard();

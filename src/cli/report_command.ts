@@ -104,8 +104,8 @@ export async function runReport(
     const html = await renderReportPage(builder.data());
     await sink.write(html);
     return { bytes: new TextEncoder().encode(html).length, findings, inputs };
-  });
-  if (!isStdout(opts.output)) {
+  }, (r) => r.inputs.failed === 0);
+  if (!isStdout(opts.output) && inputs.failed === 0) {
     console.error(
       `kvmreq: wrote ${opts.output} (${(bytes / 1024).toFixed(0)} KB, ${findings} finding${
         findings === 1 ? "" : "s"

@@ -47,6 +47,37 @@ Deno.test("a failing run leaves the previous output as it was (it was truncated 
   });
 });
 
+Deno.test("an input that cannot be read keeps the previous output (it was replaced by an empty report, exit 2)", async () => {
+  await inTemp(async (dir) => {
+    const notATrace = join(dir, "passwd");
+    await Deno.writeTextFile(notATrace, "root:x:0:0:root:/root:/bin/bash\n");
+    const missing = join(dir, "missing.trace");
+    const cases: [string, string, string[]][] = [
+      ["report", "r.html", [notATrace]],
+      ["export", "e.json", [missing]],
+      ["events", "e.jsonl", [notATrace]],
+      ["report", "r2.html", [TRACE, missing]],
+      ["export", "e2.json", [TRACE, notATrace]],
+      ["events", "e2.jsonl", [TRACE, missing]],
+    ];
+    for (const [cmd, name, inputs] of cases) {
+      const out = join(dir, name);
+      await Deno.writeTextFile(out, "the previous output");
+      const r = await runKvmreq(cmd, ...inputs, "-o", out);
+      const what = `${cmd} ${inputs.join(" ")}`;
+      assert.equal(r.code, 2, `${what}: ${r.err}`);
+      assert.equal(await Deno.readTextFile(out), "the previous output", what);
+      assert.match(r.err, new RegExp(`${name} not written: an input could not be read`), what);
+      assert.doesNotMatch(r.err, /wrote /, what);
+    }
+    assert.deepEqual(
+      [...Deno.readDirSync(dir)].map((e) => e.name).sort(),
+      ["e.json", "e.jsonl", "e2.json", "e2.jsonl", "passwd", "r.html", "r2.html"],
+      "no temporary file left",
+    );
+  });
+});
+
 Deno.test("-o through a symbolic link is refused; the link's target is untouched", async () => {
   await inTemp(async (dir) => {
     const victim = join(dir, "important");
