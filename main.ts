@@ -28,6 +28,7 @@ import { runReport } from "./src/cli/report_command.ts";
 import { runModel } from "./src/cli/model_command.ts";
 import { runSimulate } from "./src/cli/simulate_command.ts";
 import { runStats } from "./src/cli/stats_command.ts";
+import { reversedWindow } from "./src/cli/time_arg.ts";
 import { usageErrorText } from "./src/cli/usage_error.ts";
 import denoJson from "./deno.json" with { type: "json" };
 
@@ -62,6 +63,13 @@ violations such as request-less kicks. Run ${"kvmreq COMMAND --help"} for each c
     ]),
     footer: [text(EXIT_CODES_TEXT)],
   });
+  const reversed = "from" in opts && "until" in opts
+    ? reversedWindow(opts.from, opts.until)
+    : undefined;
+  if (reversed !== undefined) {
+    Deno.stderr.writeSync(new TextEncoder().encode(usageErrorText(args, [reversed])));
+    return EXIT.error;
+  }
   // Least privilege: the command keeps only the permissions it needs (src/cli/permissions.ts).
   const perms = permissionsFor(needsOf(opts));
   await dropPermissions(perms.keep);

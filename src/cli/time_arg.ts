@@ -53,3 +53,20 @@ export function timeValue(): ValueParser<"sync", TimeArg> {
     format: (value: TimeArg) => value.text,
   };
 }
+
+/**
+ * The mistake in a window whose start is later than its end (`--from 5
+ * --until 4` would report nothing and pass), or `undefined`. Both are
+ * compared as read (seconds as nanoseconds, which orders tick counts too).
+ *
+ * @example
+ * ```ts
+ * import { parseTimeArg, reversedWindow } from "./time_arg.ts";
+ * const msg = reversedWindow(parseTimeArg("5"), parseTimeArg("4"));
+ * if (msg !== "--from 5 is later than --until 4: the window would be empty") throw new Error();
+ * ```
+ */
+export function reversedWindow(from?: TimeArg, until?: TimeArg): string | undefined {
+  if (from === undefined || until === undefined || from.ns <= until.ns) return undefined;
+  return `--from ${from.text} is later than --until ${until.text}: the window would be empty`;
+}

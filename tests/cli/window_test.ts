@@ -157,3 +157,19 @@ Deno.test("analyze with a window counts inside it and carries state in from befo
   const whole = all.vcpus.find((x: { vcpu: number }) => x.vcpu === 2);
   assert.ok(whole.entries > v.entries);
 });
+
+Deno.test("--from later than --until is a usage error in every command that takes both (it reported nothing, exit 0)", async () => {
+  for (const cmd of ["lint", "analyze", "report", "export", "events", "replay"]) {
+    const r = await runKvmreq(cmd, "--from", "100.5", "--until", "100.25", SIM_PATH);
+    assert.equal(r.code, 2, `${cmd}: ${r.err}`);
+    assert.equal(r.out, "", cmd);
+    assert.equal(
+      r.err,
+      "kvmreq: --from 100.5 is later than --until 100.25: the window would be empty\n" +
+        `see 'kvmreq ${cmd} --help'\n`,
+      cmd,
+    );
+  }
+  const same = await runKvmreq("lint", "--from", "100.5", "--until", "100.500", SIM_PATH);
+  assert.notEqual(same.code, 2, "an instant (from = until) is a window: " + same.err);
+});
