@@ -37,6 +37,54 @@ function visible(text: string): string {
   );
 }
 
+/** Characters of an input's first line a message shows. */
+const SHOWN_CHARS = 40;
+
+/**
+ * A run that looks like a secret: 16 or more characters of the alphabets of
+ * password hashes, keys and tokens (letters, digits, `+/=$.`) holding both
+ * letters and digits, e.g. a `/etc/shadow` hash `$y$j9T$…` or an API key.
+ */
+const TOKEN = /[A-Za-z0-9+/=$.]{16,}/g;
+const TOKEN_CHAR = /[A-Za-z0-9+/=$.]+$/;
+
+function secretLike(run: string): boolean {
+  return /[0-9]/.test(run) && /[A-Za-z]/.test(run);
+}
+
+/**
+ * The first line of a non-trace as a message may show it: enough to tell
+ * what the file is (`root:‹hidden›:19000:0:99999:7:::` is a shadow file,
+ * `{"traceEvents":[…` a Perfetto file), never what it holds — a message
+ * goes to terminals and CI logs, and kvmreq often runs as root. Runs that
+ * look like secrets are hidden, the line is cut at {@link SHOWN_CHARS}
+ * characters (a token cut by the reader's own limit is hidden too), and
+ * control characters are escaped.
+ *
+ * @example
+ * ```ts
+ * import { shownFirstLine } from "./no_events.ts";
+ * const line = "root:$y$j9T$Bf7cQx0PZ/v5Ne2XK1wPf.$Zq8aE3:19700:0:99999:7:::";
+ * if (shownFirstLine(line) !== "root:‹hidden›:19700:0:99999:7:::") throw new Error();
+ * ```
+ */
+export function shownFirstLine(line: string): string {
+  let text = line;
+  let cut = false;
+  if (text.endsWith("…")) {
+    // The reader cut the line: what ends it may be the start of a secret.
+    text = text.slice(0, -1).replace(TOKEN_CHAR, (run) => secretLike(run) ? "‹hidden›" : "");
+    cut = true;
+  }
+  text = text.replace(TOKEN, (run) => secretLike(run) ? "‹hidden›" : run);
+  const chars = [...text];
+  if (chars.length > SHOWN_CHARS) {
+    text = chars.slice(0, SHOWN_CHARS).join("");
+    cut = true;
+  }
+  return visible(text) + (cut ? "…" : "");
+}
+
 /**
  * What an input with no events looks like, from its counters (`stats` after
  * the whole input was read).
@@ -51,7 +99,7 @@ function visible(text: string): string {
  */
 export function describeNoEvents(stats: ReadStats): string {
   if (stats.bytes === 0) return stats.file === "-" ? "standard input was empty" : "an empty file";
-  const first = stats.firstLine === "" ? "" : `; first line: ${visible(stats.firstLine)}`;
+  const first = stats.firstLine === "" ? "" : `; first line: ${shownFirstLine(stats.firstLine)}`;
   if (stats.format === "dat") return "a trace-cmd trace.dat that holds no events";
   if (stats.lines === stats.headerLines) {
     return stats.firstLine.startsWith("#")

@@ -43,6 +43,31 @@ Deno.test("lint of text that is not a trace: exit 2, what it looks like and its 
   });
 });
 
+Deno.test("a non-trace's first line is shown without its secrets, cut short, escaped (a shadow hash was printed)", async () => {
+  const hash = "$y$j9T$Bf7cQx0PZ/v5Ne2XK1wPf.$Zq8aE3mQ1rVtYw0uHnJk4pLs9dFgA2bC6xZ7vN5mK3.";
+  await withFile(
+    "shadow",
+    `root:${hash}:19700:0:99999:7:::\nbin:*:19700:0:99999:7:::\n`,
+    async (path) => {
+      const r = await runKvmreq("lint", path);
+      assert.equal(r.code, 2);
+      const line = oneLine(r.err);
+      assert.ok(!line.includes("Bf7cQx0PZ") && !line.includes("$y$j9T$"), line);
+      assert.equal(
+        line,
+        `kvmreq: ${path}: not a trace: text, 2 lines, none an ftrace event line; first line: root:‹hidden›…`,
+      );
+    },
+  );
+  const long = "\x1b]0;title\x07" + "word ".repeat(30);
+  await withFile("long.txt", long + "\n", async (path) => {
+    const line = oneLine((await runKvmreq("lint", path)).err);
+    assert.ok(!line.includes("\x1b"), "no raw ESC");
+    assert.match(line, /first line: \\x1b\]0;title\\x07word word .*…$/);
+    assert.ok(line.split("first line: ")[1].length <= 41 + 3 * 2, line);
+  });
+});
+
 Deno.test("lint of an empty file and of empty standard input: exit 2", async () => {
   await withFile("empty.trace", "", async (path) => {
     const r = await runKvmreq("lint", path);
