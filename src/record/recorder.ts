@@ -154,11 +154,16 @@ export async function recordTrace(s: RecordSettings): Promise<RecordOutcome> {
     await t.write("tracing_on", "1");
     s.onStarted?.();
     if (s.command.length > 0) {
-      s.log(`recording while \`${s.command.join(" ")}\` runs`);
+      const shown = `\`${s.command.join(" ")}\``;
+      s.log(
+        t.dryRun
+          ? `dry run: would record while ${shown} runs (it is not run)`
+          : `recording while ${shown} runs`,
+      );
       if (!t.dryRun) command = await runCommand(s.command, s.durationMs, s.signal);
     } else {
       const ms = s.durationMs ?? 10_000;
-      s.log(`recording for ${ms / 1000} s`);
+      s.log(`${t.dryRun ? "dry run: would record" : "recording"} for ${ms / 1000} s`);
       if (!t.dryRun) await sleep(ms, s.signal);
     }
     await t.write("tracing_on", "0");

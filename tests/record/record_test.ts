@@ -138,7 +138,19 @@ Deno.test("dry run changes nothing and shows every change, mkdir to rmdir", asyn
   const { root } = await fakeTracefs();
   const before = await treeContents(root);
   const t = new FakeTracefs(root, true);
-  await recordTrace(settings(t, { command: ["true"], durationMs: undefined, output: undefined }));
+  const said: string[] = [];
+  await recordTrace(settings(t, {
+    command: ["true"],
+    durationMs: undefined,
+    output: undefined,
+    log: (m) => said.push(m),
+  }));
+  // It said "recording while `true` runs", though it neither records nor runs it.
+  assert.deepEqual(said, ["dry run: would record while `true` runs (it is not run)"]);
+  const idle = new FakeTracefs(root, true);
+  const saidIdle: string[] = [];
+  await recordTrace(settings(idle, { output: undefined, log: (m) => saidIdle.push(m) }));
+  assert.deepEqual(saidIdle, ["dry run: would record for 0.1 s"]);
   assert.ok(t.writes.length > 10);
   assert.equal(
     formatWrite(t.writes[0]),
