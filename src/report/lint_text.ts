@@ -105,6 +105,20 @@ export function formatLintFileText(r: LintResult, options: LintTextOptions = {})
   return text + formatLintFileFooter(r, options.verbose === true);
 }
 
+/**
+ * What the trace lost, from its lost-events marks: `the trace lost 12
+ * event(s)`, or, for marks without a count (a damaged trace.dat page, a
+ * `CPU:N [LOST EVENTS]` line), where it lost some; `undefined` when nothing.
+ */
+function lossText(stats: LintResult["stats"]): string | undefined {
+  const counted = [...stats.lostByCpu.values()].reduce((a, b) => a + b, 0);
+  const uncounted = [...stats.lostMarkersWithoutCount.values()].reduce((a, b) => a + b, 0);
+  if (uncounted === 0) return counted > 0 ? `the trace lost ${counted} event(s)` : undefined;
+  const cpus = [...stats.lostMarkersWithoutCount.keys()].sort((a, b) => a - b).join(", ");
+  return `the trace lost events at ${uncounted} place(s) that do not say how many (CPU ${cpus})` +
+    (counted > 0 ? `, and ${counted} counted event(s)` : "");
+}
+
 /** What follows one input's findings: undecodable events, skipped lines, losses, coverage. */
 export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
   let text = "";
@@ -123,9 +137,14 @@ export function formatLintFileFooter(r: LintResult, verbose: boolean): string {
     text += `  ${r.stats.damaged.count} damaged part(s) of the trace.dat skipped, their events ` +
       `missing (first: ${termSafe(r.stats.damaged.examples[0])})\n`;
   }
-  const lost = [...r.stats.lostByCpu.values()].reduce((a, b) => a + b, 0);
-  if (lost > 0 || r.stats.lostMarkersWithoutCount.size > 0) {
-    text += `  the trace lost ${lost} event(s); findings near the losses have lowered confidence\n`;
+  const losses = lossText(r.stats);
+  if (losses !== undefined) {
+    text += `  ${losses}; findings near the losses have lowered confidence\n`;
+  }
+  if (r.stats.outOfOrder > 0) {
+    text += `  ${r.stats.outOfOrder} event(s) earlier than one before them (first at line ` +
+      `${r.stats.firstOutOfOrderLine}): the model took them in the order of the lines, and ` +
+      "latencies across them may be wrong\n";
   }
   if (r.unidentifiedKicks > 0) {
     text +=

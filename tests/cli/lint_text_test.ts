@@ -158,3 +158,23 @@ Deno.test("lint colours its output on a terminal (a pty from script(1)), and NO_
   assert.match(tty, /request-less-kick/);
   assert.doesNotMatch(await run({ NO_COLOR: "1" }), COLOUR);
 });
+
+Deno.test("lint says where events were lost without a count, and events out of order (it said 'lost 0 event(s)', and nothing of the order)", async () => {
+  const lines = Deno.readTextFileSync(new URL(`../../${BOOT}`, import.meta.url)).split("\n");
+  const at = lines.findIndex((l) => / sched_waking: /.test(l) && l.includes("[001]"));
+  const ev = lines.findIndex((l, i) => i > at + 40 && / sched_switch: /.test(l));
+  const moved = lines.slice();
+  moved[ev] = moved[ev].replace(/ (\d+)\.(\d{6}): /, " 1.000000: ");
+  moved.splice(at, 0, "CPU:1 [LOST EVENTS]");
+  const r = await runKvmreqWith({ stdin: moved.join("\n") }, "lint", "-");
+  assert.equal(r.code, 0, r.err);
+  assert.match(
+    r.out,
+    /\n {2}the trace lost events at 1 place\(s\) that do not say how many \(CPU 1\); findings near/,
+  );
+  assert.doesNotMatch(r.out, /lost 0 event/);
+  assert.match(
+    r.out,
+    new RegExp(`\n {2}1 event\\(s\\) earlier than one before them \\(first at line ${ev + 2}\\): `),
+  );
+});
