@@ -1,6 +1,7 @@
 /**
  * Command-line inputs: files, `-` for stdin, and directories (their regular
- * files, sorted by name, not recursing).
+ * files and links to files, sorted by name, not recursing: a subdirectory is
+ * named in a note).
  *
  * @module
  */
@@ -16,11 +17,16 @@ export interface InputPath {
   readonly inDirectory: boolean;
   /** The directory it was found in, as named. */
   readonly directory?: string;
+  /**
+   * A directory found in a named directory: not read (no recursion), and
+   * said with a note so that nothing in it is left out in silence.
+   */
+  readonly subdirectory?: true;
 }
 
 /** Expands directories among `paths` into their files; keeps order otherwise. */
 export async function expandInputs(paths: readonly string[]): Promise<string[]> {
-  return (await expandInputList(paths)).map((p) => p.path);
+  return (await expandInputList(paths)).filter((p) => !p.subdirectory).map((p) => p.path);
 }
 
 /** Like {@link expandInputs}, saying which paths came from a directory. */
@@ -42,14 +48,38 @@ export async function expandInputList(paths: readonly string[]): Promise<InputPa
       continue;
     }
     const names: string[] = [];
+    const subdirectories: string[] = [];
     for await (const entry of Deno.readDir(p)) {
-      if (entry.isFile && !entry.name.startsWith(".") && !entry.name.endsWith(".md")) {
-        names.push(entry.name);
+      if (entry.name.startsWith(".") || entry.name.endsWith(".md")) continue;
+      let isFile = entry.isFile;
+      let isDirectory = entry.isDirectory;
+      if (entry.isSymlink) {
+        // A link to a trace (latest.trace -> run-42.trace) is read like the trace.
+        try {
+          const target = await Deno.stat(join(p, entry.name));
+          isFile = target.isFile;
+          isDirectory = target.isDirectory;
+        } catch { /* a dangling link: nothing to read */ }
       }
+      if (isFile) names.push(entry.name);
+      else if (isDirectory) subdirectories.push(entry.name);
     }
     names.sort();
-    if (names.length === 0) throw new InputError(p, 0, "directory holds no trace files");
+    subdirectories.sort();
+    if (names.length === 0) {
+      throw new InputError(
+        p,
+        0,
+        subdirectories.length === 0
+          ? "directory holds no trace files"
+          : `directory holds no trace files, only directories (${subdirectories.join(", ")}), ` +
+            "which are not read: name them",
+      );
+    }
     for (const n of names) out.push({ path: join(p, n), inDirectory: true, directory: p });
+    for (const n of subdirectories) {
+      out.push({ path: join(p, n), inDirectory: true, directory: p, subdirectory: true });
+    }
   }
   return out;
 }

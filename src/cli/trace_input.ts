@@ -123,7 +123,15 @@ export async function forEachInput(
   let skipped = 0;
   /** Per directory: files listed, and files read as traces. */
   const dirs = new Map<string, { files: number; read: number }>();
-  for (const { path, inDirectory, directory } of await expandInputList(paths)) {
+  for (const { path, inDirectory, directory, subdirectory } of await expandInputList(paths)) {
+    if (subdirectory) {
+      console.error(termSafe(
+        `kvmreq: note: ${path}: skipped, a directory (directories are not read recursively: ` +
+          "name it to read it)",
+      ));
+      skipped++;
+      continue;
+    }
     const dir = directory === undefined ? undefined : dirs.get(directory) ?? { files: 0, read: 0 };
     if (directory !== undefined && dir !== undefined) {
       dirs.set(directory, dir);

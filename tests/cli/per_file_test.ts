@@ -103,3 +103,27 @@ Deno.test("a trace.dat with a damaged page: the page is skipped and counted, the
     assert.match(strict.err, /bad commit size/);
   });
 });
+
+Deno.test("a directory's subdirectory is named in a note and a link to a trace is read (both were passed over in silence)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kvmreq-dirs-" });
+  try {
+    await Deno.mkdir(`${dir}/runs`);
+    await Deno.copyFile("traces/boot-2vcpu-debug-threads.trace", `${dir}/runs/run-42.trace`);
+    await Deno.symlink("runs/run-42.trace", `${dir}/latest.trace`);
+    const r = await runKvmreq("lint", dir);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /latest\.trace\n/);
+    assert.match(r.out, /24 findings/);
+    assert.equal(
+      r.err,
+      `kvmreq: note: ${dir}/runs: skipped, a directory (directories are not read recursively: ` +
+        "name it to read it)\n",
+    );
+    await Deno.remove(`${dir}/latest.trace`);
+    const only = await runKvmreq("lint", dir);
+    assert.equal(only.code, 2);
+    assert.match(only.err, /holds no trace files, only directories \(runs\), which are not read/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
