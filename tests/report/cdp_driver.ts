@@ -68,6 +68,11 @@ export interface PageCheck {
    * or sticking out of their card), described by class and text.
    */
   readonly clipped: readonly string[];
+  /**
+   * Labels of the statistics cards broken across lines inside a word or a
+   * number (`KVM_REQ_MMU_FREE_OBSOLETE_ROOTS 3` over `2`): each as `text`.
+   */
+  readonly brokenLabels: readonly string[];
   /** Per statistics card, the modes of "Time in mode" in the order shown. */
   readonly modeOrders: readonly (readonly string[])[];
 }
@@ -318,6 +323,19 @@ export async function checkPage(
       }
       return out;
     })()`);
+    const brokenLabels = await evaluate<string[]>(`(() => {
+      const out = [];
+      for (const e of document.querySelectorAll(".vcpu-stats ul.pairs .k, .vcpu-stats ul.pairs .v")) {
+        if (e.getClientRects().length > 1) out.push(e.textContent);
+      }
+      for (const li of document.querySelectorAll(".vcpu-stats ul.pairs li")) {
+        const [k, v] = li.children;
+        if (k && v && v.getBoundingClientRect().top >= k.getBoundingClientRect().bottom - 1) {
+          out.push(li.textContent);
+        }
+      }
+      return out;
+    })()`);
     const result: PageCheck = {
       threadRows: await count(".row-label.thread-row"),
       stackFrames: await evaluate<string[]>(
@@ -327,6 +345,7 @@ export async function checkPage(
         "[...document.querySelectorAll('#evidence .context-line code')].map((e) => e.textContent)",
       ),
       clipped,
+      brokenLabels,
       modeOrders: await evaluate<string[][]>(
         "[...document.querySelectorAll('.vcpu-stats')].map((c) => [...c.querySelectorAll('.mode-time .k')].map((e) => e.textContent))",
       ),

@@ -107,10 +107,12 @@ ol.stack .frame:first-child::before { content: ""; }
 .context-line { color: #495057; }
 .context-here { font-size: 12px; font-weight: 600; color: var(--error); padding: 2px 0;
   border-top: 1px dashed var(--line); }
-.stats-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 12px; }
+.stats-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(520px, 100%), 1fr));
+  gap: 12px; }
 .vcpu-stats dl { grid-template-columns: minmax(9em, max-content) minmax(0, 1fr); }
 .vcpu-stats { border: 1px solid var(--line); border-radius: 4px; padding: 8px 12px; }
 ul.pairs { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 12px; }
+ul.pairs li { white-space: nowrap; }
 ul.pairs .k { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 ul.pairs .v { margin-left: 5px; color: var(--muted); }
 .none { color: var(--muted); }
