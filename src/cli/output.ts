@@ -8,6 +8,7 @@
 const encoder = new TextEncoder();
 
 import type { TextSink } from "../report/text_sink.ts";
+import { writeFailure } from "./output_file.ts";
 
 export type { TextSink };
 
@@ -17,8 +18,16 @@ export interface ByteWriter {
   write(p: Uint8Array): Promise<number>;
 }
 
-/** Buffers text for `writer`, flushing every `blockChars` characters. */
-export function bufferedSink(writer: ByteWriter, blockChars = 1 << 16): TextSink {
+/**
+ * Buffers text for `writer`, flushing every `blockChars` characters. A
+ * closed pipe ends the output quietly; another failure to write (a full
+ * disk) is thrown as {@link writeFailure} says, naming the output `name`.
+ */
+export function bufferedSink(
+  writer: ByteWriter,
+  blockChars = 1 << 16,
+  name = "standard output",
+): TextSink {
   let parts: string[] = [];
   let size = 0;
   let closed = false;
@@ -35,7 +44,7 @@ export function bufferedSink(writer: ByteWriter, blockChars = 1 << 16): TextSink
       await writeAll(encoder.encode(text));
     } catch (err) {
       if (err instanceof Deno.errors.BrokenPipe) closed = true;
-      else throw err;
+      else throw writeFailure(name, err);
     }
   }
   return {

@@ -12,7 +12,7 @@
 
 import { basename, dirname, join } from "node:path";
 import { describeOsError } from "../ingest/byte_source.ts";
-import { InputError } from "../ingest/errors.ts";
+import { InputError, SystemError } from "../ingest/errors.ts";
 
 /** Options of {@link createOutputFile}. */
 export interface OutputFileOptions {
@@ -67,6 +67,26 @@ async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined
     if (err instanceof Deno.errors.NotFound) return undefined;
     throw new InputError(path, 0, `cannot write: ${describeOsError(err)}`);
   }
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What to throw when writing the output `name` failed with `err`: the
+ * system's refusal (a full disk, an I/O error) as a one-line
+ * {@link SystemError} naming the output (exit 4, not "a bug in kvmreq");
+ * anything else (a missing Deno permission, a kvmreq bug) as it is.
+ */
+export function writeFailure(name: string, err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (err instanceof Deno.errors.NotCapable || typeof code !== "string") return err;
+  return new SystemError(`${name}: cannot write: ${describeOsError(err)}`);
 }
 
 function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
@@ -167,7 +187,7 @@ export async function createOutputFile(
     file = await Deno.open(tempPath, { write: true, createNew: true, mode: options.mode ?? 0o666 });
   } catch (err) {
     if (err instanceof Deno.errors.NotCapable) throw err; // a missing Deno permission: exit 4
-    const why = err instanceof Deno.errors.NotFound
+    const why = err instanceof Deno.errors.NotFound && !(await isDirectory(dir))
       ? `no such directory: ${dir}`
       : describeOsError(err);
     throw new InputError(path, 0, `cannot write: ${why}`);

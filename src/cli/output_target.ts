@@ -9,7 +9,7 @@
 
 import { InputError } from "../ingest/errors.ts";
 import { bufferedSink, type TextSink } from "./output.ts";
-import { createOutputFile } from "./output_file.ts";
+import { createOutputFile, writeFailure } from "./output_file.ts";
 import { termSafe } from "../report/term_safe.ts";
 
 /** Whether `path` means standard output (absent or `-`). */
@@ -54,7 +54,7 @@ export async function withOutput<T>(
   if (isStdout(path)) return await body(out);
   const file = await createOutputFile(path, { inputs });
   try {
-    const sink = bufferedSink(file.file, 1 << 20);
+    const sink = bufferedSink(file.file, 1 << 20, path);
     const result = await body(sink);
     await sink.flush();
     if (succeeded(result)) await file.commit();
@@ -80,7 +80,11 @@ export async function writeOutputText(
   try {
     const data = new TextEncoder().encode(text);
     let off = 0;
-    while (off < data.length) off += await file.file.write(data.subarray(off));
+    try {
+      while (off < data.length) off += await file.file.write(data.subarray(off));
+    } catch (err) {
+      throw writeFailure(path, err);
+    }
     await file.commit();
   } finally {
     await file.discard();

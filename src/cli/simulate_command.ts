@@ -24,7 +24,7 @@ import type { Injection } from "../sim/bugs.ts";
 import { EXIT } from "./exit_codes.ts";
 import { examples } from "./help_text.ts";
 import type { TextSink } from "./output.ts";
-import { createOutputFile } from "./output_file.ts";
+import { createOutputFile, writeFailure } from "./output_file.ts";
 import { isStdout, writeOutputText } from "./output_target.ts";
 
 /** The parsed options of `kvmreq simulate`. */
@@ -123,7 +123,11 @@ export async function runSimulate(opts: SimulateOptions, out: TextSink): Promise
       else {
         const data = enc.encode(chunk);
         let off = 0;
-        while (off < data.length) off += file.file.writeSync(data.subarray(off));
+        try {
+          while (off < data.length) off += file.file.writeSync(data.subarray(off));
+        } catch (err) {
+          throw writeFailure(file.path, err);
+        }
       }
     });
     await file?.commit();

@@ -140,3 +140,39 @@ Deno.test("report and export without -o refuse a terminal (HTML was written to i
     });
   }
 });
+
+Deno.test("a full disk is said as such, not as a kvmreq bug; a directory that exists is not 'no such directory'", async () => {
+  for (
+    const args of [["simulate", "--events", "100", "-o", "/dev/full"], [
+      "report",
+      TRACE,
+      "-o",
+      "/dev/full",
+    ]]
+  ) {
+    const r = await runKvmreq(...args);
+    assert.equal(r.code, 4, `${args[0]}: ${r.err}`);
+    assert.equal(
+      r.err,
+      "kvmreq: /dev/full: cannot write: No space left on device (os error 28)\n",
+      args[0],
+    );
+  }
+  const main = new URL("../../main.ts", import.meta.url).pathname;
+  const shell = await new Deno.Command("sh", {
+    args: ["-c", `"$0" run -A "$1" lint "$2" > /dev/full`, Deno.execPath(), main, TRACE],
+    cwd: new URL("../../", import.meta.url).pathname,
+    env: { NO_COLOR: "1" },
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(shell.stderr);
+  assert.equal(shell.code, 4, err);
+  assert.equal(
+    err,
+    "kvmreq: standard output: cannot write: No space left on device (os error 28)\n",
+  );
+  const proc = await runKvmreq("report", TRACE, "-o", "/proc/kvmreq-report.html");
+  assert.equal(proc.code, 2);
+  assert.doesNotMatch(proc.err, /no such directory/, proc.err);
+  assert.match(proc.err, /^kvmreq: \/proc\/kvmreq-report\.html: cannot write: /);
+});
