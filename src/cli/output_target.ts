@@ -29,9 +29,10 @@ export function refuseTerminal(
 ): void {
   if (!isTerminal()) return;
   throw new InputError(
-    `kvmreq ${command}`,
+    "standard output",
     0,
-    `writes ${what}, which a terminal cannot show: give -o FILE (${example}) or redirect the output`,
+    `is a terminal; kvmreq ${command} writes ${what}, which a terminal cannot show: ` +
+      `give -o FILE (${example}) or redirect the output`,
   );
 }
 

@@ -134,8 +134,12 @@ Deno.test("report and export without -o refuse a terminal (HTML was written to i
       assert.equal(r.code, 2, text);
       assert.match(
         text,
-        new RegExp(`kvmreq ${cmd}: writes .*, which a terminal cannot show: give -o FILE`),
+        new RegExp(
+          `^kvmreq: standard output: is a terminal; kvmreq ${cmd} writes .*, which a terminal ` +
+            "cannot show: give -o FILE",
+        ),
       );
+      assert.doesNotMatch(text, /kvmreq: kvmreq/, "one prefix");
       assert.doesNotMatch(text, /<html|traceEvents/);
     });
   }
