@@ -156,6 +156,9 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
   const vcpus = new Set(opts.vcpu);
   const inputs = await forEachInput(opts.files, {
     ...opts,
+    // replay says itself where --from and --at fall (before, after the trace).
+    from: undefined,
+    until: undefined,
     keepEvent: (n) => MODEL_EVENT_NAMES.has(n),
   }, async (input) => {
     const unit = (): TimeUnit => input.reader.stats.timeUnit ?? "ns";

@@ -15,6 +15,8 @@ import { EXIT } from "./exit_codes.ts";
 import { expandInputList, inputSize } from "./inputs.ts";
 import { startProgress } from "./progress.ts";
 import { termSafe, termSafeLines } from "../report/term_safe.ts";
+import { formatTimestamp } from "../ingest/timestamp.ts";
+import { resolveTimeArg, type TimeArg } from "./time_arg.ts";
 
 /** Reader settings common to the commands. */
 export interface TraceInputOptions {
@@ -34,6 +36,13 @@ export interface TraceInputOptions {
    * mostly skipped one.
    */
   readonly describeOnly?: boolean;
+  /**
+   * The command's `--from`/`--until`: an input whose events all lie outside
+   * them gets a note (an empty report must not look like a clean trace).
+   */
+  readonly from?: TimeArg;
+  /** See {@link TraceInputOptions.from}. */
+  readonly until?: TimeArg;
 }
 
 /** One opened input: its reader, and its batches with progress reporting. */
@@ -138,8 +147,11 @@ export async function forEachInput(
       dir.files++;
     }
     try {
-      await body(await openInput(path, options));
+      const input = await openInput(path, options);
+      await body(input);
       if (dir !== undefined) dir.read++;
+      const outside = windowOutside(input.reader, options);
+      if (outside !== undefined) console.error(termSafe(`kvmreq: note: ${path}: ${outside}`));
     } catch (err) {
       if (!(err instanceof InputError) || options.strict) throw err;
       if (inDirectory && (err instanceof BinaryInputError || err instanceof NotATraceError)) {
@@ -158,6 +170,26 @@ export async function forEachInput(
     failed++;
   }
   return { failed, skipped };
+}
+
+/**
+ * Why nothing of the input `reader` read lies in the window `--from`/`--until`
+ * select, or `undefined` when some of it may (or no window was given).
+ */
+function windowOutside(reader: TraceReader, o: TraceInputOptions): string | undefined {
+  if (o.from === undefined && o.until === undefined) return undefined;
+  const { first, last } = reader.timeSpan();
+  if (first === undefined || last === undefined) return undefined;
+  const unit = reader.stats.timeUnit ?? "ns";
+  if (o.from !== undefined && resolveTimeArg(o.from, unit) > last) {
+    return `--from ${o.from.text} is after its last event (${formatTimestamp(last, unit)}): ` +
+      "nothing of it is in the window";
+  }
+  if (o.until !== undefined && resolveTimeArg(o.until, unit) < first) {
+    return `--until ${o.until.text} is before its first event (${formatTimestamp(first, unit)}): ` +
+      "nothing of it is in the window";
+  }
+  return undefined;
 }
 
 /** A command's exit code given what became of its inputs: an input that failed makes it 2. */

@@ -173,3 +173,20 @@ Deno.test("--from later than --until is a usage error in every command that take
   const same = await runKvmreq("lint", "--from", "100.5", "--until", "100.500", SIM_PATH);
   assert.notEqual(same.code, 2, "an instant (from = until) is a window: " + same.err);
 });
+
+Deno.test("a window outside the trace is said on stderr (lint, analyze, report and export gave an empty result in silence)", async () => {
+  for (const cmd of ["lint", "analyze", "export", "events"]) {
+    const args = cmd === "export" ? ["-o", "/dev/null"] : [];
+    const after = await runKvmreq(cmd, "--from", "99999", ...args, SIM_PATH);
+    assert.notEqual(after.code, 2, `${cmd}: ${after.err}`);
+    assert.match(
+      after.err,
+      /kvmreq: note: fixtures\/report\/sim4\.trace: --from 99999 is after its last event \(104\.956035\): nothing of it is in the window\n/,
+      cmd,
+    );
+    const before = await runKvmreq(cmd, "--until", "1.5", ...args, SIM_PATH);
+    assert.match(before.err, /--until 1\.5 is before its first event \(\d+\.\d+\)/, cmd);
+    const inside = await runKvmreq(cmd, "--from", "100", ...args, SIM_PATH);
+    assert.doesNotMatch(inside.err, /nothing of it is in the window/, cmd);
+  }
+});
