@@ -166,6 +166,7 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
     let text: string[] = [`${termSafe(input.path)}\n`];
     let previous: ModelEvent | undefined;
     let checkerRef: Checker | undefined;
+    let printed = 0;
     const printStep = (ev: ModelEvent, checker: Checker) => {
       // Not a protocol step: its findings, if any, print under the next step.
       if (ev.body.kind === "userspace_exit") return;
@@ -173,6 +174,7 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
       const steps = found.splice(0);
       if (vcpus.size > 0 && (id === undefined || !vcpus.has(id.vcpu))) return;
       if (opts.from && ev.origin.ts < resolveTimeArg(opts.from, unit())) return;
+      printed++;
       text.push(
         `${String(ev.origin.line).padStart(8)}  ${termSafe(evidenceText(ev.origin, unit()))}\n`,
       );
@@ -230,10 +232,17 @@ export async function runReplay(opts: ReplayOptions, out: TextSink): Promise<num
     }
     await flush();
     const span = input.reader.timeSpan();
-    for (const note of windowNotes(opts, unit(), span.first, stopped ? undefined : span.last)) {
-      console.error(termSafe(`kvmreq replay: ${input.path}: ${note}`));
-    }
+    const notes = windowNotes(opts, unit(), span.first, stopped ? undefined : span.last);
+    for (const note of notes) console.error(termSafe(`kvmreq replay: ${input.path}: ${note}`));
     const missing = [...vcpus].filter((v) => !seen.has(v));
+    if (opts.at === undefined && printed === 0 && notes.length === 0 && missing.length === 0) {
+      // A window between two steps: say so rather than print nothing.
+      const of = vcpus.size > 0 ? ` of vCPU ${[...vcpus].join(", ")}` : "";
+      const within = opts.from !== undefined || opts.until !== undefined
+        ? ` from ${opts.from?.text ?? "the start"} to ${opts.until?.text ?? "the end"}`
+        : "";
+      console.error(termSafe(`kvmreq replay: ${input.path}: no protocol step${of}${within}`));
+    }
     if (missing.length > 0) {
       // Say why nothing was printed for them rather than print nothing.
       console.error(termSafe(

@@ -85,3 +85,33 @@ Deno.test("replay: --at before the first event, or after the last, says so", asy
   const inside = await replay("--at", "3325.7", TWO);
   assert.equal(inside.err, "");
 });
+
+Deno.test("replay: a window with no step in it says so (it printed the file name and nothing else)", async () => {
+  const r = await runKvmreq(
+    "replay",
+    "--vcpu",
+    "1",
+    "--from",
+    "12.0",
+    "--until",
+    "12.0003",
+    "traces/lab/ipi.trace",
+  );
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "traces/lab/ipi.trace\n");
+  assert.equal(
+    r.err,
+    "kvmreq replay: traces/lab/ipi.trace: no protocol step of vCPU 1 from 12.0 to 12.0003\n",
+  );
+  const some = await runKvmreq(
+    "replay",
+    "--vcpu",
+    "1",
+    "--from",
+    "12.0",
+    "--until",
+    "12.01",
+    "traces/lab/ipi.trace",
+  );
+  assert.equal(some.err, "");
+});
