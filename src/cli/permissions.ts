@@ -52,8 +52,12 @@ const WRITERS = new Set(["report", "export", "simulate", "explore", "events"]);
 /** Paths Deno opens only to a process with every permission. */
 const GUARDED = /^\/(proc|sys|dev)(\/|$)/;
 
-/** Device paths Deno lets an ordinary write permission open. */
-const PLAIN_DEVICES = new Set(["/dev/null", "/dev/stdout", "/dev/stderr"]);
+/**
+ * Device paths Deno lets an ordinary write permission open. Not
+ * `/dev/stdout` or `/dev/stderr`: they are links into /proc/self/fd, which
+ * Deno opens only with every permission (`-o /dev/stdout` stopped with exit 4).
+ */
+const PLAIN_DEVICES = new Set(["/dev/null"]);
 
 function guarded(path: string | undefined): boolean {
   return path !== undefined && path !== "-" && GUARDED.test(path) && !PLAIN_DEVICES.has(path);

@@ -39,6 +39,15 @@ Deno.test("each command keeps what it needs: reading commands read, outputs writ
   assert.equal(keep("record", [], ["k.trace"]), all);
   assert.equal(keep("stats", ["/sys/kernel/tracing/trace"]), all, "Deno's rule for /sys");
   assert.equal(keep("lint", ["/proc/self/fd/0"]), all);
+  assert.equal(keep("export", ["x.trace"], ["/dev/stdout"]), all, "a link into /proc/self/fd");
+});
+
+Deno.test("-o /dev/stdout writes to standard output (it stopped: 'Requires all access', exit 4)", async () => {
+  for (const cmd of ["report", "export", "events"]) {
+    const r = await deno(["run", "-A", MAIN, cmd, TRACE, "-o", "/dev/stdout"]);
+    assert.equal(r.code, 0, `${cmd}: ${r.err}`);
+    assert.ok(r.out.length > 1000, cmd);
+  }
 });
 
 Deno.test("kvmreq gives up the rest before reading (KVMREQ_DEBUG=1 says what it kept); the task granted --allow-all to every command", async () => {
