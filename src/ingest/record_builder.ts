@@ -536,7 +536,14 @@ export class RecordBuilder {
     const stats = this.#stats;
     const cpu = scan.cpu;
     const event = this.#buildEvent(buf, scan, line, this.names.names[id], slot, text);
-    if (event === undefined) return;
+    if (event === undefined) {
+      // Skipped (clock-mismatch): a stack that follows is this line's, as
+      // for an event the filter rejected, so lint (which keeps few events)
+      // and stats (which keeps all) count its lines the same way, and it
+      // cannot join the CPU's previous event.
+      this.#filteredOn(cpu);
+      return;
+    }
     stats.events++;
     this.#counts.add(id, cpu, line);
     if (cpu < DENSE_CPUS) {

@@ -81,3 +81,49 @@ Deno.test("stats, lint and events agree on skipped lines and the clock unit (lin
   assert.equal(meta.timeUnit, stats.timeUnit);
   await Deno.remove(path);
 });
+
+/**
+ * A trace whose first event sets the ticks clock, then a nanosecond event
+ * with a `<stack trace>` of two frames (qa-user's repro of issue 20.5),
+ * with or without the tgid column.
+ */
+function mismatchedStackTrace(tgid: boolean): string {
+  const col = tgid ? " (      9)" : "";
+  const idle = tgid ? " (-------)" : "";
+  return [
+    `          <idle>-0    ${idle} [000] d..2.  123456789: sched_switch: prev_comm=a prev_pid=0 prev_prio=120 prev_state=R ==> next_comm=b next_pid=1 next_prio=120`,
+    `     kworker/0:0-9    ${col} [000] DN.3.     9.585102: sched_waking: comm=clock pid=148 prio=120 target_cpu=000`,
+    `     kworker/0:0-9    ${col} [000] DN.3.     9.586341: <stack trace>`,
+    " => try_to_wake_up",
+    " => complete",
+  ].join("\n") + "\n";
+}
+
+Deno.test("the stack of an other-clock event is counted the same by every command, with or without the tgid column", async () => {
+  let first: unknown;
+  for (const tgid of [false, true]) {
+    const path = await Deno.makeTempFile({ suffix: ".trace" });
+    await Deno.writeTextFile(path, mismatchedStackTrace(tgid));
+    const all = await counts(path, false, false);
+    // One event, the other-clock event line skipped, its stack's three lines
+    // read as the skipped event's (not orphans, not joined to line 1).
+    assert.equal(all.events, 1);
+    assert.deepEqual(all.skipped, [["clock-mismatch", 1, [2]]]);
+    for (const [keep, parallel] of [[true, false], [false, true], [true, true]]) {
+      assert.deepEqual(
+        await counts(path, keep, parallel),
+        all,
+        `keep ${keep}, parallel ${parallel}`,
+      );
+    }
+    const stats = JSON.parse((await runKvmreq("stats", "--format", "json", path)).out);
+    const lint = JSON.parse(
+      (await runKvmreq("lint", "--format", "json", "--allow-unchecked", path)).out,
+    ).files[0];
+    assert.equal(stats.skippedLines, 1);
+    assert.equal(lint.skippedLines, stats.skippedLines);
+    if (first === undefined) first = all;
+    else assert.deepEqual(all, first, "the tgid column changes nothing");
+    await Deno.remove(path);
+  }
+});
